@@ -1,0 +1,126 @@
+import type { SourcePosition } from './errors.js';
+
+/** Milliseconds. Durations in the written config (`90d`) are normalized to this. */
+export type Millis = number;
+/** A moment as epoch milliseconds. The core never reads the clock: callers pass `now`. */
+export type EpochMillis = number;
+
+/** How long a key lives, as declared. */
+export type Expiry =
+  | { kind: 'never' }
+  /** Relative to the key's creation: `90d`. `text` is what was written, for messages and presets. */
+  | { kind: 'relative'; ms: Millis; text: string }
+  /** An absolute date or date-time (`2027-06-30`), as epoch ms of its instant (dates are end of day UTC). */
+  | { kind: 'absolute'; at: EpochMillis; text: string };
+
+export interface RotationPolicy {
+  /** Rotate when the key is older than this. */
+  everyMs?: Millis;
+  /** Rotate when the key expires within this. */
+  beforeExpiryMs?: Millis;
+  /** Keep the old key this long after its replacement is delivered. 0 = revoke at once. */
+  overlapMs: Millis;
+}
+
+export type DeliverTarget =
+  | { type: 'file'; path: string; format: 'dotenv' | 'json'; var: string }
+  | { type: 'github-secret'; repo: string; name: string; environment?: string };
+
+export interface DesiredKey {
+  name: string;
+  description: string;
+  roles: string[];
+  /** undefined: not declared (the provider's default applies). */
+  expires?: Expiry;
+  owner?: string;
+  consumers: string[];
+  /** The provider name, always filled in by normalization. */
+  provider: string;
+  renamedFrom: string[];
+  rotation?: RotationPolicy;
+  deliver: DeliverTarget[];
+  preventRevoke: boolean;
+  /** Where the key's entry starts in its YAML file. */
+  source: SourcePosition;
+}
+
+export type ProviderConfig =
+  | { name: string; type: 'local'; path: string; source: SourcePosition }
+  | { name: string; type: 'http'; url: string; tokenEnv: string; timeoutMs?: Millis; source: SourcePosition };
+
+export interface Policy {
+  staleAfterMs: Millis;
+  unusedGraceMs: Millis;
+  inUseWindowMs: Millis;
+  expiryWarningMs: Millis;
+  /** null: no maximum. */
+  maxLifetimeMs: Millis | null;
+  requireExpiryFor: string[];
+  prune: boolean;
+  maxChangeFraction: number;
+  minKeysForThreshold: number;
+}
+
+export const DEFAULT_POLICY: Policy = {
+  staleAfterMs: 90 * 86_400_000,
+  unusedGraceMs: 14 * 86_400_000,
+  inUseWindowMs: 7 * 86_400_000,
+  expiryWarningMs: 14 * 86_400_000,
+  maxLifetimeMs: null,
+  requireExpiryFor: [],
+  prune: false,
+  maxChangeFraction: 0.3,
+  minKeysForThreshold: 10,
+};
+
+/** The normalized, typed form of keys.yaml and its includes. Separate from the written form. */
+export interface DesiredState {
+  /** The root config file, then every included file, as absolute paths. */
+  files: string[];
+  providers: Record<string, ProviderConfig>;
+  policy: Policy;
+  keys: DesiredKey[];
+}
+
+/** A key as the key service reports it. Never holds a secret. */
+export interface RemoteKey {
+  id: string;
+  name: string;
+  description: string;
+  roles: string[];
+  /** Non-secret prefix of the secret, shown in lists. */
+  prefix: string;
+  createdAt: EpochMillis;
+  expiresAt: EpochMillis | null;
+  lastUsedAt: EpochMillis | null;
+  revokedAt: EpochMillis | null;
+  metadata: Record<string, string>;
+  /** Opaque version for If-Match on updates. */
+  etag: string;
+}
+
+export interface Role {
+  name: string;
+  description: string;
+  permissions: string[];
+}
+
+export type EditableField = 'name' | 'description' | 'roles' | 'metadata' | 'expires';
+
+export type ExpirationSupport =
+  /** Any expiry (duration or date) up to maxMs (null: no maximum); `never` allowed when allowsNever. */
+  | { mode: 'any'; maxMs: Millis | null; allowsNever: boolean }
+  /** Only these presets, e.g. ['14d', '30d', '90d', 'never']. */
+  | { mode: 'presets'; presets: string[] };
+
+export interface Capabilities {
+  editableFields: EditableField[];
+  expiration: ExpirationSupport;
+  /** Whether keys carry a metadata map (where keyplan puts its ownership marker). */
+  metadata: boolean;
+}
+
+/** Metadata keys keyplan writes on the keys it manages. */
+export const MANAGED_BY_KEY = 'managed-by';
+export const MANAGED_BY_VALUE = 'keyplan';
+export const OWNER_KEY = 'keyplan-owner';
