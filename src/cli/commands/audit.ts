@@ -1,0 +1,74 @@
+import { Command, Option } from 'commander';
+import { ExitCode, UsageError } from '../../core/errors.js';
+import { failsAudit, parseAsOf } from '../../core/audit.js';
+import type { Severity } from '../../core/plan-types.js';
+import { auditFromConfig, proposeFromConfig, type AuditRequest } from '../../engine/audit.js';
+import { renderAuditCsv } from '../../render/audit-csv.js';
+import { auditToJson } from '../../render/audit-json.js';
+import { renderAuditMarkdown } from '../../render/audit-markdown.js';
+import { auditToSarif } from '../../render/audit-sarif.js';
+import { renderAuditText } from '../../render/audit-text.js';
+import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
+import { printOut } from '../output.js';
+import type { RegisterCommand } from './index.js';
+
+interface AuditOptions {
+  config: string;
+  provider?: string;
+  format: 'text' | 'markdown' | 'json' | 'sarif' | 'csv';
+  failOn: Severity;
+  asOf?: string;
+  propose?: boolean;
+}
+
+export const registerAudit: RegisterCommand = (program, setExit) => {
+  const command = new Command('audit')
+    .description('report stale, never-used, expiring, unmanaged and over-privileged keys (exit 2 on findings at or above --fail-on)')
+    .option('--provider <name>', 'audit only this provider')
+    .addOption(formatOption(['text', 'markdown', 'json', 'sarif', 'csv'], 'text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').choices(['warning', 'error']).default('error'))
+    .option('--as-of <when>', 'judge the keys at another moment: 2027-06-30, 2027-06-30T12:00:00Z, +30d, -2w')
+    .option('--propose', 'edit keys.yaml in place: remove stale and never-used keys, add the expiry policy requires');
+  addConfigOption(command).action(async (options: AuditOptions) => {
+    const now = Date.now();
+    let asOf = now;
+    if (options.asOf !== undefined) {
+      const parsed = parseAsOf(options.asOf, now);
+      if (!parsed.ok) throw new UsageError(parsed.message);
+      asOf = parsed.at;
+    }
+    const request: AuditRequest = { configPath: options.config, provider: options.provider, now, asOf, providerOptions: providerOptions() };
+    if (options.propose) {
+      printOut(describeProposal(await proposeFromConfig(request)));
+      return;
+    }
+    const { report } = await auditFromConfig(request);
+    switch (options.format) {
+      case 'json':
+        printOut(JSON.stringify(auditToJson(report), null, 2));
+        break;
+      case 'sarif':
+        printOut(JSON.stringify(auditToSarif(report, { toolVersion: process.env.npm_package_version ?? '0.1.0' }), null, 2));
+        break;
+      case 'csv':
+        process.stdout.write(renderAuditCsv(report));
+        break;
+      case 'markdown':
+        printOut(renderAuditMarkdown(report));
+        break;
+      case 'text':
+        printOut(renderAuditText(report, { paint: terminalPaint() }));
+        break;
+    }
+    if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
+  });
+  program.addCommand(command);
+};
+
+function describeProposal({ applied, skipped }: Awaited<ReturnType<typeof proposeFromConfig>>): string {
+  const lines = applied.length === 0 ? ['No changes proposed: no stale or never-used declared keys, no missing expiries.'] : ['Proposed changes (files edited in place):'];
+  for (const edit of applied) lines.push(`  ${edit.file}:${edit.line}: ${edit.change} ${edit.name} (${edit.reason})`);
+  if (skipped.length > 0) lines.push('Left alone:');
+  for (const key of skipped) lines.push(`  ${key.file}:${key.line}: ${key.name}: ${key.reason}`);
+  return lines.join('\n');
+}

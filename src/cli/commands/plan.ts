@@ -1,0 +1,46 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { ExitCode } from '../../core/errors.js';
+import { hasChanges } from '../../core/plan.js';
+import { planFromConfig } from '../../engine/plan.js';
+import { serializePlanFile } from '../../engine/plan-file.js';
+import { writeFileAtomic } from '../../io/atomic-write.js';
+import { displayPath } from '../../io/display-path.js';
+import { planToJson } from '../../render/plan-json.js';
+import { renderPlanMarkdown } from '../../render/plan-markdown.js';
+import { renderPlanText } from '../../render/plan-text.js';
+import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
+import { printOut } from '../output.js';
+import type { RegisterCommand } from './index.js';
+
+interface PlanOptions {
+  config: string;
+  provider?: string;
+  format: 'text' | 'markdown' | 'json';
+  out?: string;
+  detailedExitcode?: boolean;
+}
+
+export const registerPlan: RegisterCommand = (program, setExit) => {
+  const command = new Command('plan')
+    .description('show what apply would change: creates, updates, rotations and revokes, with warnings and findings')
+    .option('--provider <name>', 'plan only this provider')
+    .addOption(formatOption(['text', 'markdown', 'json'], 'text'))
+    .option('--out <file>', 'save the plan for `keyplan apply FILE`')
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)');
+  addConfigOption(command).action(async (options: PlanOptions) => {
+    const { plan, descriptions } = await planFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+    if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));
+    else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
+    else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
+
+    const problems = plan.providers.some((p) => p.problems.length > 0);
+    if (options.out && !problems) {
+      await writeFileAtomic(options.out, serializePlanFile(plan, options.config), 0o600);
+      process.stderr.write(`Saved the plan to ${displayPath(resolve(options.out))}. Apply exactly it with: keyplan apply ${displayPath(resolve(options.out))}\n`);
+    }
+    if (problems) setExit(ExitCode.error);
+    else if (options.detailedExitcode && hasChanges(plan)) setExit(ExitCode.changes);
+  });
+  program.addCommand(command);
+};

@@ -1,0 +1,21 @@
+import type { ActionKind } from './plan-types.js';
+
+export type OutcomeStatus = 'done' | 'failed' | 'skipped';
+
+/** What became of one action. Holds ids and file names, never a secret. */
+export interface ActionOutcome {
+  kind: ActionKind | 'resume';
+  provider: string;
+  name: string;
+  status: OutcomeStatus;
+  /** The key acted on (the old key of a rotation). */
+  keyId?: string;
+  /** The key created (create, rotate, resume). */
+  newKeyId?: string;
+  delivered: string[];
+  /** Where the secret went when delivery failed. */
+  recoveryFile?: string;
+  /** For a rotation with overlap: when the old key will be revoked by a later apply. */
+  retireAt?: number;
+  message?: string;
+}

@@ -1,0 +1,50 @@
+import type { ConfigIssue } from './errors.js';
+import type { DesiredState, EpochMillis } from './model.js';
+import type { SourceDocument } from './config-source.js';
+import { IssueList } from './config-values.js';
+import { normalizePolicy, normalizeProviders } from './config-policy.js';
+import { normalizeKeys } from './config-keys.js';
+import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkRenames } from './config-checks.js';
+
+export type { SourceDocument, NodePath, NodePart } from './config-source.js';
+
+export interface NormalizeInput {
+  /** The root config file. */
+  root: SourceDocument;
+  /** Files pulled in by the root's `include:`, in a stable order. */
+  includes: readonly SourceDocument[];
+  /** Directory of the root file (absolute): relative provider and deliver paths resolve against it. */
+  baseDir: string;
+  /** For checks of absolute expiry dates against policy.max_lifetime. */
+  now: EpochMillis;
+}
+
+export type NormalizeResult = { ok: true; state: DesiredState } | { ok: false; issues: ConfigIssue[] };
+
+/**
+ * The written config (already parsed, and checked against the JSON Schema by the caller) -> DesiredState,
+ * plus every check the schema cannot express. Tolerates malformed nodes: it skips what the schema reports,
+ * so one run finds every issue.
+ */
+export function normalizeConfig(input: NormalizeInput): NormalizeResult {
+  const { root, includes, baseDir, now } = input;
+  const issues = new IssueList();
+  const { providers, declaredNames } = normalizeProviders(root, baseDir, issues);
+  const policy = normalizePolicy(root, issues);
+  const entries = [root, ...includes].flatMap((doc) => normalizeKeys(doc, baseDir, issues));
+  assignProviders(entries, declaredNames, issues);
+  checkDuplicateNames(entries, issues);
+  checkRenames(entries, issues);
+  checkExpiryPolicy(entries, policy, now, issues);
+  checkDeliverConflicts(entries, issues);
+  if (issues.items.length > 0) return { ok: false, issues: issues.items };
+  return {
+    ok: true,
+    state: {
+      files: [root.path, ...includes.map((doc) => doc.path)],
+      providers,
+      policy,
+      keys: entries.map((entry) => entry.key),
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { humanDuration, relativeTime } from './humanize.js';
+import type { EpochMillis, Policy, RemoteKey } from './model.js';
+import type { PlanWarning } from './plan-types.js';
+
+/**
+ * What a reviewer must know before `remote` is revoked: recent use and declared consumers gate the
+ * apply (`--allow-in-use`); a key never used is safe to revoke, and says so.
+ */
+export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], policy: Policy, now: EpochMillis): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  if (remote.lastUsedAt === null) {
+    warnings.push({ kind: 'never-used', message: `${remote.name} (${remote.id}) was never used`, gate: null });
+  } else if (now - remote.lastUsedAt <= policy.inUseWindowMs) {
+    warnings.push({
+      kind: 'in-use',
+      message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, within in_use_window (${humanDuration(policy.inUseWindowMs)})`,
+      gate: 'allow-in-use',
+    });
+  }
+  if (consumers.length > 0) {
+    warnings.push({
+      kind: 'consumers',
+      message: `${remote.name} (${remote.id}) has declared consumers: ${consumers.join(', ')}`,
+      gate: 'allow-in-use',
+    });
+  }
+  return warnings;
+}
+
+export function preventRevokeWarning(remote: RemoteKey): PlanWarning {
+  return {
+    kind: 'prevent-revoke',
+    message: `${remote.name} (${remote.id}) has prevent_revoke: set prevent_revoke: false and apply before it can be revoked`,
+    gate: 'prevent-revoke',
+  };
+}

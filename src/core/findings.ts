@@ -1,0 +1,70 @@
+import { humanDuration, isoDate, relativeTime } from './humanize.js';
+import type { DesiredKey, EpochMillis, Policy, RemoteKey } from './model.js';
+import { isManaged, retiringInfo } from './ownership.js';
+import { privilegedRoles, type RoleCatalog } from './permissions.js';
+import type { Finding, FindingKind, Severity } from './plan-types.js';
+
+export interface FindingsInput {
+  provider: string;
+  /** Live (not revoked) remote keys. */
+  keys: readonly RemoteKey[];
+  /** The declared key for each remote key id that is declared. */
+  declared: ReadonlyMap<string, DesiredKey>;
+  catalog: RoleCatalog;
+  policy: Policy;
+  now: EpochMillis;
+}
+
+export const DEFAULT_SEVERITY: Record<FindingKind, Severity> = {
+  stale: 'warning',
+  'never-used': 'warning',
+  expired: 'error',
+  expiring: 'warning',
+  'no-expiry': 'error',
+  'rotation-due': 'warning',
+  unmanaged: 'warning',
+  'privileged-stale': 'error',
+};
+
+/** The audit findings for every live key, declared or not. A key never used is judged by its age. */
+export function evaluateFindings(input: FindingsInput): Finding[] {
+  return input.keys.flatMap((remote) => findingsFor(remote, input));
+}
+
+function findingsFor(remote: RemoteKey, { provider, declared, catalog, policy, now }: FindingsInput): Finding[] {
+  const desired = declared.get(remote.id);
+  const findings: Finding[] = [];
+  const add = (kind: FindingKind, message: string) =>
+    findings.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message, desired, remote });
+
+  const idle = idleness(remote, policy, now);
+  const privileged = privilegedRoles(remote.roles, catalog);
+  if (idle && privileged.length > 0) add('privileged-stale', `${idle.message} and holds privileged role ${privileged.join(', ')}`);
+  else if (idle) add(idle.kind, idle.message);
+
+  if (remote.expiresAt !== null && remote.expiresAt <= now) {
+    add('expired', `expired ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)}) and is still listed as active`);
+  } else if (remote.expiresAt !== null && remote.expiresAt - now <= policy.expiryWarningMs) {
+    add('expiring', `expires ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)})`);
+  }
+  const mustExpire = remote.roles.filter((role) => policy.requireExpiryFor.includes(role));
+  if (remote.expiresAt === null && mustExpire.length > 0) add('no-expiry', `never expires, but policy requires an expiry for role ${mustExpire.join(', ')}`);
+
+  const every = desired?.rotation?.everyMs;
+  if (every !== undefined && now - remote.createdAt > every) {
+    add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${humanDuration(every)}`);
+  }
+  if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
+  return findings;
+}
+
+function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis): { kind: 'stale' | 'never-used'; message: string } | undefined {
+  if (remote.lastUsedAt !== null) {
+    return now - remote.lastUsedAt > policy.staleAfterMs
+      ? { kind: 'stale', message: `last used ${relativeTime(remote.lastUsedAt, now)} (stale_after: ${humanDuration(policy.staleAfterMs)})` }
+      : undefined;
+  }
+  return now - remote.createdAt > policy.unusedGraceMs
+    ? { kind: 'never-used', message: `never used since it was created ${relativeTime(remote.createdAt, now)}` }
+    : undefined;
+}

@@ -1,0 +1,155 @@
+import { preventRevokeWarning, revokeWarnings } from './dependency.js';
+import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from './expiry.js';
+import { stableHash } from './fingerprint.js';
+import { humanDuration, isoDate, relativeTime } from './humanize.js';
+import type { Capabilities, DesiredKey, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
+import { desiredMetadata, isManaged, recordedPreventRevoke, sameMetadata } from './ownership.js';
+import { roleChange, type RoleCatalog } from './permissions.js';
+import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
+
+export interface ChangeContext {
+  provider: string;
+  capabilities: Capabilities;
+  catalog: RoleCatalog;
+  policy: Policy;
+  now: EpochMillis;
+}
+
+/** The action that brings a matched remote key to its declared state, or undefined when it already is. */
+export function changeForMatched(desired: DesiredKey, remote: RemoteKey, renamedFrom: string | undefined, ctx: ChangeContext): PlannedAction | undefined {
+  const changes = fieldChanges(desired, remote, ctx.capabilities.metadata);
+  const roles = changes.some((c) => c.field === 'roles') ? roleChange(remote.roles, desired.roles, ctx.catalog) : undefined;
+  const rotateReasons = rotationReasons(desired, remote, changes, ctx);
+  if (rotateReasons.length > 0) return rotateAction(desired, remote, changes, roles, rotateReasons, ctx);
+  if (changes.length === 0) return undefined;
+  return updateAction(desired, remote, changes, roles, renamedFrom, ctx);
+}
+
+function fieldChanges(desired: DesiredKey, remote: RemoteKey, keepsMetadata: boolean): FieldChange[] {
+  const changes: FieldChange[] = [];
+  if (desired.name !== remote.name) changes.push({ field: 'name', before: remote.name, after: desired.name });
+  if (desired.description !== remote.description) changes.push({ field: 'description', before: remote.description, after: desired.description });
+  if (!sameSet(desired.roles, remote.roles)) changes.push({ field: 'roles', before: remote.roles, after: desired.roles });
+  const metadata = desiredMetadata(desired, remote.metadata);
+  if (keepsMetadata && !sameMetadata(metadata, remote.metadata)) changes.push({ field: 'metadata', before: remote.metadata, after: metadata });
+  if (!expiryMatches(desired.expires, remote)) changes.push({ field: 'expires', before: describeRemoteExpiry(remote), after: describeExpiry(desired.expires) });
+  return changes;
+}
+
+function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldChange[], { capabilities, now }: ChangeContext): string[] {
+  const reasons: string[] = [];
+  if (isExpired(remote, now)) reasons.push(`the key expired ${relativeTime(remote.expiresAt ?? now, now)}`);
+  for (const change of changes) {
+    if (!capabilities.editableFields.includes(change.field as EditableField)) {
+      reasons.push(`${change.field} changes (${formatValue(change.before)} → ${formatValue(change.after)}) and the provider cannot edit it in place`);
+    }
+  }
+  const rotation = desired.rotation;
+  if (rotation?.everyMs !== undefined && now - remote.createdAt >= rotation.everyMs) {
+    reasons.push(`rotation due: the key is ${humanDuration(now - remote.createdAt)} old (rotation.every: ${humanDuration(rotation.everyMs)})`);
+  }
+  if (rotation?.beforeExpiryMs !== undefined && remote.expiresAt !== null && !isExpired(remote, now) && remote.expiresAt - now <= rotation.beforeExpiryMs) {
+    reasons.push(`rotation due: the key expires ${relativeTime(remote.expiresAt, now)} (rotation.before_expiry: ${humanDuration(rotation.beforeExpiryMs)})`);
+  }
+  return reasons;
+}
+
+function updateAction(
+  desired: DesiredKey,
+  remote: RemoteKey,
+  changes: FieldChange[],
+  roles: RoleChange | undefined,
+  renamedFrom: string | undefined,
+  ctx: ChangeContext,
+): UpdateAction {
+  const patch: UpdateAction['patch'] = {};
+  const reasons: string[] = [];
+  for (const change of changes) {
+    if (change.field === 'name') {
+      patch.name = desired.name;
+      reasons.push(`renamed from ${renamedFrom ?? remote.name} (renamed_from): edited in place, the secret is kept`);
+    } else if (change.field === 'description') {
+      patch.description = desired.description;
+      reasons.push('description changed');
+    } else if (change.field === 'roles' && roles) {
+      patch.roles = desired.roles;
+      reasons.push(describeRoleChange(roles));
+    } else if (change.field === 'metadata') {
+      patch.metadata = desiredMetadata(desired, remote.metadata);
+      reasons.push(isManaged(remote) ? 'ownership metadata changed (owner, consumers or prevent_revoke)' : 'adopts an existing key: marks it as managed by keyplan, the secret is kept');
+    }
+  }
+  return { kind: 'update', provider: ctx.provider, name: desired.name, desired, remote, changes, roleChange: roles, patch, reasons, warnings: escalationWarnings(desired.name, roles) };
+}
+
+function rotateAction(
+  desired: DesiredKey,
+  remote: RemoteKey,
+  changes: FieldChange[],
+  roles: RoleChange | undefined,
+  reasons: string[],
+  ctx: ChangeContext,
+): RotateAction {
+  const spec = specFor(desired, remote.metadata);
+  const canRename = ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata');
+  const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now)];
+  if ((desired.preventRevoke || recordedPreventRevoke(remote)) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
+  if (!canRename) {
+    warnings.push({ kind: 'downtime', message: `the provider cannot rename keys, so ${remote.id} is revoked before its replacement exists`, gate: null });
+  }
+  const overlapMs = desired.rotation?.overlapMs ?? 0;
+  return {
+    kind: 'rotate',
+    provider: ctx.provider,
+    name: desired.name,
+    desired,
+    remote,
+    spec,
+    changes,
+    roleChange: roles,
+    reasons,
+    warnings,
+    idempotencyKey: idempotencyKey(ctx.provider, spec, remote.id),
+    retire: canRename ? { mode: 'rename', retiredName: retiredName(remote), overlapMs } : { mode: 'revoke-first' },
+  };
+}
+
+/** What a new key for `desired` is created with. */
+export function specFor(desired: DesiredKey, currentMetadata: Record<string, string> = {}): KeySpec {
+  return { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata) };
+}
+
+/** Deterministic: the same plan yields the same key, so the key service replays instead of duplicating. */
+export function idempotencyKey(provider: string, spec: KeySpec, replaces: string | null): string {
+  return `keyplan-${stableHash({ provider, spec, replaces })}`;
+}
+
+function retiredName(remote: RemoteKey): string {
+  return `${remote.name.slice(0, 80)}.retiring-${remote.id.replace(/[^A-Za-z0-9]/g, '').slice(-12)}`;
+}
+
+function escalationWarnings(name: string, roles: RoleChange | undefined): PlanWarning[] {
+  if (!roles?.escalation) return [];
+  return [{ kind: 'privilege-escalation', message: `${name} gains permissions: ${roles.permissionsAdded.join(', ')}`, gate: null }];
+}
+
+export function describeRoleChange(roles: RoleChange): string {
+  const parts = [...roles.rolesAdded.map((r) => `+${r}`), ...roles.rolesRemoved.map((r) => `-${r}`)];
+  const permissions = [
+    roles.permissionsAdded.length > 0 ? `adds ${roles.permissionsAdded.join(', ')}` : '',
+    roles.permissionsRemoved.length > 0 ? `removes ${roles.permissionsRemoved.join(', ')}` : '',
+  ].filter(Boolean);
+  return `roles ${parts.join(' ')}${permissions.length > 0 ? ` (${permissions.join('; ')})` : ''}`;
+}
+
+function formatValue(value: FieldChange['before']): string {
+  if (value === null) return 'none';
+  if (typeof value === 'string') return value;
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  return JSON.stringify(value);
+}
+
+function sameSet(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+

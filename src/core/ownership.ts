@@ -1,0 +1,62 @@
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY } from './model.js';
+import type { DesiredKey, RemoteKey } from './model.js';
+
+/** Metadata keyplan writes on a key so the marks survive the YAML block being removed. */
+export const CONSUMERS_KEY = 'keyplan-consumers';
+export const PREVENT_REVOKE_KEY = 'keyplan-prevent-revoke';
+/** On a key renamed aside by a rotation: the name of the key that replaced it, and when it may be revoked. */
+export const RETIRING_FOR_KEY = 'keyplan-retiring-for';
+export const RETIRE_AT_KEY = 'keyplan-retire-at';
+
+const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY]);
+
+export function isManaged(remote: RemoteKey): boolean {
+  return remote.metadata[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
+}
+
+/** The metadata a declared key should carry: what others wrote is kept, keyplan's own marks are set. */
+export function desiredMetadata(desired: DesiredKey, current: Record<string, string> = {}): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(current)) if (!KEYPLAN_KEYS.has(key)) metadata[key] = value;
+  metadata[MANAGED_BY_KEY] = MANAGED_BY_VALUE;
+  if (desired.owner) metadata[OWNER_KEY] = desired.owner;
+  if (desired.consumers.length > 0) metadata[CONSUMERS_KEY] = desired.consumers.join(',');
+  if (desired.preventRevoke) metadata[PREVENT_REVOKE_KEY] = 'true';
+  return sortKeys(metadata);
+}
+
+export function recordedConsumers(remote: RemoteKey): string[] {
+  const value = remote.metadata[CONSUMERS_KEY];
+  return value ? value.split(',').filter(Boolean) : [];
+}
+
+export function recordedPreventRevoke(remote: RemoteKey): boolean {
+  return remote.metadata[PREVENT_REVOKE_KEY] === 'true';
+}
+
+/** Written on a key renamed aside until its replacement's secret is delivered. */
+export const RETIRE_PENDING = 'pending-delivery';
+
+/**
+ * A key renamed aside by a rotation. retireAt null: its replacement's secret has not been delivered yet,
+ * so it must not be revoked (a later apply finishes the delivery, then sets the time).
+ */
+export function retiringInfo(remote: RemoteKey): { replacedBy: string; retireAt: number | null } | undefined {
+  const replacedBy = remote.metadata[RETIRING_FOR_KEY];
+  if (!replacedBy) return undefined;
+  const retireAt = Number(remote.metadata[RETIRE_AT_KEY]);
+  return { replacedBy, retireAt: Number.isFinite(retireAt) ? retireAt : null };
+}
+
+export function retiringMetadata(remote: RemoteKey, replacedBy: string, retireAt: number | null): Record<string, string> {
+  return sortKeys({ ...remote.metadata, [RETIRING_FOR_KEY]: replacedBy, [RETIRE_AT_KEY]: retireAt === null ? RETIRE_PENDING : String(retireAt) });
+}
+
+export function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
+  const aKeys = Object.keys(a);
+  return aKeys.length === Object.keys(b).length && aKeys.every((key) => a[key] === b[key]);
+}
+
+export function sortKeys(record: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,153 @@
+import type { DesiredKey, EpochMillis, Expiry, Policy, RemoteKey } from './model.js';
+
+export type ActionKind = 'create' | 'update' | 'rotate' | 'revoke';
+
+export type ChangedField = 'name' | 'description' | 'roles' | 'metadata' | 'expires';
+
+export interface FieldChange {
+  field: ChangedField;
+  before: string | string[] | Record<string, string> | null;
+  after: string | string[] | Record<string, string> | null;
+}
+
+export interface RoleChange {
+  rolesAdded: string[];
+  rolesRemoved: string[];
+  permissionsAdded: string[];
+  permissionsRemoved: string[];
+  /** Permissions were added: reviewers must see a privilege escalation. */
+  escalation: boolean;
+}
+
+export type WarningKind = 'in-use' | 'consumers' | 'never-used' | 'privilege-escalation' | 'prevent-revoke' | 'downtime';
+
+export interface PlanWarning {
+  kind: WarningKind;
+  message: string;
+  /** A blocking warning stops `apply` unless overridden (in-use, consumers) or always (prevent-revoke). */
+  gate: 'allow-in-use' | 'prevent-revoke' | null;
+}
+
+/** What a create (or the create half of a rotation) sends to the provider. */
+export interface KeySpec {
+  name: string;
+  description: string;
+  roles: string[];
+  expires?: Expiry;
+  metadata: Record<string, string>;
+}
+
+interface ActionBase {
+  kind: ActionKind;
+  provider: string;
+  /** The key's declared name, or its remote name for a revoke. */
+  name: string;
+  reasons: string[];
+  warnings: PlanWarning[];
+  /** The declared key, where there is one. */
+  desired?: DesiredKey;
+}
+
+export interface CreateAction extends ActionBase {
+  kind: 'create';
+  spec: KeySpec;
+  /** Deterministic from the plan, so a retried or resumed apply never makes a duplicate. */
+  idempotencyKey: string;
+}
+
+export interface UpdateAction extends ActionBase {
+  kind: 'update';
+  remote: RemoteKey;
+  changes: FieldChange[];
+  roleChange?: RoleChange;
+  patch: { name?: string; description?: string; roles?: string[]; metadata?: Record<string, string> };
+}
+
+export interface RotateAction extends ActionBase {
+  kind: 'rotate';
+  remote: RemoteKey;
+  spec: KeySpec;
+  idempotencyKey: string;
+  changes: FieldChange[];
+  roleChange?: RoleChange;
+  /**
+   * How the old key is retired. `rename`: before the create, the old key is renamed aside; once the new
+   * secret is delivered it is revoked (no overlap) or marked for a later apply to revoke after `overlapMs`. `revoke-first`: the
+   * provider cannot rename keys, so the old key is revoked before the new one can take its name.
+   */
+  retire: { mode: 'rename'; retiredName: string; overlapMs: number } | { mode: 'revoke-first' };
+}
+
+export interface RevokeAction extends ActionBase {
+  kind: 'revoke';
+  remote: RemoteKey;
+}
+
+export type PlannedAction = CreateAction | UpdateAction | RotateAction | RevokeAction;
+
+export type FindingKind =
+  | 'stale'
+  | 'never-used'
+  | 'expired'
+  | 'expiring'
+  | 'no-expiry'
+  | 'rotation-due'
+  | 'unmanaged'
+  | 'privileged-stale';
+
+export type Severity = 'warning' | 'error';
+
+export interface Finding {
+  kind: FindingKind;
+  severity: Severity;
+  provider: string;
+  keyId: string;
+  name: string;
+  message: string;
+  /** The declared key, where the remote key is declared. */
+  desired?: DesiredKey;
+  remote: RemoteKey;
+}
+
+/** A problem that makes the plan impossible (two keys under one name, an expiry the provider refuses, ...). */
+export interface PlanProblem {
+  provider: string;
+  name: string;
+  message: string;
+  desired?: DesiredKey;
+}
+
+/** A remote key waiting out its rotation overlap; revoked by a later apply once `retireAt` has passed. */
+export interface PendingRetirement {
+  provider: string;
+  remote: RemoteKey;
+  replacedBy: string;
+  /** null: waiting for the replacement's secret to be delivered; never revoked until then. */
+  retireAt: EpochMillis | null;
+}
+
+export interface ProviderPlan {
+  provider: string;
+  actions: PlannedAction[];
+  problems: PlanProblem[];
+  findings: Finding[];
+  pending: PendingRetirement[];
+  /** Keys keyplan manages at this provider (the base of the change threshold). */
+  managedCount: number;
+  /** Fingerprint of the remote keys the plan was made from. */
+  remoteFingerprint: string;
+}
+
+export interface Plan {
+  createdAt: EpochMillis;
+  /** The policy the plan was made under (the safety thresholds apply it). */
+  policy: Policy;
+  providers: ProviderPlan[];
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  rotate: number;
+  revoke: number;
+}

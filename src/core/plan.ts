@@ -1,0 +1,113 @@
+import { preventRevokeWarning, revokeWarnings } from './dependency.js';
+import { expiryRefusal } from './expiry.js';
+import { evaluateFindings } from './findings.js';
+import { remoteFingerprint } from './fingerprint.js';
+import { isoDate } from './humanize.js';
+import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
+import { indexRemote, matchDesired } from './match.js';
+import type { Capabilities, DesiredKey, DesiredState, EpochMillis, Policy, RemoteKey, Role } from './model.js';
+import { isManaged, recordedConsumers, recordedPreventRevoke, retiringInfo } from './ownership.js';
+import { roleCatalog } from './permissions.js';
+import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
+
+/** What one provider reported: its keys (revoked ones too, where it lists them), capabilities and roles. */
+export interface ProviderSnapshot {
+  keys: RemoteKey[];
+  capabilities: Capabilities;
+  roles: Role[];
+}
+
+/** The whole plan: a pure function of the declared state, what each provider reported, and `now`. */
+export function makePlan(desired: DesiredState, snapshots: Readonly<Record<string, ProviderSnapshot>>, now: EpochMillis): Plan {
+  const providers = Object.keys(snapshots)
+    .sort()
+    .map((provider) => {
+      const snapshot = snapshots[provider] as ProviderSnapshot;
+      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now);
+    });
+  return { createdAt: now, policy: desired.policy, providers };
+}
+
+export function planProvider(provider: string, desiredKeys: readonly DesiredKey[], snapshot: ProviderSnapshot, policy: Policy, now: EpochMillis): ProviderPlan {
+  const catalog = roleCatalog(snapshot.roles);
+  const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now };
+  const { live, revoked } = indexRemote(snapshot.keys);
+  const actions: PlannedAction[] = [];
+  const problems: PlanProblem[] = [];
+  const declared = new Map<string, DesiredKey>();
+
+  const claimed = new Set<string>();
+  for (const desired of desiredKeys) {
+    const match = matchDesired(desired, live, revoked);
+    // A key with a problem still claims its remote keys: an error must never turn into a revoke.
+    if (match.kind === 'ambiguous') {
+      for (const name of [desired.name, ...desired.renamedFrom]) for (const key of live.get(name) ?? []) claimed.add(key.id);
+      problems.push({ provider, name: desired.name, message: match.message, desired });
+      continue;
+    }
+    if (match.kind === 'matched') {
+      claimed.add(match.remote.id);
+      declared.set(match.remote.id, desired);
+    }
+    const problem = declaredKeyProblem(desired, snapshot, catalog, now);
+    if (problem) problems.push({ provider, name: desired.name, message: problem, desired });
+    else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, provider));
+    else {
+      const action = changeForMatched(desired, match.remote, match.renamedFrom, ctx);
+      if (action) actions.push(action);
+    }
+  }
+
+  const liveKeys = snapshot.keys.filter((key) => key.revokedAt === null);
+  const pending: PendingRetirement[] = [];
+  for (const remote of liveKeys) {
+    if (claimed.has(remote.id)) continue;
+    const retiring = retiringInfo(remote);
+    if (retiring && (retiring.retireAt === null || retiring.retireAt > now)) pending.push({ provider, remote, ...retiring });
+    else if (retiring) actions.push(revokeAction(remote, [`its replacement ${retiring.replacedBy} was rotated in and the overlap ended ${isoDate(retiring.retireAt ?? now)}`], ctx));
+    else if (isManaged(remote)) actions.push(revokeAction(remote, ['managed by keyplan and no longer declared'], ctx));
+    else if (policy.prune) actions.push(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
+  }
+
+  return {
+    provider,
+    actions,
+    problems,
+    findings: evaluateFindings({ provider, keys: liveKeys, declared, catalog, policy, now }),
+    pending,
+    managedCount: liveKeys.filter(isManaged).length,
+    remoteFingerprint: remoteFingerprint(snapshot.keys),
+  };
+}
+
+function declaredKeyProblem(desired: DesiredKey, snapshot: ProviderSnapshot, catalog: ReadonlyMap<string, Role>, now: EpochMillis): string | undefined {
+  const unknown = desired.roles.filter((role) => !catalog.has(role));
+  if (unknown.length > 0) {
+    return `unknown role ${unknown.join(', ')}; the provider offers ${[...catalog.keys()].join(', ') || 'no roles'}`;
+  }
+  return expiryRefusal(desired.expires, snapshot.capabilities, now);
+}
+
+function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, provider: string): CreateAction {
+  const spec = specFor(desired);
+  const reason = revoked
+    ? `${revoked.id} named ${desired.name} was revoked ${isoDate(revoked.revokedAt ?? 0)} outside this plan; a new key replaces it`
+    : 'declared, and no live key has this name';
+  return { kind: 'create', provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: idempotencyKey(provider, spec, revoked?.id ?? null) };
+}
+
+function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext): RevokeAction {
+  const warnings = revokeWarnings(remote, recordedConsumers(remote), ctx.policy, ctx.now);
+  if (recordedPreventRevoke(remote)) warnings.push(preventRevokeWarning(remote));
+  return { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
+}
+
+export function summarize(plan: Plan): PlanSummary {
+  const summary: PlanSummary = { create: 0, update: 0, rotate: 0, revoke: 0 };
+  for (const provider of plan.providers) for (const action of provider.actions) summary[action.kind] += 1;
+  return summary;
+}
+
+export function hasChanges(plan: Plan): boolean {
+  return plan.providers.some((p) => p.actions.length > 0);
+}

@@ -1,0 +1,24 @@
+import { KeyplanError } from '../core/errors.js';
+import type { Plan } from '../core/plan-types.js';
+
+/**
+ * Refuses, before anything changes, a plan whose new secrets would have nowhere to go: apply never
+ * creates a key whose secret it would have to drop.
+ */
+export function checkSecretDestinations(plan: Plan, secretsOut: string | undefined): void {
+  const creating = plan.providers.flatMap((p) => p.actions).filter((a) => a.kind === 'create' || a.kind === 'rotate');
+  const homeless = creating.filter((a) => !secretsOut && (a.desired?.deliver.length ?? 0) === 0);
+  if (homeless.length > 0) {
+    throw new KeyplanError(
+      `${homeless.map((a) => `${a.provider}/${a.name}`).join(', ')} would get a new secret with nowhere to deliver it. ` +
+        'Add a `deliver:` target to the key, or pass --secrets-out FILE. Nothing was changed.',
+    );
+  }
+  const github = creating.filter((a) => a.desired?.deliver.some((d) => d.type === 'github-secret'));
+  if (github.length > 0) {
+    throw new KeyplanError(
+      `${github.map((a) => `${a.provider}/${a.name}`).join(', ')} deliver to a GitHub Actions secret, which this version of keyplan cannot write yet. ` +
+        'Use a `file` target or --secrets-out FILE for now. Nothing was changed.',
+    );
+  }
+}

@@ -1,0 +1,159 @@
+import type { RemoteKey } from '../core/model.js';
+import { retiringMetadata } from '../core/ownership.js';
+import type { CreateAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
+import type { Provider } from '../providers/index.js';
+import type { ActionOutcome } from '../core/apply-outcome.js';
+import type { SecretDelivery } from './deliver.js';
+import type { Journal, PendingDelivery } from './journal.js';
+import { runLimited } from './run-limited.js';
+
+export interface ApplyContext {
+  providers: ReadonlyMap<string, Provider>;
+  journal: Journal;
+  delivery: SecretDelivery;
+  parallelism: number;
+  secretsOut?: string;
+  now: () => number;
+  /** Called as each action settles, for progress output. */
+  onOutcome?: (outcome: ActionOutcome) => void;
+}
+
+/**
+ * Carries out a plan in the safe order: creates and updates, then rotations (create, deliver, and only
+ * then retire the old key), revokes last — and no revokes at all once anything before them failed.
+ */
+export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOutcome[]> {
+  const actions = plan.providers.flatMap((p) => p.actions);
+  const phase = <A extends PlannedAction>(kinds: A['kind'][]) => actions.filter((a): a is A => kinds.includes(a.kind));
+  const outcomes: ActionOutcome[] = [];
+  const run = async <A extends PlannedAction>(items: A[], work: (action: A) => Promise<ActionOutcome>) => {
+    const settled = await runLimited(items, ctx.parallelism, async (action) => report(ctx, await settle(action, () => work(action))));
+    outcomes.push(...settled);
+  };
+
+  await run(phase<CreateAction | UpdateAction>(['create', 'update']), (a) => (a.kind === 'create' ? create(a, ctx) : update(a, ctx)));
+  await run(phase<RotateAction>(['rotate']), (a) => rotate(a, ctx));
+  const revokes = phase<RevokeAction>(['revoke']);
+  if (outcomes.some((o) => o.status === 'failed')) {
+    for (const action of revokes) {
+      outcomes.push(report(ctx, { ...base(action), status: 'skipped', keyId: action.remote.id, delivered: [], message: 'not revoked because an earlier action failed' }));
+    }
+  } else {
+    await run(revokes, (a) => revoke(a, ctx));
+  }
+  return outcomes;
+}
+
+/** Finishes what an earlier, interrupted apply left in the journal: replays each create and delivers it. */
+export async function resumeJournal(ctx: ApplyContext): Promise<ActionOutcome[]> {
+  const entries = ctx.journal.pending().filter((entry) => ctx.providers.has(entry.provider));
+  return runLimited(entries, ctx.parallelism, async (entry) => {
+    const outcome: ActionOutcome = { kind: 'resume', provider: entry.provider, name: entry.spec.name, status: 'done', delivered: [] };
+    return report(ctx, await settle(outcome, () => createAndDeliver(providerOf(ctx, entry.provider), entry, ctx, outcome)));
+  });
+}
+
+async function create(action: CreateAction, ctx: ApplyContext): Promise<ActionOutcome> {
+  const outcome: ActionOutcome = { ...base(action), status: 'done', delivered: [] };
+  return createAndDeliver(providerOf(ctx, action.provider), pendingFor(action, action.spec, ctx), ctx, outcome);
+}
+
+async function update(action: UpdateAction, ctx: ApplyContext): Promise<ActionOutcome> {
+  const updated = await providerOf(ctx, action.provider).update(action.remote.id, action.patch, action.remote.etag);
+  return { ...base(action), status: 'done', keyId: updated.id, delivered: [] };
+}
+
+async function rotate(action: RotateAction, ctx: ApplyContext): Promise<ActionOutcome> {
+  const provider = providerOf(ctx, action.provider);
+  const outcome: ActionOutcome = { ...base(action), status: 'done', keyId: action.remote.id, delivered: [] };
+  if (action.retire.mode === 'revoke-first') {
+    await provider.revoke(action.remote.id);
+    return createAndDeliver(provider, pendingFor(action, action.spec, ctx), ctx, outcome);
+  }
+  // The old key steps aside (renamed, marked as waiting for delivery) so the new one can take its name;
+  // it is only revoked once the new secret is delivered.
+  const renamed = await provider.update(action.remote.id, { name: action.retire.retiredName, metadata: retiringMetadata(action.remote, action.spec.name, null) }, action.remote.etag);
+  const entry = { ...pendingFor(action, action.spec, ctx), retire: { keyId: action.remote.id, overlapMs: action.retire.overlapMs } };
+  return createAndDeliver(provider, entry, ctx, outcome, renamed);
+}
+
+async function revoke(action: RevokeAction, ctx: ApplyContext): Promise<ActionOutcome> {
+  await providerOf(ctx, action.provider).revoke(action.remote.id);
+  return { ...base(action), status: 'done', keyId: action.remote.id, delivered: [] };
+}
+
+/** The journalled create: record, create (idempotent), deliver, retire the replaced key, then clear the record. */
+async function createAndDeliver(
+  provider: Provider,
+  entry: PendingDelivery,
+  ctx: ApplyContext,
+  outcome: ActionOutcome,
+  retiring?: RemoteKey,
+): Promise<ActionOutcome> {
+  await ctx.journal.record(entry);
+  const created = await provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey });
+  outcome.newKeyId = created.key.id;
+  const result = await ctx.delivery.deliver(entry, created.secret);
+  outcome.delivered = result.delivered;
+  if (result.failures.length > 0) {
+    await ctx.journal.record({ ...entry, recoveryFile: result.recoveryFile });
+    const kept = entry.retire ? `; the old key ${entry.retire.keyId} is kept` : '';
+    return { ...outcome, status: 'failed', recoveryFile: result.recoveryFile, message: `delivery failed: ${result.failures.join('; ')}${kept}; the secret was saved to ${result.recoveryFile}` };
+  }
+  if (entry.retire) outcome.retireAt = await retireReplaced(provider, entry.retire, created.key.name, ctx, retiring);
+  await ctx.journal.complete(entry.idempotencyKey);
+  return outcome;
+}
+
+async function retireReplaced(
+  provider: Provider,
+  retire: NonNullable<PendingDelivery['retire']>,
+  replacedBy: string,
+  ctx: ApplyContext,
+  retiring: RemoteKey | undefined,
+): Promise<number | undefined> {
+  if (retire.overlapMs === 0) {
+    await provider.revoke(retire.keyId);
+    return undefined;
+  }
+  const retireAt = ctx.now() + retire.overlapMs;
+  // A resumed apply no longer has the renamed key at hand: read it back (rare, so a full list is fine).
+  const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
+  if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
+  return retireAt;
+}
+
+function pendingFor(action: CreateAction | RotateAction, spec: KeySpec, ctx: ApplyContext): PendingDelivery {
+  return {
+    provider: action.provider,
+    idempotencyKey: action.idempotencyKey,
+    spec,
+    deliver: action.desired?.deliver ?? [],
+    ...(ctx.secretsOut ? { secretsOut: ctx.secretsOut } : {}),
+    startedAt: ctx.now(),
+  };
+}
+
+async function settle(outcome: Pick<ActionOutcome, 'kind' | 'provider' | 'name'> | PlannedAction, work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
+  try {
+    return await work();
+  } catch (error) {
+    const keyId = 'remote' in outcome ? outcome.remote.id : undefined;
+    return { kind: outcome.kind, provider: outcome.provider, name: outcome.name, status: 'failed', delivered: [], ...(keyId ? { keyId } : {}), message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function base(action: PlannedAction): Pick<ActionOutcome, 'kind' | 'provider' | 'name'> {
+  return { kind: action.kind, provider: action.provider, name: action.name };
+}
+
+function report(ctx: ApplyContext, outcome: ActionOutcome): ActionOutcome {
+  ctx.onOutcome?.(outcome);
+  return outcome;
+}
+
+function providerOf(ctx: ApplyContext, name: string): Provider {
+  const provider = ctx.providers.get(name);
+  if (!provider) throw new Error(`provider ${name} is not open`);
+  return provider;
+}

@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import type { Secret } from '../core/secret.js';
+import { displayPath } from '../io/display-path.js';
+import { SecretFiles } from '../sinks/file-sink.js';
+import { envVarName, formatForPath } from '../sinks/secret-file-format.js';
+import type { PendingDelivery } from './journal.js';
+
+export interface DeliveryResult {
+  delivered: string[];
+  failures: string[];
+  /** Set when a sink failed and the secret was saved to the recovery file instead. */
+  recoveryFile?: string;
+}
+
+/** Puts new secrets where they are needed; when a sink fails, into a 0600 recovery file, so none is lost. */
+export class SecretDelivery {
+  readonly #files = new SecretFiles();
+  readonly #recoveryPath: string;
+
+  constructor(recoveryPath: string) {
+    this.#recoveryPath = resolve(recoveryPath);
+  }
+
+  async deliver(entry: PendingDelivery, secret: Secret): Promise<DeliveryResult> {
+    const attempts = this.#targets(entry).map(async ({ label, write }) => {
+      try {
+        await write(secret);
+        return { label, error: undefined };
+      } catch (error) {
+        return { label, error: `${label}: ${describeFailure(error)}` };
+      }
+    });
+    const results = await Promise.all(attempts);
+    const delivered = results.filter((r) => r.error === undefined).map((r) => r.label);
+    const failures = results.flatMap((r) => (r.error === undefined ? [] : [r.error]));
+    if (failures.length === 0) return { delivered, failures };
+    await this.#files.writer(this.#recoveryPath, 'dotenv').write(recoveryVar(entry), secret);
+    return { delivered, failures, recoveryFile: displayPath(this.#recoveryPath) };
+  }
+
+  #targets(entry: PendingDelivery): { label: string; write: (secret: Secret) => Promise<void> }[] {
+    const targets = entry.deliver.map((target) => {
+      if (target.type === 'file') {
+        const writer = this.#files.writer(target.path, target.format);
+        return { label: `${displayPath(writer.path)} (${target.var})`, write: (secret: Secret) => writer.write(target.var, secret) };
+      }
+      return {
+        label: `github-secret ${target.repo}/${target.name}`,
+        write: () => Promise.reject(new Error('delivery to GitHub Actions secrets is not available in this build')),
+      };
+    });
+    if (entry.secretsOut) {
+      const writer = this.#files.writer(entry.secretsOut, formatForPath(entry.secretsOut));
+      const name = envVarName(entry.spec.name);
+      targets.push({ label: `${displayPath(writer.path)} (${name})`, write: (secret: Secret) => writer.write(name, secret) });
+    }
+    return targets;
+  }
+}
+
+function recoveryVar(entry: PendingDelivery): string {
+  return `${envVarName(entry.spec.name)}__${entry.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/** File-system errors say what went wrong without echoing file contents. */
+function describeFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code) return `${code} (${(error as NodeJS.ErrnoException).syscall ?? 'write'})`;
+  return error instanceof Error ? error.message : 'delivery failed';
+}

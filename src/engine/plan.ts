@@ -1,0 +1,33 @@
+import { loadConfig } from '../io/load-config.js';
+import { makePlan } from '../core/plan.js';
+import type { DesiredState } from '../core/model.js';
+import type { Plan } from '../core/plan-types.js';
+import type { OpenProviderOptions, Provider } from '../providers/index.js';
+import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
+
+export interface PlanRequest {
+  configPath: string;
+  provider?: string;
+  now: number;
+  providerOptions: OpenProviderOptions;
+}
+
+export interface PlanOutcome {
+  state: DesiredState;
+  plan: Plan;
+  /** "local store .keyplan/keys.db", per provider name, for messages. */
+  descriptions: Record<string, string>;
+}
+
+/** Loads the config, reads the providers, and plans: the read-only half of every command. */
+export async function planFromConfig(request: PlanRequest): Promise<PlanOutcome> {
+  const state = await loadConfig(request.configPath, { now: request.now });
+  const names = selectProviderNames(state, request.provider);
+  return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now));
+}
+
+export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number): Promise<PlanOutcome> {
+  const snapshots = await readSnapshots(providers);
+  const descriptions = Object.fromEntries([...providers].map(([name, p]) => [name, p.description]));
+  return { state, plan: makePlan(state, snapshots, now), descriptions };
+}

@@ -1,0 +1,56 @@
+import { UsageError } from '../core/errors.js';
+import type { DesiredState } from '../core/model.js';
+import type { ProviderSnapshot } from '../core/plan.js';
+import { openProvider, type OpenProviderOptions, type Provider } from '../providers/index.js';
+
+/** The providers a command works on: every declared one, or the one `--provider` names. */
+export function selectProviderNames(state: DesiredState, only: string | undefined): string[] {
+  const names = Object.keys(state.providers).sort();
+  if (only === undefined) return names;
+  if (!names.includes(only)) throw new UsageError(`--provider ${only}: no such provider in the config; declared: ${names.join(', ')}`);
+  return [only];
+}
+
+export interface OpenedProviders {
+  providers: Map<string, Provider>;
+  close(): Promise<void>;
+}
+
+export function openProviders(state: DesiredState, names: readonly string[], options: OpenProviderOptions): OpenedProviders {
+  const providers = new Map<string, Provider>();
+  const close = async () => {
+    await Promise.allSettled([...providers.values()].map((p) => p.close()));
+  };
+  try {
+    for (const name of names) providers.set(name, openProvider(state.providers[name] as NonNullable<DesiredState['providers'][string]>, options));
+  } catch (error) {
+    void close();
+    throw error;
+  }
+  return { providers, close };
+}
+
+/** Reads each provider's keys, capabilities and roles, all providers at once. */
+export async function readSnapshots(providers: ReadonlyMap<string, Provider>): Promise<Record<string, ProviderSnapshot>> {
+  const entries = await Promise.all(
+    [...providers].map(async ([name, provider]) => {
+      const [keys, capabilities, roles] = await Promise.all([provider.list(), provider.capabilities(), provider.roles()]);
+      return [name, { keys, capabilities, roles }] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+export async function withProviders<T>(
+  state: DesiredState,
+  names: readonly string[],
+  options: OpenProviderOptions,
+  work: (providers: ReadonlyMap<string, Provider>) => Promise<T>,
+): Promise<T> {
+  const opened = openProviders(state, names, options);
+  try {
+    return await work(opened.providers);
+  } finally {
+    await opened.close();
+  }
+}

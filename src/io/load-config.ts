@@ -1,0 +1,78 @@
+import { dirname, resolve } from 'node:path';
+import { ConfigError, type ConfigIssue } from '../core/errors.js';
+import type { DesiredState } from '../core/model.js';
+import { normalizeConfig, type SourceDocument } from '../core/config.js';
+import { displayPath } from './display-path.js';
+import { readConfigFile } from './read-config-file.js';
+import { parseYamlSource } from './yaml-source.js';
+import { validateAgainstSchema, type FileRole } from './schema-validator.js';
+import { resolveIncludes } from './include-files.js';
+
+export interface LoadConfigOptions {
+  /** For checking absolute expiry dates against policy.max_lifetime; the CLI passes Date.now(). */
+  now?: number;
+  /** Base for a relative `path` and for file names in messages; defaults to process.cwd(). */
+  cwd?: string;
+}
+
+/**
+ * Reads keys.yaml and its includes, validates them against the schema and the checks the schema cannot express,
+ * and returns the normalized desired state. Throws ConfigError carrying every issue found, each positioned.
+ */
+export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<DesiredState> {
+  const cwd = options.cwd ?? process.cwd();
+  const now = options.now ?? Date.now();
+  const rootPath = resolve(cwd, path);
+  const baseDir = dirname(rootPath);
+  const issues: ConfigIssue[] = [];
+
+  const root = await loadSource(rootPath, cwd, 'root', issues);
+  if (!root) throw new ConfigError(issues);
+
+  const includes = await resolveIncludes(root, baseDir);
+  issues.push(...includes.issues);
+  const included: SourceDocument[] = [];
+  for (const file of includes.files) {
+    const doc = await loadSource(file, cwd, 'included', issues);
+    if (doc) included.push(doc);
+  }
+
+  const normalized = normalizeConfig({ root, includes: included, baseDir, now });
+  if (normalized.ok && issues.length === 0) return normalized.state;
+  const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
+  if (!normalized.ok) {
+    // The schema already reported these nodes (e.g. a malformed duration); say it once.
+    issues.push(...normalized.issues.filter((issue) => !reported.has(`${issue.file}\u0000${issue.path}`)));
+  }
+  throw new ConfigError(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
+}
+
+async function loadSource(path: string, cwd: string, role: FileRole, issues: ConfigIssue[]): Promise<SourceDocument | undefined> {
+  const shown = displayPath(path, cwd);
+  const read = await readConfigFile(path, shown);
+  if (!read.ok) {
+    issues.push(read.issue);
+    return undefined;
+  }
+  const parsed = parseYamlSource(read.text, path, shown);
+  if (!parsed.ok) {
+    issues.push(...parsed.issues);
+    return undefined;
+  }
+  if (parsed.doc.data === null || parsed.doc.data === undefined) {
+    const expected = role === 'root' ? '`version: 1` and `keys:`' : 'a `keys:` list';
+    issues.push({ file: shown, line: 1, column: 1, path: '', message: `${shown} is empty: expected ${expected}` });
+    return undefined;
+  }
+  issues.push(...validateAgainstSchema(parsed.doc, role));
+  return parsed.doc;
+}
+
+/** Root file first, then includes in load order; within a file by line and column. */
+function sortIssues(issues: ConfigIssue[], fileOrder: string[]): ConfigIssue[] {
+  const rank = (file: string): number => {
+    const index = fileOrder.indexOf(file);
+    return index === -1 ? fileOrder.length : index;
+  };
+  return [...issues].sort((a, b) => rank(a.file) - rank(b.file) || a.line - b.line || a.column - b.column);
+}

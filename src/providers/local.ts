@@ -1,0 +1,168 @@
+/** The `local` provider: the embedded key store in a SQLite file, no server needed. */
+import { mkdirSync } from 'node:fs';
+import { dirname, isAbsolute, relative } from 'node:path';
+import { KeyplanError, ProviderError } from '../core/errors.js';
+import type { Capabilities, RemoteKey, Role } from '../core/model.js';
+import { StoreError, type StoreErrorCode } from '../store/errors.js';
+import { KeyStore, type StoreKey } from '../store/key-store.js';
+import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
+
+const PAGE_SIZE = 1000;
+
+const STATUS_FOR: Record<StoreErrorCode, number> = {
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  unprocessable: 422,
+};
+
+export interface LocalProviderOptions {
+  name: string;
+  /** The SQLite file; its directory is created if missing. */
+  path: string;
+  /** Overrides the pepper file beside the db (KEYPLAN_PEPPER). */
+  pepper?: string;
+  clock?: () => number;
+}
+
+export class LocalProvider implements Provider {
+  readonly name: string;
+  readonly description: string;
+  readonly #store: KeyStore;
+
+  private constructor(name: string, description: string, store: KeyStore) {
+    this.name = name;
+    this.description = description;
+    this.#store = store;
+  }
+
+  static open(options: LocalProviderOptions): LocalProvider {
+    const description = `local store ${displayPath(options.path)}`;
+    try {
+      mkdirSync(dirname(options.path), { recursive: true });
+      const store = KeyStore.open(options.path, {
+        ...(options.pepper === undefined ? {} : { pepper: options.pepper }),
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+      });
+      return new LocalProvider(options.name, description, store);
+    } catch (error) {
+      if (error instanceof KeyplanError) throw error;
+      throw new ProviderError(`cannot open the ${description}: ${messageOf(error)}`, undefined, codeOf(error));
+    }
+  }
+
+  async capabilities(): Promise<Capabilities> {
+    return this.#run('read the capabilities', () => this.#store.capabilities());
+  }
+
+  async roles(): Promise<Role[]> {
+    return this.#run('read the roles', () => this.#store.roles());
+  }
+
+  async list(): Promise<RemoteKey[]> {
+    return this.#run('list keys', () => {
+      const keys: RemoteKey[] = [];
+      let cursor: string | null = null;
+      do {
+        const page = this.#store.listKeys({ limit: PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
+        keys.push(...page.keys.filter((key) => key.revokedAt === null).map(toRemoteKey));
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      return keys;
+    });
+  }
+
+  async create(input: CreateKeyInput): Promise<CreatedKey> {
+    return this.#run(`create key ${JSON.stringify(input.name)}`, () => {
+      const created = this.#store.createKey({
+        name: input.name,
+        description: input.description,
+        roles: input.roles,
+        ...storeExpiry(input.expires),
+        metadata: input.metadata,
+        idempotencyKey: input.idempotencyKey,
+      });
+      return { key: toRemoteKey(created.key), secret: created.secret, replayed: created.replayed };
+    });
+  }
+
+  async update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey> {
+    return this.#run(`update key ${id}`, () => {
+      const ifVersion = etag === undefined ? undefined : versionOf(etag);
+      const key = this.#store.updateKey(id, patch, ifVersion === undefined ? {} : { ifVersion });
+      return toRemoteKey(key);
+    });
+  }
+
+  async revoke(id: string): Promise<RemoteKey> {
+    return this.#run(`revoke key ${id}`, () => toRemoteKey(this.#store.revokeKey(id)));
+  }
+
+  async close(): Promise<void> {
+    this.#store.close();
+  }
+
+  /** Runs a store call, turning its refusals into the same ProviderErrors the http provider gives. */
+  #run<T>(action: string, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      if (error instanceof StoreError) {
+        throw new ProviderError(`cannot ${action}: ${error.message}`, STATUS_FOR[error.code], error.code);
+      }
+      if (error instanceof KeyplanError) throw error;
+      throw new ProviderError(`cannot ${action} in the ${this.description}: ${messageOf(error)}`, undefined, codeOf(error));
+    }
+  }
+}
+
+export function toRemoteKey(key: StoreKey): RemoteKey {
+  return {
+    id: key.id,
+    name: key.name,
+    description: key.description,
+    roles: [...key.roles],
+    prefix: key.prefix,
+    createdAt: key.createdAt,
+    expiresAt: key.expiresAt,
+    lastUsedAt: key.lastUsedAt,
+    revokedAt: key.revokedAt,
+    metadata: { ...key.metadata },
+    etag: `"${key.version}"`,
+  };
+}
+
+function storeExpiry(expires: CreateKeyInput['expires']): { expiresAt?: number | null; expiresIn?: string } {
+  if (expires === undefined) return {};
+  switch (expires.kind) {
+    case 'never':
+      return { expiresIn: 'never' };
+    case 'relative':
+      return { expiresIn: expires.text };
+    case 'absolute':
+      return { expiresAt: expires.at };
+  }
+}
+
+/** `"7"` (or W/"7") -> 7. An etag this store did not make can never match. */
+function versionOf(etag: string): number {
+  const match = /^(?:W\/)?"?(\d+)"?$/.exec(etag.trim());
+  if (!match) {
+    throw new StoreError('precondition_failed', `the key's version ${etag} is not one this store issued; run plan again`);
+  }
+  return Number(match[1]);
+}
+
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function codeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

@@ -1,0 +1,60 @@
+import type { Capabilities, Expiry, RemoteKey, Role } from '../core/model.js';
+import type { Secret } from '../core/secret.js';
+
+export interface CreateKeyInput {
+  name: string;
+  description: string;
+  roles: string[];
+  /** undefined: the key service's default applies. */
+  expires?: Expiry;
+  metadata: Record<string, string>;
+  /** Makes a retried or resumed create return the first key (and secret) instead of a duplicate. */
+  idempotencyKey: string;
+}
+
+export interface UpdateKeyInput {
+  name?: string;
+  description?: string;
+  roles?: string[];
+  /** Replaces the whole map. */
+  metadata?: Record<string, string>;
+}
+
+export interface CreatedKey {
+  key: RemoteKey;
+  secret: Secret;
+  /** True when the key service answered an earlier create with the same idempotency key. */
+  replayed: boolean;
+}
+
+/**
+ * Where keys live. A provider only lists keys and carries out actions; planning
+ * is the pure core's job. Every failure is a ProviderError a user can act on.
+ */
+export interface Provider {
+  /** The provider's name in keys.yaml. */
+  readonly name: string;
+  /** Where it keeps keys, for messages: "local store .keyplan/keys.db", "https://keys.example.com". */
+  readonly description: string;
+  capabilities(): Promise<Capabilities>;
+  roles(): Promise<Role[]>;
+  /** Every live (non-revoked) key, across all pages. */
+  list(): Promise<RemoteKey[]>;
+  create(input: CreateKeyInput): Promise<CreatedKey>;
+  /** `etag` makes the update fail with status 412 if the key changed since it was read. */
+  update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey>;
+  /** Revoking an already revoked key returns it unchanged. */
+  revoke(id: string): Promise<RemoteKey>;
+  close(): Promise<void>;
+}
+
+/** The permission each operation needs, for messages about a token that lacks it. */
+export const PERMISSION_FOR = {
+  capabilities: undefined,
+  roles: 'roles:read',
+  list: 'keys:read',
+  create: 'keys:create',
+  update: 'keys:update',
+  revoke: 'keys:revoke',
+} as const;
+export type ProviderOperation = keyof typeof PERMISSION_FOR;

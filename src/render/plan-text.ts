@@ -1,0 +1,99 @@
+import { describeExpiry } from '../core/expiry.js';
+import { isoTime, plural } from '../core/humanize.js';
+import { describeRoleChange } from '../core/key-changes.js';
+import { hasChanges, summarize } from '../core/plan.js';
+import type { FieldChange, Finding, Plan, PlannedAction, ProviderPlan } from '../core/plan-types.js';
+import { plainPaint, type Paint, type Style } from './paint.js';
+
+const SYMBOL: Record<PlannedAction['kind'], [string, Style]> = {
+  create: ['+', 'green'],
+  update: ['~', 'yellow'],
+  rotate: ['-/+', 'magenta'],
+  revoke: ['-', 'red'],
+};
+
+export interface TextOptions {
+  paint?: Paint;
+  /** Shown beside each provider name: "local store .keyplan/keys.db". */
+  describeProvider?: (name: string) => string;
+}
+
+/** Terraform-like text for a terminal. */
+export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
+  const paint = options.paint ?? plainPaint;
+  const out: string[] = [];
+  for (const providerPlan of plan.providers) out.push(...providerSection(providerPlan, paint, options.describeProvider));
+  out.push(summaryLine(plan, paint));
+  return `${out.join('\n')}\n`;
+}
+
+export function summaryLine(plan: Plan, paint: Paint = plainPaint): string {
+  const problems = plan.providers.reduce((n, p) => n + p.problems.length, 0);
+  if (problems > 0) return paint('red', `Plan failed: ${plural(problems, 'problem')} must be fixed first.`);
+  if (!hasChanges(plan)) return paint('bold', 'No changes. The key service matches keys.yaml.');
+  const s = summarize(plan);
+  return paint('bold', `Plan: ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke.`);
+}
+
+function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (name: string) => string): string[] {
+  const where = describe ? ` (${describe(providerPlan.provider)})` : '';
+  const out = [paint('bold', `Provider ${providerPlan.provider}${where}:`), ''];
+  for (const problem of providerPlan.problems) {
+    const at = problem.desired ? `${problem.desired.source.file}:${problem.desired.source.line}:${problem.desired.source.column}: ` : '';
+    out.push(`  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`);
+  }
+  if (providerPlan.problems.length > 0) out.push('');
+  if (providerPlan.actions.length === 0 && providerPlan.problems.length === 0) out.push('  No changes.', '');
+  for (const action of providerPlan.actions) out.push(...actionLines(action, paint), '');
+  for (const pending of providerPlan.pending) {
+    const until = pending.retireAt === null ? `the secret of its replacement ${pending.replacedBy} is delivered (run apply to finish)` : `${isoTime(pending.retireAt)}, the end of the overlap after ${pending.replacedBy} was rotated`;
+    out.push(`  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`);
+  }
+  if (providerPlan.pending.length > 0) out.push('');
+  if (providerPlan.findings.length > 0) out.push(...findingLines(providerPlan.findings, paint), '');
+  return out;
+}
+
+function actionLines(action: PlannedAction, paint: Paint): string[] {
+  const [symbol, style] = SYMBOL[action.kind];
+  const id = action.kind === 'create' ? '' : ` (${action.remote.id})`;
+  const lines = [`  ${paint(style, `${symbol} ${action.kind}`)} ${paint('bold', action.name)}${id}`];
+  if (action.kind === 'create') {
+    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner));
+  } else if (action.kind === 'update' || action.kind === 'rotate') {
+    for (const change of action.changes) lines.push(changeLine(change, paint));
+    if (action.kind === 'rotate' && action.roleChange) lines.push(`      ${paint('dim', describeRoleChange(action.roleChange))}`);
+  }
+  for (const reason of action.reasons) lines.push(`      ${paint('dim', `# ${reason}`)}`);
+  for (const warning of action.warnings) {
+    const gate = warning.gate === 'allow-in-use' ? ' [needs --allow-in-use]' : warning.gate === 'prevent-revoke' ? ' [refused: prevent_revoke]' : '';
+    lines.push(`      ${paint('yellow', `! ${warning.message}${gate}`)}`);
+  }
+  return lines;
+}
+
+function specLines(description: string, roles: string[], expires: string, owner: string | undefined): string[] {
+  const lines = [`      description: ${JSON.stringify(description)}`, `      roles:       ${roles.join(', ')}`, `      expires:     ${expires}`];
+  if (owner) lines.push(`      owner:       ${owner}`);
+  return lines;
+}
+
+function changeLine(change: FieldChange, paint: Paint): string {
+  return `      ${paint('yellow', '~')} ${change.field}: ${formatValue(change.before)} → ${formatValue(change.after)}`;
+}
+
+export function formatValue(value: FieldChange['before']): string {
+  if (value === null) return 'none';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.join(', ')}]`;
+  return `{${Object.entries(value).map(([k, v]) => `${k}: ${v}`).join(', ')}}`;
+}
+
+function findingLines(findings: readonly Finding[], paint: Paint): string[] {
+  const lines = ['  Findings:'];
+  for (const finding of [...findings].sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1))) {
+    const severity = finding.severity === 'error' ? paint('red', 'error  ') : paint('yellow', 'warning');
+    lines.push(`    ${severity} ${finding.kind.padEnd(16)} ${finding.name} (${finding.keyId}): ${finding.message}`);
+  }
+  return lines;
+}

@@ -1,0 +1,68 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { KeyStore, StoreKey } from '../store/key-store.js';
+import { grants } from '../store/permissions.js';
+import { ApiError } from './api-error.js';
+
+/** Who is calling: a stored key, or the bootstrap admin credential (KEYPLAN_ADMIN_KEY). */
+export interface Caller {
+  key: StoreKey | null;
+  bootstrap: boolean;
+  permissions: string[];
+  /** For the event log and to scope idempotency keys. */
+  actor: string;
+}
+
+/**
+ * The bootstrap admin credential, held only as an HMAC under a random
+ * per-process key: the plaintext is dropped after start-up.
+ */
+export class BootstrapCredential {
+  readonly #hmacKey = randomBytes(32);
+  readonly #hash: Buffer;
+
+  constructor(secret: string) {
+    this.#hash = this.#digest(secret);
+  }
+
+  matches(candidate: string): boolean {
+    return timingSafeEqual(this.#digest(candidate), this.#hash);
+  }
+
+  #digest(value: string): Buffer {
+    return createHmac('sha256', this.#hmacKey).update(value, 'utf8').digest();
+  }
+}
+
+export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
+  const header = headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  return match?.[1];
+}
+
+/** The caller behind the request's bearer token, or undefined (the same for unknown, expired, revoked). */
+export function identifyCaller(headers: IncomingHttpHeaders, store: KeyStore, bootstrap: BootstrapCredential | undefined): Caller | undefined {
+  const token = bearerToken(headers);
+  if (token === undefined) return undefined;
+  if (bootstrap?.matches(token)) return { key: null, bootstrap: true, permissions: ['*'], actor: 'bootstrap' };
+  const auth = store.authenticate(token);
+  if (!auth.ok) return undefined;
+  return { key: auth.key, bootstrap: false, permissions: auth.permissions, actor: auth.key.id };
+}
+
+export function requirePermission(caller: Caller, permission: string): void {
+  if (!grants(caller.permissions, permission)) {
+    throw new ApiError('forbidden', `this key lacks the permission ${permission}`, { permission });
+  }
+}
+
+/** A caller may only hand out roles whose permissions it holds itself (no privilege escalation). */
+export function requireGrantable(caller: Caller, roles: readonly string[], store: KeyStore): void {
+  const missing = new Set<string>();
+  for (const role of roles) for (const permission of store.permissionsOf([role])) if (!grants(caller.permissions, permission)) missing.add(permission);
+  if (missing.size > 0) {
+    const list = [...missing].sort();
+    throw new ApiError('forbidden', `cannot grant roles with permissions this key lacks: ${list.join(', ')}`, { permission: list[0], permissions: list });
+  }
+}

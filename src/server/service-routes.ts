@@ -1,0 +1,72 @@
+import { ApiError } from './api-error.js';
+import { parsePage } from './request-validation.js';
+import type { RequestContext, Reply, Route } from './route-types.js';
+import { iso, wireCapabilities, wireEvent, wireKeySummary } from './wire.js';
+
+function roles(context: RequestContext): Reply {
+  return { status: 200, body: { roles: context.store.roles() } };
+}
+
+function capabilities(context: RequestContext): Reply {
+  return { status: 200, body: wireCapabilities(context.store.capabilitiesConfig()) };
+}
+
+function whoami(context: RequestContext): Reply {
+  const { caller } = context;
+  return {
+    status: 200,
+    body: { key: caller.key ? wireKeySummary(caller.key) : null, bootstrap: caller.bootstrap, permissions: caller.permissions },
+  };
+}
+
+function verify(context: RequestContext): Reply {
+  const body = context.json();
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError('unprocessable', 'invalid request: the body must be a JSON object', { fields: [{ field: '(body)', message: 'must be a JSON object' }] });
+  }
+  const { key, permission } = body as { key?: unknown; permission?: unknown };
+  const fields = [];
+  if (typeof key !== 'string' || key === '') fields.push({ field: 'key', message: 'must be the presented key as a string' });
+  if (permission !== undefined && typeof permission !== 'string') fields.push({ field: 'permission', message: 'must be a string' });
+  if (fields.length > 0) throw new ApiError('unprocessable', `invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fields });
+  const result = context.store.verify(key as string, permission as string | undefined);
+  return {
+    status: 200,
+    body: {
+      valid: result.valid,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.key ? { key: wireKeySummary(result.key) } : {}),
+      ...(result.permissions ? { permissions: result.permissions } : {}),
+    },
+  };
+}
+
+function sharedSecret(context: RequestContext): Reply {
+  const info = context.store.sharedSecret();
+  return {
+    status: 200,
+    body: info.exists
+      ? { exists: true, prefix: info.prefix, created_at: iso(info.createdAt as number), rotated_at: iso(info.rotatedAt as number) }
+      : { exists: false },
+  };
+}
+
+function rotateSharedSecret(context: RequestContext): Reply {
+  const rotated = context.store.rotateSharedSecret({ actor: context.caller.actor });
+  return { status: 200, body: { secret: rotated.secret.reveal(), prefix: rotated.prefix, rotated_at: iso(rotated.rotatedAt) } };
+}
+
+function events(context: RequestContext): Reply {
+  const page = context.store.listEvents(parsePage(context.query));
+  return { status: 200, body: { events: page.events.map(wireEvent), next_cursor: page.nextCursor } };
+}
+
+export const serviceRoutes: Route[] = [
+  { method: 'GET', pattern: /^\/v1\/roles$/, permission: 'roles:read', handle: roles },
+  { method: 'GET', pattern: /^\/v1\/capabilities$/, permission: null, handle: capabilities },
+  { method: 'GET', pattern: /^\/v1\/whoami$/, permission: null, handle: whoami },
+  { method: 'POST', pattern: /^\/v1\/verify$/, permission: 'keys:verify', handle: verify },
+  { method: 'GET', pattern: /^\/v1\/shared-secret$/, permission: 'shared-secret:read', handle: sharedSecret },
+  { method: 'POST', pattern: /^\/v1\/shared-secret\/rotate$/, permission: 'shared-secret:rotate', handle: rotateSharedSecret },
+  { method: 'GET', pattern: /^\/v1\/events$/, permission: 'events:read', handle: events },
+];

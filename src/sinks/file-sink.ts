@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Secret } from '../core/secret.js';
+import { writeFileAtomic } from '../io/atomic-write.js';
+import { mergeSecretFile, type SecretFileFormat } from './secret-file-format.js';
+
+interface Waiting {
+  name: string;
+  secret: Secret;
+  settle: (error?: unknown) => void;
+}
+
+/**
+ * Delivers secrets into one file (mode 0600), merged with what it holds. Deliveries that arrive while a
+ * write is under way are batched into the next write, so a thousand creates do not rewrite the file a
+ * thousand times; each delivery resolves only once its secret is on disk.
+ */
+export class SecretFileWriter {
+  readonly path: string;
+  readonly #format: SecretFileFormat;
+  #queue: Waiting[] = [];
+  #writing = false;
+
+  constructor(path: string, format: SecretFileFormat) {
+    this.path = resolve(path);
+    this.#format = format;
+  }
+
+  write(name: string, secret: Secret): Promise<void> {
+    return new Promise((resolvePromise, reject) => {
+      this.#queue.push({ name, secret, settle: (error) => (error === undefined ? resolvePromise() : reject(error)) });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#queue;
+      this.#queue = [];
+      try {
+        const existing = await readFile(this.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return '';
+          throw error;
+        });
+        const values = new Map(batch.map((w) => [w.name, w.secret.reveal()]));
+        await writeFileAtomic(this.path, mergeSecretFile(this.#format, existing, values), 0o600);
+        for (const waiting of batch) waiting.settle();
+      } catch (error) {
+        for (const waiting of batch) waiting.settle(error);
+      }
+    }
+    this.#writing = false;
+  }
+}
+
+/** One writer per file for the whole apply, however many keys deliver into it. */
+export class SecretFiles {
+  readonly #writers = new Map<string, SecretFileWriter>();
+
+  writer(path: string, format: SecretFileFormat): SecretFileWriter {
+    const absolute = resolve(path);
+    let writer = this.#writers.get(absolute);
+    if (!writer) {
+      writer = new SecretFileWriter(absolute, format);
+      this.#writers.set(absolute, writer);
+    }
+    return writer;
+  }
+}

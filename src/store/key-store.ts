@@ -1,0 +1,439 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Capabilities, Role } from '../core/model.js';
+import type { RoleCatalog } from '../core/permissions.js';
+import { Secret } from '../core/secret.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { StoreError, unprocessable } from './errors.js';
+import { EventLog, type StoreEvent } from './events.js';
+import { resolveExpiry } from './expiry.js';
+import { IdempotencyRecords, requestFingerprint } from './idempotency.js';
+import { newKeyId } from './ids.js';
+import { keyFieldIssues } from './key-input.js';
+import { LastUseTracker } from './last-use.js';
+import { migrate } from './migrations.js';
+import { loadPepper } from './pepper.js';
+import { grants } from './permissions.js';
+import { KEY_COLUMNS, keyFromRow, type KeyRow, type StoreKey } from './rows.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig, type InPlaceField } from './service-config.js';
+import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
+import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
+
+export type { StoreKey } from './rows.js';
+export type { StoreEvent } from './events.js';
+export type { SharedSecretInfo } from './shared-secret.js';
+export { StoreError } from './errors.js';
+
+export interface KeyStoreOptions {
+  /** The key for secret hashes; default KEYPLAN_PEPPER, else `<db>.pepper` (created, mode 0600). */
+  pepper?: Buffer | string;
+  /** Roles and their permissions; default ADMIN (`*`) and READONLY (keys:read, roles:read). */
+  roles?: RoleCatalog;
+  capabilities?: CapabilitiesConfig;
+  clock?: () => number;
+  /** Minimum time between two last-use writes of one key; default one minute. */
+  lastUseWriteIntervalMs?: number;
+}
+
+export interface CreateKeyInput {
+  name: string;
+  description?: string;
+  roles: string[];
+  /** Epoch ms; null: never. Exclusive with expiresIn. */
+  expiresAt?: number | null;
+  /** `90d`, `12h`, `2w`, `3mo`, `1y` or `never`. Exclusive with expiresAt. */
+  expiresIn?: string;
+  metadata?: Record<string, string>;
+  /** A retry with the same key (same caller, within 24 h) returns the same key and secret. */
+  idempotencyKey?: string;
+  /** Who is asking: a key id, `bootstrap`, or `local` (the default). Also scopes idempotency keys. */
+  actor?: string;
+}
+
+export interface KeyPatch {
+  name?: string;
+  description?: string;
+  roles?: string[];
+  /** Replaces the whole map. */
+  metadata?: Record<string, string>;
+}
+
+export type AuthFailure = 'unknown' | 'expired' | 'revoked';
+
+export type AuthResult = { ok: true; key: StoreKey; permissions: string[] } | { ok: false; reason: AuthFailure };
+
+export interface VerifyResult {
+  valid: boolean;
+  reason?: AuthFailure | 'missing_permission';
+  key?: StoreKey;
+  permissions?: string[];
+}
+
+const MAX_SECRET_LENGTH = 256;
+const MAX_IDEMPOTENCY_KEY = 255;
+const MAINTENANCE_INTERVAL_MS = 15_000;
+/**
+ * Authentication reuses a looked-up key row this long. Changes made through this
+ * store clear it at once; a change by another process sharing the file shows
+ * within this time.
+ */
+const AUTH_CACHE_MS = 1_000;
+const AUTH_CACHE_MAX = 10_000;
+
+/**
+ * The key store on SQLite (WAL). Secrets are shown once and kept only as
+ * HMAC-SHA256 under a server pepper. Every method is synchronous, so a check
+ * and the write that depends on it never interleave with another request.
+ */
+export class KeyStore {
+  readonly #db: Database.Database;
+  readonly #pepper: Buffer;
+  readonly #clock: () => number;
+  readonly #roles: RoleCatalog;
+  readonly #capabilities: CapabilitiesConfig;
+  readonly #lastUse: LastUseTracker;
+  readonly #events: EventLog;
+  readonly #idempotency: IdempotencyRecords;
+  readonly #sharedSecret: SharedSecretStore;
+  readonly #timer: NodeJS.Timeout;
+  readonly #stmt: ReturnType<typeof prepareStatements>;
+  readonly #authCache = new Map<string, { row: KeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  #closed = false;
+
+  private constructor(db: Database.Database, pepper: Buffer, options: KeyStoreOptions) {
+    this.#db = db;
+    this.#pepper = pepper;
+    this.#clock = options.clock ?? Date.now;
+    this.#roles = options.roles ?? new Map(DEFAULT_ROLES.map((role) => [role.name, role]));
+    this.#capabilities = options.capabilities ?? DEFAULT_CAPABILITIES;
+    this.#stmt = prepareStatements(db);
+    this.#lastUse = new LastUseTracker(
+      (id, usedAt) => this.#stmt.writeLastUse.run(usedAt, usedAt, id),
+      this.#clock,
+      options.lastUseWriteIntervalMs,
+    );
+    this.#events = new EventLog(db);
+    this.#idempotency = new IdempotencyRecords(db, pepper);
+    this.#sharedSecret = new SharedSecretStore(db, pepper);
+    this.#idempotency.purgeExpired(this.#clock());
+    this.#timer = setInterval(() => this.#maintain(), MAINTENANCE_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  static open(path: string, options: KeyStoreOptions = {}): KeyStore {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const pepper = loadPepper(path, options.pepper);
+    const db = new Database(path);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      migrate(db, path);
+      return new KeyStore(db, pepper, options);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): { keys: StoreKey[]; nextCursor: string | null } {
+    const after = decodeCursor(options.cursor);
+    const statement = options.includeRevoked ? this.#stmt.pageAll : this.#stmt.pageActive;
+    const rows = statement.all(after, options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      keys: page.map((row) => this.#toKey(row)),
+      nextCursor: rows.length > options.limit && last ? encodeCursor(last.seq) : null,
+    };
+  }
+
+  getKey(id: string): StoreKey | undefined {
+    const row = this.#stmt.byId.get(id);
+    return row && this.#toKey(row);
+  }
+
+  createKey(input: CreateKeyInput): { key: StoreKey; secret: Secret; replayed: boolean } {
+    const actor = input.actor ?? 'local';
+    const idempotencyKey = input.idempotencyKey;
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+      throw unprocessable([{ field: 'idempotency_key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` }]);
+    }
+    const fingerprint = requestFingerprint({
+      name: input.name,
+      description: input.description ?? '',
+      roles: input.roles,
+      expiresAt: input.expiresAt ?? null,
+      expiresIn: input.expiresIn ?? null,
+      metadata: input.metadata ?? {},
+    });
+    // Purged outside the transaction so that a refused create still forgets expired secrets.
+    this.#idempotency.purgeExpired(this.#clock());
+    return this.#db
+      .transaction(() => {
+        const now = this.#clock();
+        if (idempotencyKey !== undefined) {
+          const earlier = this.#idempotency.find(actor, idempotencyKey, now);
+          if (earlier) {
+            if (earlier.requestHash !== fingerprint) {
+              throw new StoreError('unprocessable', 'this Idempotency-Key was already used for a different request', {
+                fields: [{ field: 'idempotency_key', message: 'was used with a different request body' }],
+              });
+            }
+            const key = this.getKey(earlier.keyId);
+            if (key) return { key, secret: new Secret(earlier.secret), replayed: true };
+          }
+        }
+        const issues = keyFieldIssues(
+          { name: input.name, description: input.description, roles: input.roles, metadata: input.metadata },
+          new Set(this.#roles.keys()),
+        );
+        if (input.roles === undefined) issues.push({ field: 'roles', message: 'is required' });
+        if (input.name === undefined) issues.push({ field: 'name', message: 'is required' });
+        if (issues.length > 0) throw unprocessable(issues);
+        const expiresAt = resolveExpiry(input, this.#capabilities.expiration, now);
+        this.#assertNameFree(input.name);
+
+        const plaintext = generateSecret(KEY_SECRET_PREFIX);
+        const id = newKeyId(now);
+        this.#stmt.insert.run({
+          id,
+          name: input.name,
+          description: input.description ?? '',
+          roles: JSON.stringify(input.roles),
+          prefix: displayPrefix(plaintext),
+          secret_hash: hashSecret(this.#pepper, plaintext),
+          created_at: now,
+          expires_at: expiresAt,
+          metadata: JSON.stringify(input.metadata ?? {}),
+        });
+        if (idempotencyKey !== undefined) {
+          this.#idempotency.remember(actor, idempotencyKey, { requestHash: fingerprint, keyId: id, secret: plaintext }, now);
+        }
+        this.#events.record({
+          at: now,
+          actor,
+          action: 'key.created',
+          keyId: id,
+          details: { name: input.name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() },
+        });
+        return { key: this.getKey(id) as StoreKey, secret: new Secret(plaintext), replayed: false };
+      })
+      .immediate();
+  }
+
+  updateKey(id: string, patch: KeyPatch, options: { ifVersion?: number; actor?: string } = {}): StoreKey {
+    const notEditable = (Object.keys(patch) as (keyof KeyPatch)[]).filter(
+      (field) => patch[field] !== undefined && !this.#capabilities.editableFields.includes(field as InPlaceField),
+    );
+    if (notEditable.length > 0) {
+      throw unprocessable(notEditable.map((field) => ({ field, message: 'is not editable in place on this service' })));
+    }
+    const issues = keyFieldIssues(patch, new Set(this.#roles.keys()));
+    if (issues.length > 0) throw unprocessable(issues);
+    return this.#db
+      .transaction(() => {
+        const current = this.#require(id);
+        if (options.ifVersion !== undefined && options.ifVersion !== current.version) {
+          throw new StoreError('precondition_failed', `key ${id} changed since it was read (now version ${current.version})`, {
+            current_etag: `"${current.version}"`,
+          });
+        }
+        if (current.revokedAt !== null) throw new StoreError('conflict', `key ${id} is revoked and cannot be edited`);
+        const changed = changedFields(current, patch);
+        if (changed.length === 0) return current;
+        if (patch.name !== undefined && patch.name !== current.name) this.#assertNameFree(patch.name);
+        const next = { ...current, ...definedOnly(patch) };
+        this.#authCache.clear();
+        this.#stmt.update.run({
+          id,
+          name: next.name,
+          description: next.description,
+          roles: JSON.stringify(next.roles),
+          metadata: JSON.stringify(next.metadata),
+        });
+        this.#events.record({ at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: { changed } });
+        return this.#require(id);
+      })
+      .immediate();
+  }
+
+  /** Revokes a key; revoking a revoked key returns it unchanged. */
+  revokeKey(id: string, options: { actor?: string } = {}): StoreKey {
+    return this.#db
+      .transaction(() => {
+        const current = this.#require(id);
+        if (current.revokedAt !== null) return current;
+        const now = this.#clock();
+        this.#authCache.clear();
+        this.#stmt.revoke.run(now, id);
+        this.#events.record({ at: now, actor: options.actor ?? 'local', action: 'key.revoked', keyId: id, details: { name: current.name } });
+        return this.#require(id);
+      })
+      .immediate();
+  }
+
+  roles(): Role[] {
+    return [...this.#roles.values()].map((role) => ({ ...role, permissions: [...role.permissions] }));
+  }
+
+  roleCatalog(): RoleCatalog {
+    return this.#roles;
+  }
+
+  capabilities(): Capabilities {
+    return toCoreCapabilities(this.#capabilities);
+  }
+
+  capabilitiesConfig(): CapabilitiesConfig {
+    return structuredClone(this.#capabilities);
+  }
+
+  /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
+  permissionsOf(roleNames: readonly string[]): string[] {
+    const permissions = new Set<string>();
+    for (const name of roleNames) for (const permission of this.#roles.get(name)?.permissions ?? []) permissions.add(permission);
+    return [...permissions].sort();
+  }
+
+  /** Checks a presented secret; on success records the use. Expired and revoked keys do not count as use. */
+  authenticate(secret: string): AuthResult {
+    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
+      return { ok: false, reason: 'unknown' };
+    }
+    const hash = hashSecret(this.#pepper, secret);
+    const now = this.#clock();
+    const row = this.#lookUpByHash(hash, now);
+    if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
+    this.#lastUse.record(row.id, now);
+    const key = this.#toKey(row);
+    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
+  }
+
+  /** What a gateway asks: is this key valid, and (optionally) does it grant `permission`? */
+  verify(secret: string, permission?: string): VerifyResult {
+    const auth = this.authenticate(secret);
+    if (!auth.ok) return { valid: false, reason: auth.reason };
+    if (permission !== undefined && !grants(auth.permissions, permission)) {
+      return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
+    }
+    return { valid: true, key: auth.key, permissions: auth.permissions };
+  }
+
+  sharedSecret(): SharedSecretInfo {
+    return this.#sharedSecret.info();
+  }
+
+  rotateSharedSecret(options: { actor?: string } = {}): { secret: Secret; prefix: string; rotatedAt: number } {
+    return this.#db
+      .transaction(() => {
+        const rotated = this.#sharedSecret.rotate(this.#clock());
+        this.#events.record({
+          at: rotated.rotatedAt,
+          actor: options.actor ?? 'local',
+          action: 'shared_secret.rotated',
+          keyId: null,
+          details: { prefix: rotated.prefix },
+        });
+        return rotated;
+      })
+      .immediate();
+  }
+
+  /** Whether `candidate` is the current shared secret. */
+  sharedSecretMatches(candidate: string): boolean {
+    return this.#sharedSecret.matches(candidate);
+  }
+
+  listEvents(options: { limit: number; cursor?: string }): { events: StoreEvent[]; nextCursor: string | null } {
+    return this.#events.list(options);
+  }
+
+  /** Writes pending last uses now (also done on close). */
+  flush(): void {
+    this.#lastUse.flushAll();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#lastUse.flushAll();
+    this.#idempotency.purgeExpired(this.#clock());
+    this.#db.close();
+  }
+
+  #maintain(): void {
+    if (this.#closed) return;
+    this.#lastUse.flushDue();
+    this.#idempotency.purgeExpired(this.#clock());
+  }
+
+  #lookUpByHash(hash: Buffer, now: number): (KeyRow & { secret_hash: Buffer }) | undefined {
+    const cacheKey = hash.toString('base64');
+    const cached = this.#authCache.get(cacheKey);
+    if (cached && now - cached.cachedAt < AUTH_CACHE_MS && now >= cached.cachedAt) return cached.row;
+    const row = this.#stmt.bySecretHash.get(hash);
+    if (!row) return undefined;
+    if (this.#authCache.size >= AUTH_CACHE_MAX) this.#authCache.clear();
+    this.#authCache.set(cacheKey, { row, cachedAt: now });
+    return row;
+  }
+
+  #toKey(row: KeyRow): StoreKey {
+    return keyFromRow(row, this.#lastUse.latest(row.id));
+  }
+
+  #require(id: string): StoreKey {
+    const key = this.getKey(id);
+    if (!key) throw new StoreError('not_found', `no key with id ${id}`);
+    return key;
+  }
+
+  #assertNameFree(name: string): void {
+    const holder = this.#stmt.activeByName.get(name);
+    if (holder) throw new StoreError('conflict', `an active key named "${name}" already exists (${holder.id})`, { id: holder.id, name });
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    byId: db.prepare<[string], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`),
+    bySecretHash: db.prepare<[Buffer], KeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = ?`),
+    activeByName: db.prepare<[string], { id: string }>('SELECT id FROM keys WHERE name = ? AND revoked_at IS NULL'),
+    pageActive: db.prepare<[number, number], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? AND revoked_at IS NULL ORDER BY seq LIMIT ?`),
+    pageAll: db.prepare<[number, number], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? ORDER BY seq LIMIT ?`),
+    insert: db.prepare(
+      `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
+       VALUES (@id, @name, @description, @roles, @prefix, @secret_hash, @created_at, @expires_at, @metadata)`,
+    ),
+    update: db.prepare(
+      'UPDATE keys SET name = @name, description = @description, roles = @roles, metadata = @metadata, version = version + 1 WHERE id = @id',
+    ),
+    revoke: db.prepare('UPDATE keys SET revoked_at = ?, version = version + 1 WHERE id = ?'),
+    writeLastUse: db.prepare<[number, number, string]>(
+      'UPDATE keys SET last_used_at = ? WHERE (last_used_at IS NULL OR last_used_at < ?) AND id = ?',
+    ),
+  };
+}
+
+function changedFields(current: StoreKey, patch: KeyPatch): string[] {
+  const changed: string[] = [];
+  if (patch.name !== undefined && patch.name !== current.name) changed.push('name');
+  if (patch.description !== undefined && patch.description !== current.description) changed.push('description');
+  if (patch.roles !== undefined && JSON.stringify(patch.roles) !== JSON.stringify(current.roles)) changed.push('roles');
+  if (patch.metadata !== undefined && JSON.stringify(sorted(patch.metadata)) !== JSON.stringify(sorted(current.metadata))) changed.push('metadata');
+  return changed;
+}
+
+function sorted(map: Record<string, string>): [string, string][] {
+  return Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+function definedOnly(patch: KeyPatch): KeyPatch {
+  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as KeyPatch;
+}

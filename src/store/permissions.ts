@@ -1,0 +1,24 @@
+/** The permissions the key service itself checks. Roles files may add the team's own API permissions. */
+export const SERVICE_PERMISSIONS = [
+  'keys:read',
+  'keys:create',
+  'keys:update',
+  'keys:revoke',
+  'keys:verify',
+  'roles:read',
+  'shared-secret:read',
+  'shared-secret:rotate',
+  'events:read',
+] as const;
+
+/** `*`, `ns:*`, or a name like `keys:read` / `billing:invoices:write`. */
+export const PERMISSION_PATTERN = /^(\*|[a-z][a-z0-9_-]*(:[a-z0-9_-]+)*(:\*)?)$/;
+
+/** Whether the granted permissions include `wanted`; `*` grants everything and `ns:*` everything in `ns:`. */
+export function grants(granted: readonly string[], wanted: string): boolean {
+  for (const permission of granted) {
+    if (permission === wanted || permission === '*') return true;
+    if (permission.endsWith(':*') && wanted.startsWith(permission.slice(0, -1))) return true;
+  }
+  return false;
+}

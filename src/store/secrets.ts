@@ -1,0 +1,57 @@
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/**
+ * 38 random bytes: the 8 base64url characters shown as the prefix reveal 48
+ * bits, leaving 256 bits unknown to anyone who only saw a key list.
+ */
+const SECRET_BYTES = 38;
+const PREFIX_CHARS = 8;
+
+export const KEY_SECRET_PREFIX = 'kp_';
+export const SHARED_SECRET_PREFIX = 'kps_';
+
+export function generateSecret(kind: typeof KEY_SECRET_PREFIX | typeof SHARED_SECRET_PREFIX): string {
+  return kind + randomBytes(SECRET_BYTES).toString('base64url');
+}
+
+/** The non-secret part shown in lists: `kp_` and the first 8 characters. */
+export function displayPrefix(secret: string): string {
+  const start = secret.indexOf('_') + 1;
+  return secret.slice(0, start + PREFIX_CHARS);
+}
+
+/** Keyed hash of a secret: a stolen database alone cannot be used to test guesses. */
+export function hashSecret(pepper: Buffer, secret: string): Buffer {
+  return createHmac('sha256', pepper).update(secret, 'utf8').digest();
+}
+
+export function sameHash(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * Seals secrets kept for idempotent replays: AES-256-GCM under a key derived
+ * from the pepper, bound (as associated data) to the record it belongs to.
+ */
+export class SecretBox {
+  readonly #key: Buffer;
+
+  constructor(pepper: Buffer) {
+    this.#key = Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'keyplan idempotent-replay secret v1', 32));
+  }
+
+  seal(plaintext: string, context: string): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#key, iv);
+    cipher.setAAD(Buffer.from(context, 'utf8'));
+    const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]);
+  }
+
+  open(sealed: Buffer, context: string): string {
+    const decipher = createDecipheriv('aes-256-gcm', this.#key, sealed.subarray(0, 12));
+    decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(sealed.subarray(12, 28));
+    return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString('utf8');
+  }
+}

@@ -1,0 +1,276 @@
+import { describe, expect, it } from 'vitest';
+import { makePlan, planProvider, summarize } from '../../src/core/plan.js';
+import type { PlannedAction, ProviderPlan } from '../../src/core/plan-types.js';
+import { DAY, HOUR, NOW, capabilities, desiredKey, desiredState, policy, remoteFor, remoteKey, snapshot } from './builders.js';
+import type { DesiredKey, RemoteKey } from '../../src/core/model.js';
+
+function planOf(desired: DesiredKey[], remote: RemoteKey[], overrides: Parameters<typeof snapshot>[1] = {}, pol = policy()): ProviderPlan {
+  return planProvider('default', desired, snapshot(remote, overrides), pol, NOW);
+}
+
+function only(plan: ProviderPlan): PlannedAction {
+  expect(plan.problems).toEqual([]);
+  expect(plan.actions).toHaveLength(1);
+  return plan.actions[0] as PlannedAction;
+}
+
+describe('plan: the DESIGN.md table', () => {
+  it('creates a declared key with no live remote key', () => {
+    const action = only(planOf([desiredKey({ owner: 'team-billing' })], []));
+    expect(action.kind).toBe('create');
+    if (action.kind !== 'create') return;
+    expect(action.spec.metadata).toEqual({ 'managed-by': 'keyplan', 'keyplan-owner': 'team-billing' });
+    expect(action.reasons).toEqual(['declared, and no live key has this name']);
+    expect(action.idempotencyKey).toMatch(/^keyplan-[0-9a-f]{32}$/);
+  });
+
+  it('does nothing when the remote key matches', () => {
+    const desired = desiredKey({ owner: 'team-billing', consumers: ['dash'] });
+    expect(planOf([desired], [remoteFor(desired)]).actions).toEqual([]);
+  });
+
+  it('updates description and roles field by field, listing permissions added and removed', () => {
+    const desired = desiredKey({ description: 'new', roles: ['ADMIN'] });
+    const action = only(planOf([desired], [remoteFor(desiredKey())]));
+    expect(action.kind).toBe('update');
+    if (action.kind !== 'update') return;
+    expect(action.patch).toEqual({ description: 'new', roles: ['ADMIN'] });
+    expect(action.changes.map((c) => c.field)).toEqual(['description', 'roles']);
+    expect(action.roleChange).toEqual({
+      rolesAdded: ['ADMIN'],
+      rolesRemoved: ['READONLY'],
+      permissionsAdded: ['keys:create', 'keys:revoke', 'keys:update'],
+      permissionsRemoved: [],
+      escalation: true,
+    });
+    expect(action.warnings.map((w) => w.kind)).toEqual(['privilege-escalation']);
+  });
+
+  it('flags no escalation when roles only lose permissions', () => {
+    const action = only(planOf([desiredKey({ roles: ['READONLY'] })], [remoteFor(desiredKey({ roles: ['ADMIN'] }))]));
+    if (action.kind !== 'update') throw new Error(action.kind);
+    expect(action.roleChange?.escalation).toBe(false);
+    expect(action.roleChange?.permissionsRemoved).toEqual(['keys:create', 'keys:revoke', 'keys:update']);
+    expect(action.warnings).toEqual([]);
+  });
+
+  it('renames in place through renamed_from, never revoke + create', () => {
+    const old = remoteFor(desiredKey({ name: 'billing_ro' }));
+    const action = only(planOf([desiredKey({ renamedFrom: ['billing_ro'] })], [old]));
+    expect(action.kind).toBe('update');
+    if (action.kind !== 'update') return;
+    expect(action.patch).toEqual({ name: 'Billing_Reader' });
+    expect(action.remote.id).toBe(old.id);
+    expect(action.reasons[0]).toContain('renamed from billing_ro');
+  });
+
+  it('rotates when a field the provider cannot edit in place changes', () => {
+    const desired = desiredKey({ roles: ['ADMIN'] });
+    const remote = remoteFor(desiredKey());
+    const action = only(planOf([desired], [remote], { capabilities: capabilities({ editableFields: ['name', 'description', 'metadata'] }) }));
+    expect(action.kind).toBe('rotate');
+    if (action.kind !== 'rotate') return;
+    expect(action.reasons[0]).toMatch(/roles changes .* cannot edit it in place/);
+    expect(action.spec.roles).toEqual(['ADMIN']);
+    expect(action.retire).toEqual({ mode: 'rename', retiredName: expect.stringContaining('Billing_Reader.retiring-'), overlapMs: 0 });
+  });
+
+  it('rotates when the declared expiry differs and expiry is not editable', () => {
+    const desired = desiredKey({ expires: { kind: 'relative', ms: 90 * DAY, text: '90d' } });
+    const remote = remoteFor(desired, { createdAt: NOW - DAY, expiresAt: NOW - DAY + 30 * DAY });
+    const action = only(planOf([desired], [remote]));
+    expect(action.kind).toBe('rotate');
+    expect(action.reasons[0]).toContain('expires changes');
+  });
+
+  it('keeps a key whose lifespan matches a relative expiry', () => {
+    const desired = desiredKey({ expires: { kind: 'relative', ms: 90 * DAY, text: '90d' } });
+    expect(planOf([desired], [remoteFor(desired, { createdAt: NOW - DAY, expiresAt: NOW + 89 * DAY })]).actions).toEqual([]);
+  });
+
+  it('rotates an expired remote key', () => {
+    const desired = desiredKey();
+    const action = only(planOf([desired], [remoteFor(desired, { createdAt: NOW - 40 * DAY, expiresAt: NOW - DAY })]));
+    expect(action.kind).toBe('rotate');
+    expect(action.reasons).toEqual(['the key expired 1 day ago']);
+  });
+
+  it('rotates when rotation.every has passed, with the overlap deciding when the old key goes', () => {
+    const desired = desiredKey({ rotation: { everyMs: 30 * DAY, overlapMs: 24 * HOUR } });
+    const action = only(planOf([desired], [remoteFor(desired, { createdAt: NOW - 31 * DAY })]));
+    if (action.kind !== 'rotate') throw new Error(action.kind);
+    expect(action.reasons[0]).toContain('rotation due: the key is 1 month old');
+    expect(action.retire).toMatchObject({ mode: 'rename', overlapMs: 24 * HOUR });
+  });
+
+  it('rotates when the key expires within rotation.before_expiry', () => {
+    const desired = desiredKey({ rotation: { beforeExpiryMs: 14 * DAY, overlapMs: 0 } });
+    const action = only(planOf([desired], [remoteFor(desired, { expiresAt: NOW + 13 * DAY })]));
+    expect(action.kind).toBe('rotate');
+  });
+
+  it('revokes a managed key that is no longer declared', () => {
+    const remote = remoteKey({ name: 'Old_Key', lastUsedAt: null });
+    const action = only(planOf([], [remote]));
+    expect(action.kind).toBe('revoke');
+    expect(action.reasons).toEqual(['managed by keyplan and no longer declared']);
+    expect(action.warnings).toEqual([{ kind: 'never-used', message: `Old_Key (${remote.id}) was never used`, gate: null }]);
+  });
+
+  it('reports an unmanaged remote key as a finding and leaves it alone', () => {
+    const remote = remoteKey({ name: 'Hand_Made', metadata: {} });
+    const plan = planOf([], [remote]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.findings.map((f) => [f.kind, f.name])).toContainEqual(['unmanaged', 'Hand_Made']);
+  });
+
+  it('revokes an unmanaged remote key with prune: true', () => {
+    const remote = remoteKey({ name: 'Hand_Made', metadata: {} });
+    expect(only(planOf([], [remote], {}, policy({ prune: true }))).kind).toBe('revoke');
+  });
+
+  it('errors naming both ids when two live keys share a declared name', () => {
+    const a = remoteKey();
+    const b = remoteKey();
+    const plan = planOf([desiredKey()], [a, b]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.problems[0]?.message).toContain(a.id);
+    expect(plan.problems[0]?.message).toContain(b.id);
+  });
+
+  it('adopts an unmanaged key declared in YAML by marking it, keeping its secret', () => {
+    const desired = desiredKey();
+    const action = only(planOf([desired], [remoteFor(desired, { metadata: { team: 'x' } })]));
+    if (action.kind !== 'update') throw new Error(action.kind);
+    expect(action.patch).toEqual({ metadata: { 'managed-by': 'keyplan', team: 'x' } });
+    expect(action.reasons).toEqual(['adopts an existing key: marks it as managed by keyplan, the secret is kept']);
+  });
+});
+
+describe('plan: keys changed out of band', () => {
+  it('plans a create with the reason when the key was revoked outside keyplan', () => {
+    const revoked = remoteKey({ revokedAt: NOW - 2 * DAY });
+    const action = only(planOf([desiredKey()], [revoked]));
+    expect(action.kind).toBe('create');
+    expect(action.reasons[0]).toBe(`${revoked.id} named Billing_Reader was revoked 2026-11-21 outside this plan; a new key replaces it`);
+  });
+
+  it('plans a create when the key vanished entirely', () => {
+    expect(only(planOf([desiredKey()], [])).kind).toBe('create');
+  });
+});
+
+describe('plan: expirations and roles the provider refuses', () => {
+  const presets = capabilities({ expiration: { mode: 'presets', presets: ['30d', '90d', 'never'] } });
+
+  it('accepts a preset', () => {
+    expect(only(planOf([desiredKey({ expires: { kind: 'relative', ms: 90 * DAY, text: '90d' } })], [], { capabilities: presets })).kind).toBe('create');
+  });
+
+  it('names the accepted values for an expiry outside the presets', () => {
+    const plan = planOf([desiredKey({ expires: { kind: 'relative', ms: 60 * DAY, text: '60d' } })], [], { capabilities: presets });
+    expect(plan.actions).toEqual([]);
+    expect(plan.problems[0]?.message).toBe('the provider does not accept expires: 60d; it accepts 30d, 90d, never');
+  });
+
+  it('refuses a date where only presets are accepted', () => {
+    const plan = planOf([desiredKey({ expires: { kind: 'absolute', at: NOW + 10 * DAY, text: '2026-12-03' } })], [], { capabilities: presets });
+    expect(plan.problems[0]?.message).toContain('only preset expirations (30d, 90d, never)');
+  });
+
+  it('refuses an expiry beyond the provider maximum', () => {
+    const plan = planOf([desiredKey({ expires: { kind: 'relative', ms: 400 * DAY, text: '400d' } })], [], {
+      capabilities: capabilities({ expiration: { mode: 'any', maxMs: 365 * DAY, allowsNever: false } }),
+    });
+    expect(plan.problems[0]?.message).toBe("expires: 400d is longer than the provider's maximum of 365d");
+  });
+
+  it('refuses an unknown role, naming the roles on offer', () => {
+    const plan = planOf([desiredKey({ roles: ['SUPERUSER'] })], []);
+    expect(plan.problems[0]?.message).toBe('unknown role SUPERUSER; the provider offers ADMIN, READONLY, BILLING');
+  });
+});
+
+describe('plan: dependency warnings before a revoke', () => {
+  it('warns with the last use when a key was used within in_use_window', () => {
+    const remote = remoteKey({ name: 'Gone', lastUsedAt: NOW - 3 * HOUR });
+    const action = only(planOf([], [remote]));
+    expect(action.warnings).toEqual([
+      { kind: 'in-use', message: `Gone (${remote.id}) was last used 3 hours ago, within in_use_window (7 days)`, gate: 'allow-in-use' },
+    ]);
+  });
+
+  it('does not warn about use just outside in_use_window', () => {
+    const remote = remoteKey({ name: 'Gone', lastUsedAt: NOW - 7 * DAY - 1 });
+    expect(only(planOf([], [remote])).warnings).toEqual([]);
+  });
+
+  it('keeps consumers and prevent_revoke recorded on the key after its block is removed', () => {
+    const remote = remoteKey({ name: 'Gone', metadata: { 'managed-by': 'keyplan', 'keyplan-consumers': 'dash,etl', 'keyplan-prevent-revoke': 'true' } });
+    const action = only(planOf([], [remote]));
+    expect(action.warnings.map((w) => [w.kind, w.gate])).toEqual([
+      ['consumers', 'allow-in-use'],
+      ['prevent-revoke', 'prevent-revoke'],
+    ]);
+    expect(action.warnings[0]?.message).toContain('dash, etl');
+  });
+
+  it('warns on the revoke half of a rotation using the declared consumers', () => {
+    const desired = desiredKey({ consumers: ['dash'], rotation: { everyMs: DAY, overlapMs: 0 } });
+    const action = only(planOf([desired], [remoteFor(desired, { createdAt: NOW - 2 * DAY, lastUsedAt: NOW - HOUR })]));
+    expect(action.kind).toBe('rotate');
+    expect(action.warnings.map((w) => w.kind)).toEqual(['in-use', 'consumers']);
+  });
+});
+
+describe('plan: rotation overlap', () => {
+  const retiring = (retireAt: number) =>
+    remoteKey({ name: 'Billing_Reader.retiring-0001', lastUsedAt: null, metadata: { 'managed-by': 'keyplan', 'keyplan-retiring-for': 'Billing_Reader', 'keyplan-retire-at': String(retireAt) } });
+
+  it('keeps a retiring key until its overlap has passed', () => {
+    const desired = desiredKey();
+    const plan = planOf([desired], [remoteFor(desired), retiring(NOW + HOUR)]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.pending).toHaveLength(1);
+  });
+
+  it('revokes a retiring key once its overlap has passed', () => {
+    const desired = desiredKey();
+    const action = only(planOf([desired], [remoteFor(desired), retiring(NOW - 1)]));
+    expect(action.kind).toBe('revoke');
+    expect(action.reasons[0]).toContain('overlap ended');
+  });
+});
+
+describe('makePlan', () => {
+  it('plans each provider with its own keys and sums the actions', () => {
+    const state = desiredState([desiredKey(), desiredKey({ name: 'Other', provider: 'prod' })]);
+    const plan = makePlan(state, { default: snapshot([]), prod: snapshot([remoteKey({ name: 'Stale_One' })]) }, NOW);
+    expect(plan.providers.map((p) => [p.provider, p.actions.map((a) => `${a.kind}:${a.name}`)])).toEqual([
+      ['default', ['create:Billing_Reader']],
+      ['prod', ['create:Other', 'revoke:Stale_One']],
+    ]);
+    expect(summarize(plan)).toEqual({ create: 2, update: 0, rotate: 0, revoke: 1 });
+  });
+
+  it('gives the same create the same idempotency key on every run', () => {
+    const run = () => planOf([desiredKey()], []).actions[0];
+    expect(run()).toMatchObject({ idempotencyKey: (run() as { idempotencyKey: string }).idempotencyKey });
+  });
+
+  it('changes the fingerprint when a remote key changes but not when it is only used', () => {
+    const key = remoteKey();
+    const base = planOf([], [key]).remoteFingerprint;
+    expect(planOf([], [{ ...key, lastUsedAt: NOW }]).remoteFingerprint).toBe(base);
+    expect(planOf([], [{ ...key, description: 'changed' }]).remoteFingerprint).not.toBe(base);
+  });
+});
+
+describe('plan: a problem never becomes a revoke', () => {
+  it('leaves a matched key alone when its declaration has a problem', () => {
+    const remote = remoteFor(desiredKey());
+    const plan = planOf([desiredKey({ roles: ['NOPE'] })], [remote]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.problems).toHaveLength(1);
+  });
+});

@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { afterEach, beforeEach } from 'vitest';
+import { runCli, type CliResult } from './cli.js';
+import { FaultProxy, type Fault } from './fault-proxy.js';
+import { KeyService, type StartKeyServiceOptions } from './key-service.js';
+import { keysYaml, type KeysYaml } from './keys-yaml.js';
+import { SecretScanner } from './secrets.js';
+
+/**
+ * One test's world: a temp directory (the CLI's working directory), the key services and
+ * proxies it started, and a SecretScanner that sees every CLI output, server log, database
+ * file and secret. `dispose()` stops everything, scans, and removes the directory.
+ *
+ *   const workspace = useWorkspace();            // in a describe block
+ *   const ws = workspace();                      // in a test
+ *   const service = await ws.startKeyService();
+ *   await ws.writeKeysYaml({ providers: { prod: httpProvider(service.url, 'KP_TOKEN') }, keys: [...] });
+ *   const result = await ws.run(['plan'], { env: { KP_TOKEN: service.adminKey } });
+ */
+export class E2eWorkspace {
+  readonly secrets = new SecretScanner();
+  readonly #services: KeyService[] = [];
+  readonly #proxies: FaultProxy[] = [];
+
+  private constructor(readonly dir: string) {}
+
+  static async create(prefix = 'keyplan-e2e-'): Promise<E2eWorkspace> {
+    return new E2eWorkspace(await mkdtemp(join(tmpdir(), prefix)));
+  }
+
+  path(...parts: string[]): string {
+    return join(this.dir, ...parts);
+  }
+
+  async writeFile(relativePath: string, text: string): Promise<string> {
+    const path = this.path(relativePath);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, text);
+    return path;
+  }
+
+  readFile(relativePath: string): Promise<string> {
+    return readFile(this.path(relativePath), 'utf8');
+  }
+
+  writeKeysYaml(config: KeysYaml, relativePath = 'keys.yaml'): Promise<string> {
+    return this.writeFile(relativePath, keysYaml(config));
+  }
+
+  /** Runs the CLI in this directory; its output is scanned for secrets at dispose. */
+  async run(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+    const result = await runCli(args, { cwd: this.dir, ...options });
+    this.secrets.record(`stdout of keyplan ${args.join(' ')}`, result.stdout);
+    this.secrets.record(`stderr of keyplan ${args.join(' ')}`, result.stderr);
+    return result;
+  }
+
+  /**
+   * Starts `keyplan serve` with its own database under this directory and a random admin key
+   * (registered as a secret, like every secret its API hands out).
+   */
+  async startKeyService(options: Partial<Omit<StartKeyServiceOptions, 'dir'>> = {}): Promise<KeyService> {
+    const adminKey = options.adminKey ?? `kp-e2e-admin-${randomBytes(24).toString('hex')}`;
+    this.secrets.addSecret(adminKey);
+    const pepper = options.env?.KEYPLAN_PEPPER;
+    if (pepper) this.secrets.addSecret(pepper);
+    const dir = this.path(`service-${this.#services.length + 1}`);
+    await mkdir(dir, { recursive: true });
+    const service = await KeyService.start({ ...options, dir, adminKey });
+    service.onSecret = (secret) => this.secrets.addSecret(secret);
+    this.#services.push(service);
+    return service;
+  }
+
+  async startFaultProxy(target: string, inject: (n: number, req: IncomingMessage) => Fault): Promise<FaultProxy> {
+    const proxy = await FaultProxy.start(target, inject);
+    this.#proxies.push(proxy);
+    return proxy;
+  }
+
+  /** Stops services and proxies, scans their logs and databases and every recorded output, then deletes the directory. */
+  async dispose(): Promise<void> {
+    try {
+      await Promise.all(this.#proxies.map((proxy) => proxy.stop()));
+      await Promise.all(this.#services.map((service) => service.stop()));
+      for (const [index, service] of this.#services.entries()) {
+        const { stdout, stderr } = service.output();
+        this.secrets.record(`key service ${index + 1} stdout`, stdout);
+        this.secrets.record(`key service ${index + 1} stderr`, stderr);
+        for (const suffix of ['', '-wal']) await this.secrets.recordFile(`key service ${index + 1} ${service.dbPath}${suffix}`, `${service.dbPath}${suffix}`);
+      }
+      this.secrets.assertNoLeaks();
+    } finally {
+      await rm(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Registers vitest hooks giving each test a fresh workspace, disposed (and leak-checked) after it. */
+export function useWorkspace(prefix?: string): () => E2eWorkspace {
+  let current: E2eWorkspace | undefined;
+  beforeEach(async () => {
+    current = await E2eWorkspace.create(prefix);
+  });
+  afterEach(async () => {
+    const workspace = current;
+    current = undefined;
+    await workspace?.dispose();
+  });
+  return () => {
+    if (!current) throw new Error('useWorkspace(): no workspace outside a test');
+    return current;
+  };
+}

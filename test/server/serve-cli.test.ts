@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../../bin/keyplan.js', import.meta.url));
+const ADMIN = 'cli-test-bootstrap-admin-key-abcdefghijklmnop';
+let dir: string | undefined;
+
+afterEach(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function serve(args: string[]) {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
+    env: { ...process.env, KEYPLAN_ADMIN_KEY: ADMIN, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', () => {
+      const match = /^keyplan serve listening on (http:\/\/127\.0\.0\.1:(\d+)) \(db: (.+)\)$/m.exec(stdout);
+      if (match) resolve(match[1] as string);
+    });
+    void exited.then((code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+  listening.catch(() => undefined); // tests that expect an exit await `exited` instead
+  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+}
+
+describe('keyplan serve (the real CLI)', () => {
+  it('prints the listening line, serves requests, and exits 0 on SIGTERM without logging secrets', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
+    const db = join(dir, 'nested', 'keys.db');
+    const server = serve(['--db', db]);
+    const url = await server.listening;
+    expect(server.output().stdout).toContain(`(db: ${db})`);
+
+    const created = await request(`${url}/v1/keys`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'cli-key', roles: ['READONLY'] }),
+    });
+    expect(created.statusCode).toBe(201);
+    const { secret } = (await created.body.json()) as { secret: string };
+    const whoami = await request(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${secret}` } });
+    expect(whoami.statusCode).toBe(200);
+    expect(await whoami.body.json()).toMatchObject({ key: { name: 'cli-key' }, bootstrap: false });
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const { stdout, stderr } = server.output();
+    expect(stderr).toContain('POST /v1/keys 201');
+    for (const text of [stdout, stderr]) {
+      expect(text).not.toContain(secret);
+      expect(text).not.toContain(ADMIN);
+    }
+    expect((await readFile(`${db}.pepper`, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('refuses an invalid roles file with its position and exit code 1', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
+    const roles = join(dir, 'roles.yaml');
+    await writeFile(roles, 'roles:\n  READER:\n    description: reads\n    permissions: [keys:read, "keys:reed"]\n');
+    const server = serve(['--db', join(dir, 'keys.db'), '--roles', roles]);
+    expect(await server.exited).toBe(1);
+    expect(server.output().stderr).toContain(`${roles}:4:30: unknown key-service permission "keys:reed"`);
+  });
+});
