@@ -1,27 +1,30 @@
 import { Command, CommanderError } from 'commander';
 import { KeyplanError, ExitCode } from '../core/errors.js';
-import { commands } from './commands/index.js';
+import { readFileSync } from 'node:fs';
+import { commandLoaders } from './commands/index.js';
 import { printError } from './output.js';
 
-/** Builds the program. Each command's action returns its exit code. */
-export function buildProgram(setExit: (code: number) => void): Command {
+/** Builds the program with the command `argv` names, or every command when it names none. */
+export async function buildProgram(argv: readonly string[], setExit: (code: number) => void): Promise<Command> {
   const program = new Command('keyplan')
     .description('API keys as code: declare keys in YAML, plan and apply them against a key service.')
     .version(packageVersion(), '-V, --version')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError('(run with --help for usage)');
-  for (const register of commands) register(program, setExit);
+  const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
+  const loaders = named !== undefined && named in commandLoaders ? [commandLoaders[named]] : Object.values(commandLoaders);
+  for (const load of loaders) if (load) (await load())(program, setExit);
   return program;
 }
 
 /** Runs the CLI; the one place errors become exit codes. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram(argv, (code) => {
+      exitCode = code;
+    });
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
@@ -43,5 +46,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function packageVersion(): string {
-  return process.env.npm_package_version ?? '0.1.0';
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }

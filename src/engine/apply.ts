@@ -41,16 +41,19 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
   } else {
     await run(revokes, (a) => revoke(a, ctx));
   }
+  await ctx.journal.settled();
   return outcomes;
 }
 
 /** Finishes what an earlier, interrupted apply left in the journal: replays each create and delivers it. */
 export async function resumeJournal(ctx: ApplyContext): Promise<ActionOutcome[]> {
   const entries = ctx.journal.pending().filter((entry) => ctx.providers.has(entry.provider));
-  return runLimited(entries, ctx.parallelism, async (entry) => {
+  const outcomes = await runLimited(entries, ctx.parallelism, async (entry) => {
     const outcome: ActionOutcome = { kind: 'resume', provider: entry.provider, name: entry.spec.name, status: 'done', delivered: [] };
     return report(ctx, await settle(outcome, () => createAndDeliver(providerOf(ctx, entry.provider), entry, ctx, outcome)));
   });
+  await ctx.journal.settled();
+  return outcomes;
 }
 
 async function create(action: CreateAction, ctx: ApplyContext): Promise<ActionOutcome> {
@@ -101,7 +104,7 @@ async function createAndDeliver(
     return { ...outcome, status: 'failed', recoveryFile: result.recoveryFile, message: `delivery failed: ${result.failures.join('; ')}${kept}; the secret was saved to ${result.recoveryFile}` };
   }
   if (entry.retire) outcome.retireAt = await retireReplaced(provider, entry.retire, created.key.name, ctx, retiring);
-  await ctx.journal.complete(entry.idempotencyKey);
+  ctx.journal.complete(entry.idempotencyKey);
   return outcome;
 }
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Secret } from '../core/secret.js';
 import { displayPath } from '../io/display-path.js';
 import { SecretFiles } from '../sinks/file-sink.js';
+import { GitHubSecrets } from '../sinks/github-secret.js';
 import { envVarName, formatForPath } from '../sinks/secret-file-format.js';
 import type { PendingDelivery } from './journal.js';
 
@@ -15,10 +16,13 @@ export interface DeliveryResult {
 /** Puts new secrets where they are needed; when a sink fails, into a 0600 recovery file, so none is lost. */
 export class SecretDelivery {
   readonly #files = new SecretFiles();
+  readonly #github: GitHubSecrets;
   readonly #recoveryPath: string;
 
-  constructor(recoveryPath: string) {
+  /** `github`: the GitHub Actions secrets sink; by default one reading its token from process.env when first used. */
+  constructor(recoveryPath: string, options: { github?: GitHubSecrets } = {}) {
     this.#recoveryPath = resolve(recoveryPath);
+    this.#github = options.github ?? new GitHubSecrets();
   }
 
   async deliver(entry: PendingDelivery, secret: Secret): Promise<DeliveryResult> {
@@ -44,10 +48,8 @@ export class SecretDelivery {
         const writer = this.#files.writer(target.path, target.format);
         return { label: `${displayPath(writer.path)} (${target.var})`, write: (secret: Secret) => writer.write(target.var, secret) };
       }
-      return {
-        label: `github-secret ${target.repo}/${target.name}`,
-        write: () => Promise.reject(new Error('delivery to GitHub Actions secrets is not available in this build')),
-      };
+      const where = target.environment === undefined ? target.repo : `${target.repo} environment ${target.environment}`;
+      return { label: `github-secret ${where} (${target.name})`, write: (secret: Secret) => this.#github.write(target, secret) };
     });
     if (entry.secretsOut) {
       const writer = this.#files.writer(entry.secretsOut, formatForPath(entry.secretsOut));

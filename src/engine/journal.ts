@@ -34,6 +34,8 @@ export class Journal {
   readonly #entries = new Map<string, PendingDelivery>();
   #flushing: Promise<void> | undefined;
   #dirty = false;
+  #background: Promise<void> = Promise.resolve();
+  #failure: unknown;
 
   private constructor(path: string, entries: PendingDelivery[]) {
     this.path = path;
@@ -62,8 +64,25 @@ export class Journal {
     await this.#flush();
   }
 
-  async complete(idempotencyKey: string): Promise<void> {
-    if (this.#entries.delete(idempotencyKey)) await this.#flush();
+  /**
+   * Forgets a delivered entry without waiting for the disk: should the process die before the file catches up,
+   * the next apply merely replays that create and delivers the same secret again. Call `settled()` at the end.
+   */
+  complete(idempotencyKey: string): void {
+    if (!this.#entries.delete(idempotencyKey)) return;
+    this.#background = this.#flush().catch((error: unknown) => {
+      this.#failure ??= error;
+    });
+  }
+
+  /** Resolves once the file holds every change made so far; rejects if a background write failed. */
+  async settled(): Promise<void> {
+    await this.#background;
+    if (this.#failure !== undefined) {
+      const failure = this.#failure;
+      this.#failure = undefined;
+      throw failure;
+    }
   }
 
   /** Resolves once the journal on disk includes every change made before the call. */

@@ -66,7 +66,11 @@ export async function applyKeyEdits(edits: readonly KeyEdit[], cwd: string = pro
         applied.push({ ...shown, change: `added expires: ${edit.expires}` });
       }
     }
-    if (seq) seq.items = seq.items.filter((item) => !removed.has(item));
+    if (seq) {
+      // The comment above the first item is held by the list; it describes that key, so it goes with it.
+      if (removed.has(seq.items[0])) seq.commentBefore = undefined;
+      seq.items = seq.items.filter((item) => !removed.has(item));
+    }
     const text = serialize(loaded);
     if (text !== loaded.text) await writeFileAtomic(file, text);
   }
@@ -147,5 +151,5 @@ function setExpiry(doc: Document.Parsed, item: YAMLMap, expires: string): void {
 /** Writes the document back in the file's own list style (`- name:` indented under `keys:` or not). */
 function serialize({ doc, text }: LoadedFile): string {
   const indentSeq = !/^keys:[ \t]*(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*- /m.test(text);
-  return doc.toString({ lineWidth: 0, indentSeq });
+  return doc.toString({ lineWidth: 0, indentSeq, flowCollectionPadding: false });
 }

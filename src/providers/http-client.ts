@@ -6,7 +6,7 @@
  * Authorization header of an outgoing request.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ProviderError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
 import {
@@ -64,7 +64,7 @@ export class KeyServiceClient {
   readonly #basePath: string;
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
-  readonly #dispatcher: Dispatcher;
+  #dispatcher: Dispatcher | undefined;
   readonly #ownsDispatcher: boolean;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
@@ -79,9 +79,7 @@ export class KeyServiceClient {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs }, connections: 16 });
+    this.#dispatcher = options.dispatcher;
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
@@ -107,8 +105,17 @@ export class KeyServiceClient {
     }
   }
 
+  /** undici loads on the first request, so commands that never reach a key service start faster. */
+  async #agent(): Promise<Dispatcher> {
+    if (!this.#dispatcher) {
+      const { Agent } = await import('undici');
+      this.#dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs }, connections: 16 });
+    }
+    return this.#dispatcher;
+  }
+
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    if (this.#ownsDispatcher && this.#dispatcher) await this.#dispatcher.close();
   }
 
   async #attempt(request: ApiRequest, attempt: number): Promise<Outcome> {
@@ -123,7 +130,7 @@ export class KeyServiceClient {
       headers['content-type'] = 'application/json';
     }
     try {
-      const res = await this.#dispatcher.request({
+      const res = await (await this.#agent()).request({
         origin: this.#origin,
         path: this.#basePath + request.path + queryString(request.query),
         method: request.method,

@@ -1,6 +1,7 @@
 import { countFindings, worstSeverity, type AuditReport, type AuditedKey } from '../core/audit.js';
 import { formatDuration } from '../core/duration.js';
 import { isoTime, plural } from '../core/humanize.js';
+import { isManaged } from '../core/ownership.js';
 import type { Finding } from '../core/plan-types.js';
 import { findingLocation, keyCells, truncate } from './audit-cells.js';
 import { plainPaint, type Paint, type Style } from './paint.js';
@@ -74,7 +75,7 @@ function table(header: Cell[], rows: Cell[][], paint: Paint): string[] {
 function findingLine(key: AuditedKey, finding: Finding, report: AuditReport, paint: Paint): string {
   const severity = finding.severity === 'error' ? paint('red', 'error  ') : paint('yellow', 'warning');
   const at = findingLocation(key, report.rootFile);
-  const where = key.desired ? `${at.file}:${at.line}:${at.column}` : 'not declared';
+  const where = key.desired ? `${at.file}:${at.line}:${at.column}` : isManaged(key.remote) ? 'no longer declared; apply revokes it' : 'not declared';
   const name = report.providers.length > 1 ? `${key.provider}/${key.remote.name}` : key.remote.name;
   return `  ${severity} ${finding.kind.padEnd(16)} ${name} (${key.remote.id}, ${where}): ${finding.message}`;
 }

@@ -1,5 +1,5 @@
 import { Document, YAMLSeq } from 'yaml';
-import { isoDate } from '../core/humanize.js';
+import { isoDate, isoTime } from '../core/humanize.js';
 import type { RemoteKey } from '../core/model.js';
 import { isManaged } from '../core/ownership.js';
 
@@ -12,18 +12,27 @@ export function renderImportYaml(groups: readonly { provider?: string; keys: rea
     keys.filter((key) => key.revokedAt === null && !isManaged(key)).map((key) => ({ ...key, provider })),
   );
   if (unmanaged.length === 0) return '# Every live key is already managed by keyplan: nothing to import.\n';
+  const doc = new Document();
   const list = new YAMLSeq();
   for (const key of unmanaged) {
     const entry: Record<string, unknown> = { name: key.name, description: key.description, roles: key.roles };
-    entry.expires = key.expiresAt === null ? 'never' : isoDate(key.expiresAt);
+    entry.expires = key.expiresAt === null ? 'never' : exactExpiry(key.expiresAt);
     if (key.provider) entry.provider = key.provider;
-    list.items.push(entry);
-  }
-  const doc = new Document({ keys: list });
-  doc.commentBefore = ` ${unmanaged.length} key(s) not yet managed by keyplan. Add them to keys.yaml (or an included file),\n then \`keyplan apply\` marks them managed; their secrets are kept.`;
-  for (const [index, key] of unmanaged.entries()) {
-    const node = doc.getIn(['keys', index], true) as { commentBefore?: string };
+    // A node, not a plain object, so the comment is written as a comment rather than as a field.
+    const node = doc.createNode(entry);
     node.commentBefore = ` ${key.id} (${key.prefix}…), created ${isoDate(key.createdAt)}, last used ${key.lastUsedAt === null ? 'never' : isoDate(key.lastUsedAt)}`;
+    list.items.push(node);
   }
+  doc.contents = doc.createNode({ keys: list });
+  doc.commentBefore = ` ${unmanaged.length} key(s) not yet managed by keyplan. Add them to keys.yaml (or an included file),\n then \`keyplan apply\` marks them managed; their secrets are kept.`;
   return doc.toString({ flowCollectionPadding: false });
+}
+
+/**
+ * The key's expiry as written in keys.yaml. A bare date means the end of that day (UTC), so it is used only
+ * when it is exact; otherwise the full time, so the declared expiry matches the key and plan does not rotate it.
+ */
+function exactExpiry(expiresAt: number): string {
+  const date = isoDate(expiresAt);
+  return Date.parse(`${date}T23:59:59.999Z`) === expiresAt ? date : isoTime(expiresAt);
 }

@@ -1,4 +1,5 @@
 import { ApiError } from './api-error.js';
+import { redactSecrets } from './redact.js';
 import { requireGrantable } from './caller.js';
 import { parseBooleanQuery, parseCreateBody, parseIfMatch, parsePage, parsePatchBody } from './request-validation.js';
 import type { RequestContext, Reply, Route } from './route-types.js';
@@ -42,7 +43,7 @@ function createKey(context: RequestContext): Reply {
 
 function getKey(context: RequestContext): Reply {
   const key = context.store.getKey(keyId(context));
-  if (!key) throw new ApiError('not_found', `no key with id ${keyId(context)}`);
+  if (!key) throw new ApiError('not_found', `no key with id ${redactSecrets(keyId(context).slice(0, 200))}`);
   return keyReply(key);
 }
 

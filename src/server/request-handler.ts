@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyStore } from '../store/key-store.js';
 import { ApiError, toApiError, unauthorized } from './api-error.js';
 import { parseJsonBody, readBody } from './body.js';
+import { redactSecrets } from './redact.js';
 import { identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
 import type { FailureLimiter } from './failure-limiter.js';
 import { keyRoutes } from './key-routes.js';
@@ -22,15 +23,16 @@ export function createRequestHandler(deps: HandlerDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
     const path = (req.url ?? '/').split('?', 1)[0] as string;
+    const loggedPath = redactSecrets(path.slice(0, 200));
     handle(req, path, deps)
       .catch((error: unknown) => {
         const apiError = toApiError(error);
-        if (apiError.status === 500) deps.log?.(`internal error on ${req.method} ${path}: ${error instanceof Error ? error.name : 'unknown'}`);
+        if (apiError.status === 500) deps.log?.(`internal error on ${req.method} ${loggedPath}: ${error instanceof Error ? error.name : 'unknown'}`);
         return { status: apiError.status, body: apiError.toBody(), headers: apiError.headers };
       })
       .then((reply) => {
         send(res, reply);
-        deps.log?.(`${req.method} ${path} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
+        deps.log?.(`${req.method} ${loggedPath} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
       })
       .catch(() => res.destroy());
   };
@@ -38,11 +40,11 @@ export function createRequestHandler(deps: HandlerDeps) {
 
 async function handle(req: IncomingMessage, path: string, deps: HandlerDeps): Promise<Reply> {
   const candidates = ROUTES.filter((route) => route.pattern.test(path));
-  if (candidates.length === 0) throw new ApiError('not_found', `no such endpoint: ${path.slice(0, 200)}`);
+  if (candidates.length === 0) throw new ApiError('not_found', `no such endpoint: ${redactSecrets(path.slice(0, 200))}`);
   const route = candidates.find((candidate) => candidate.method === req.method);
   if (!route) {
     const allow = candidates.map((candidate) => candidate.method).join(', ');
-    throw new ApiError('method_not_allowed', `${req.method} is not allowed on ${path}; allowed: ${allow}`, { allow: allow.split(', ') }, { allow });
+    throw new ApiError('method_not_allowed', `${req.method} is not allowed on ${redactSecrets(path)}; allowed: ${allow}`, { allow: allow.split(', ') }, { allow });
   }
   const address = req.socket.remoteAddress ?? 'unknown';
   const retryAfter = deps.limiter.retryAfter(address);

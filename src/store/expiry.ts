@@ -1,4 +1,4 @@
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { unprocessable } from './errors.js';
 import type { ExpirationConfig } from './service-config.js';
 

@@ -390,7 +390,7 @@ export class KeyStore {
 
   #require(id: string): StoreKey {
     const key = this.getKey(id);
-    if (!key) throw new StoreError('not_found', `no key with id ${id}`);
+    if (!key) throw new StoreError('not_found', /^key_[0-9A-Z]{26}$/.test(id) ? `no key with id ${id}` : 'no key with that id');
     return key;
   }
 

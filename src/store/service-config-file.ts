@@ -3,7 +3,7 @@ import { LineCounter, isMap, parseDocument, type Document, type Node } from 'yam
 import { ConfigError, KeyplanError, type ConfigIssue } from '../core/errors.js';
 import type { Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../core/duration.js';
 import { PERMISSION_PATTERN, SERVICE_PERMISSIONS } from './permissions.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, IN_PLACE_FIELDS, type CapabilitiesConfig, type ExpirationConfig, type InPlaceField } from './service-config.js';
 

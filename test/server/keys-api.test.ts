@@ -69,6 +69,17 @@ describe('key CRUD', () => {
     expect((await h.call('GET', '/v1/keys/key_00000000000000000000000000')).status).toBe(404);
     expect((await h.call('DELETE', '/v1/keys/key_00000000000000000000000000')).status).toBe(404);
   });
+
+  it('never echoes a secret pasted into a URL by mistake', async () => {
+    const key = await h.createKey('pasted', ['READONLY']);
+    for (const method of ['GET', 'PATCH', 'DELETE']) {
+      const reply = await h.call(method, `/v1/keys/${key.secret}`, method === 'PATCH' ? { body: { description: 'x' } } : {});
+      expect(reply.status).toBe(404);
+      expect(JSON.stringify(reply.body)).not.toContain(key.secret);
+    }
+    const unknownPath = await h.call('GET', `/v1/${key.secret}`);
+    expect(JSON.stringify(unknownPath.body)).not.toContain(key.secret);
+  });
 });
 
 describe('ETags', () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Harness } from './harness.js';
+import { Harness, type Reply } from './harness.js';
 
 let h: Harness;
 const SEEDED = 2500;
@@ -21,7 +21,7 @@ async function pageThrough(query: string, limit: number): Promise<{ names: strin
   let cursor: string | null = null;
   let pages = 0;
   do {
-    const reply = await h.call('GET', `/v1/keys?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const reply: Reply = await h.call('GET', `/v1/keys?limit=${limit}${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     expect(reply.status).toBe(200);
     expect(reply.body.keys.length).toBeLessThanOrEqual(limit);
     names.push(...reply.body.keys.map((k: { name: string }) => k.name));

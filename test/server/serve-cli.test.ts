@@ -54,11 +54,15 @@ describe('keyplan serve (the real CLI)', () => {
     const whoami = await request(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${secret}` } });
     expect(whoami.statusCode).toBe(200);
     expect(await whoami.body.json()).toMatchObject({ key: { name: 'cli-key' }, bootstrap: false });
+    const pasted = await request(`${url}/v1/keys/${secret}`, { headers: { authorization: `Bearer ${ADMIN}` } });
+    expect(pasted.statusCode).toBe(404);
+    await pasted.body.text();
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const { stdout, stderr } = server.output();
     expect(stderr).toContain('POST /v1/keys 201');
+    expect(stderr).toContain('GET /v1/keys/[redacted] 404');
     for (const text of [stdout, stderr]) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(ADMIN);

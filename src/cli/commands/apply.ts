@@ -21,6 +21,7 @@ import type { DesiredState } from '../../core/model.js';
 import type { Provider } from '../../providers/index.js';
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
+import { ProgressReporter } from '../progress.js';
 import { confirm, isInteractive } from '../prompt.js';
 import type { RegisterCommand } from './index.js';
 
@@ -62,7 +63,8 @@ async function runApply(state: DesiredState, configPath: string, providers: Read
   const journal = await Journal.open(join(workDir, 'journal.json'));
   const paint = terminalPaint(process.stderr);
   const json = options.format === 'json';
-  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const progress = new ProgressReporter(process.stderr);
+  const log = (line: string) => progress.line(line);
   const ctx: ApplyContext = {
     providers,
     journal,
@@ -70,7 +72,7 @@ async function runApply(state: DesiredState, configPath: string, providers: Read
     parallelism: options.parallelism,
     ...(options.secretsOut ? { secretsOut: options.secretsOut } : {}),
     now: Date.now,
-    onOutcome: (outcome) => log(outcomeLine(outcome, paint)),
+    onOutcome: (outcome) => progress.settled(outcomeLine(outcome, paint)),
   };
 
   const resumed: ActionOutcome[] = [];
@@ -85,7 +87,7 @@ async function runApply(state: DesiredState, configPath: string, providers: Read
   if (plan.providers.some((p) => p.problems.length > 0)) throw new KeyplanError('the plan has problems (above); fix them and run apply again. Nothing was changed.');
   if (!hasChanges(plan)) return finish(resumed, json);
 
-  checkSecretDestinations(plan, options.secretsOut);
+  checkSecretDestinations(plan, options.secretsOut, process.env);
   await passGates(checkGates(plan, { allowInUse: Boolean(options.allowInUse), force: Boolean(options.force) }), Boolean(options.autoApprove));
   if (!options.autoApprove) {
     if (!isInteractive()) throw new KeyplanError('apply needs confirmation: run it at a terminal, or pass --auto-approve. Nothing was changed.');
@@ -94,7 +96,10 @@ async function runApply(state: DesiredState, configPath: string, providers: Read
       return ExitCode.error;
     }
   }
-  return finish([...resumed, ...(await applyPlan(plan, ctx))], json);
+  progress.start(plan.providers.reduce((n, p) => n + p.actions.length, 0));
+  const outcomes = await applyPlan(plan, ctx);
+  progress.finish();
+  return finish([...resumed, ...outcomes], json);
 }
 
 function finish(outcomes: ActionOutcome[], json: boolean): number {

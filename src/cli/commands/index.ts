@@ -1,13 +1,18 @@
 import type { Command } from 'commander';
-import { registerApply } from './apply.js';
-import { registerAudit } from './audit.js';
-import { registerImport } from './import.js';
-import { registerPlan } from './plan.js';
-import { registerRoles } from './roles.js';
-import { registerServe } from './serve.js';
-import { registerValidate } from './validate.js';
 
 /** Adds one subcommand to the program; its action reports its exit code through setExit. */
 export type RegisterCommand = (program: Command, setExit: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerValidate, registerPlan, registerApply, registerAudit, registerImport, registerRoles, registerServe];
+/**
+ * Each command's module loads only when that command runs (`--help` loads them all): `keyplan serve`
+ * never loads the config validator, `keyplan validate` never loads the database driver.
+ */
+export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
+  validate: async () => (await import('./validate.js')).registerValidate,
+  plan: async () => (await import('./plan.js')).registerPlan,
+  apply: async () => (await import('./apply.js')).registerApply,
+  audit: async () => (await import('./audit.js')).registerAudit,
+  import: async () => (await import('./import.js')).registerImport,
+  roles: async () => (await import('./roles.js')).registerRoles,
+  serve: async () => (await import('./serve.js')).registerServe,
+};

@@ -17,7 +17,7 @@ interface ServeOptions {
 export const registerServe: RegisterCommand = (program) => {
   program
     .command('serve')
-    .description('Run the key service HTTP API (v1) over a local SQLite store. Admin credential: env KEYPLAN_ADMIN_KEY.')
+    .description('run the key service HTTP API (v1) over a local SQLite store; admin credential: env KEYPLAN_ADMIN_KEY')
     .option('--db <path>', 'SQLite database file', '.keyplan/keys.db')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8787')

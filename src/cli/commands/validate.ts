@@ -15,7 +15,7 @@ interface ValidateOptions {
 export const registerValidate: RegisterCommand = (program: Command, setExit) => {
   program
     .command('validate')
-    .description('Check keys.yaml and its includes against the schema and policy; list every problem with file:line:column.')
+    .description('check keys.yaml and its includes against the schema and policy; list every problem with file:line:column')
     .option('-c, --config <path>', 'the root config file', 'keys.yaml')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (options: ValidateOptions) => {

@@ -1,8 +1,19 @@
 import { createServer, request as forward, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** What the proxy answers instead of forwarding; `undefined` forwards the request. */
-export type Fault = { status: number; headers?: Record<string, string>; body?: unknown } | undefined;
+/**
+ * What the proxy does instead of simply forwarding a request; `undefined` forwards it.
+ * - `{ status }`: answers itself with that status (the request never reaches the key service).
+ * - `{ kind: 'reset' }`: destroys the client's connection without forwarding (a connection reset).
+ * - `{ kind: 'drop-response' }`: forwards the request, lets the key service finish (and commit) it,
+ *   then destroys the client's connection instead of passing the answer on: the client cannot know
+ *   whether its request took effect.
+ */
+export type Fault =
+  | { status: number; headers?: Record<string, string>; body?: unknown }
+  | { kind: 'reset' }
+  | { kind: 'drop-response' }
+  | undefined;
 
 /**
  * A reverse proxy on 127.0.0.1:0 in front of a real key service that can answer requests itself:
@@ -24,15 +35,30 @@ export class FaultProxy {
       count += 1;
       const fault = inject(count, req);
       const line = `${req.method} ${req.url}`;
-      if (fault) {
+      if (fault && 'status' in fault) {
         log.push(`${line} -> ${fault.status} (injected)`);
         req.resume();
         answer(res, fault);
         return;
       }
+      if (fault?.kind === 'reset') {
+        log.push(`${line} -> reset (injected)`);
+        req.socket.destroy();
+        return;
+      }
+      const dropResponse = fault?.kind === 'drop-response';
       const upstream = forward(
         { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: { ...req.headers, host: targetUrl.host } },
         (upstreamRes) => {
+          if (dropResponse) {
+            // Read the whole answer first, so the service has certainly finished the request.
+            upstreamRes.resume();
+            upstreamRes.on('end', () => {
+              log.push(`${line} -> ${upstreamRes.statusCode} dropped (injected)`);
+              req.socket.destroy();
+            });
+            return;
+          }
           log.push(`${line} -> ${upstreamRes.statusCode}`);
           res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
           upstreamRes.pipe(res);
@@ -66,7 +92,7 @@ export class FaultProxy {
   }
 }
 
-function answer(res: ServerResponse, fault: NonNullable<Fault>): void {
+function answer(res: ServerResponse, fault: { status: number; headers?: Record<string, string>; body?: unknown }): void {
   const body = JSON.stringify(fault.body ?? { error: { code: fault.status === 429 ? 'rate_limited' : 'internal', message: 'injected fault' } });
   res.writeHead(fault.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...fault.headers });
   res.end(body);

@@ -18,7 +18,7 @@ export interface StartKeyServiceOptions {
   startTimeoutMs?: number;
 }
 
-export interface ApiReply<T = any> {
+export interface ApiReply<T = unknown> {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: T;
@@ -83,7 +83,7 @@ export class KeyService {
   }
 
   /** A JSON request as the admin (or with `token`; null sends none). */
-  async call<T = any>(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<ApiReply<T>> {
+  async call<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<ApiReply<T>> {
     const token = options.token === undefined ? this.adminKey : options.token;
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token}`;
@@ -102,7 +102,7 @@ export class KeyService {
 
   /** POST /v1/keys as the admin; fails the test on anything but 201. `extra`: description, metadata, expires_in, ... */
   async createKey(name: string, roles: string[], extra: Record<string, unknown> = {}): Promise<CreatedApiKey> {
-    const reply = await this.call('POST', '/v1/keys', { body: { name, roles, ...extra } });
+    const reply = await this.call<{ key: { id: string }; secret: string }>('POST', '/v1/keys', { body: { name, roles, ...extra } });
     if (reply.status !== 201) throw new Error(`create ${name}: HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
     return { id: reply.body.key.id, name, secret: reply.body.secret };
   }
@@ -115,7 +115,7 @@ export class KeyService {
 
   /** Uses a key the way an API gateway would (POST /v1/verify), which records its last use. */
   async useKey(secret: string): Promise<void> {
-    const reply = await this.call('POST', '/v1/verify', { body: { key: secret } });
+    const reply = await this.call<{ valid?: boolean }>('POST', '/v1/verify', { body: { key: secret } });
     if (reply.status !== 200 || reply.body.valid !== true) throw new Error(`verify: HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
   }
 }

@@ -1,0 +1,141 @@
+import { Octokit } from '@octokit/rest';
+import { KeyplanError } from '../core/errors.js';
+
+/** The environment, passed in so callers (and tests) decide where configuration comes from. */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** Where a GitHub token is read from, first set wins. */
+export const GITHUB_TOKEN_VARS = ['GITHUB_TOKEN', 'GH_TOKEN'] as const;
+/** github.com; GitHub Enterprise Server sets GITHUB_API_URL (Actions does so itself), e.g. https://ghe.example.com/api/v3. */
+export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
+
+export interface GitHubToken {
+  variable: (typeof GITHUB_TOKEN_VARS)[number];
+  value: string;
+}
+
+export function githubToken(env: Env): GitHubToken | undefined {
+  for (const variable of GITHUB_TOKEN_VARS) {
+    const value = env[variable]?.trim();
+    if (value) return { variable, value };
+  }
+  return undefined;
+}
+
+export function githubApiUrl(env: Env): string {
+  return (env.GITHUB_API_URL?.trim() || DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
+}
+
+/** GitHub refused or could not be reached. Its message names what failed and never holds the token. */
+export class GitHubError extends KeyplanError {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface GitHubClient {
+  readonly octokit: Octokit;
+  /** The variable the token came from, for messages. */
+  readonly tokenVariable: string;
+  readonly baseUrl: string;
+  /** Removes the token from any text, for text GitHub sent back. */
+  redact(text: string): string;
+}
+
+export interface GitHubClientOptions {
+  env: Env;
+  /** Replaces the global fetch, for tests. */
+  fetch?: typeof globalThis.fetch;
+}
+
+// Octokit logs failed requests to the console by default; keyplan reports failures itself, once.
+const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export function createGitHubClient({ env, fetch }: GitHubClientOptions): GitHubClient {
+  const token = githubToken(env);
+  if (!token) throw new GitHubError(`no GitHub token: set ${GITHUB_TOKEN_VARS.join(' or ')} to a token that may write Actions secrets`);
+  const baseUrl = githubApiUrl(env);
+  const octokit = new Octokit({
+    auth: token.value,
+    baseUrl,
+    userAgent: 'keyplan',
+    log: quiet,
+    ...(fetch ? { request: { fetch } } : {}),
+  });
+  return { octokit, tokenVariable: token.variable, baseUrl, redact: (text) => text.split(token.value).join('[redacted]') };
+}
+
+/** What was being done when GitHub failed, for the message. */
+export interface GitHubOperation {
+  /** A verb phrase completed by "of <target>": `write secrets`, `read the secrets public key`. */
+  action: string;
+  /** owner/name */
+  repo: string;
+  environment?: string;
+  /** The token permission the action needs: `secrets: write`. */
+  permission: string;
+}
+
+/**
+ * Turns anything octokit threw into a GitHubError built only from the status, GitHub's own message and the
+ * operation. The original error is dropped, not chained: its `request` holds the request body and headers.
+ */
+export function githubFailure(error: unknown, operation: GitHubOperation, client: Pick<GitHubClient, 'tokenVariable' | 'baseUrl' | 'redact'>): GitHubError {
+  const { status, message, headers, answered } = readFailure(error);
+  const target = operation.environment === undefined ? operation.repo : `environment "${operation.environment}" of ${operation.repo}`;
+  const because = message ? `: ${client.redact(message)}` : '';
+  const make = (text: string) => new GitHubError(client.redact(text), status);
+
+  if (!answered) return make(`could not reach GitHub at ${client.baseUrl} to ${operation.action} of ${target}${because}`);
+  if (isRateLimited(status, message, headers)) {
+    const reset = Number(headers['x-ratelimit-reset']);
+    const when = Number.isFinite(reset) && reset > 0 ? ` until ${new Date(reset * 1000).toISOString()}` : '';
+    return make(`GitHub is rate limiting the token in ${client.tokenVariable}${when}; could not ${operation.action} of ${target}`);
+  }
+  switch (status) {
+    case 401:
+      return make(`GitHub rejected ${client.tokenVariable}: the token is invalid, expired or revoked (could not ${operation.action} of ${target})`);
+    case 403:
+      return make(`the token in ${client.tokenVariable} cannot ${operation.action} of ${target} (needs the ${operation.permission} permission)${because}`);
+    case 404:
+      return make(
+        operation.environment === undefined
+          ? `repository ${operation.repo} not found or not visible to the token in ${client.tokenVariable}`
+          : `repository ${operation.repo} or its environment "${operation.environment}" not found, or not visible to the token in ${client.tokenVariable}`,
+      );
+    default:
+      return make(`GitHub answered ${status} when asked to ${operation.action} of ${target}${because}`);
+  }
+}
+
+interface FailureFacts {
+  status: number;
+  message: string | undefined;
+  headers: Record<string, string | undefined>;
+  /** false: no HTTP answer at all (DNS, refused connection, TLS). */
+  answered: boolean;
+}
+
+function readFailure(error: unknown): FailureFacts {
+  const facts = (error ?? {}) as {
+    status?: unknown;
+    message?: unknown;
+    response?: { headers?: Record<string, unknown>; data?: unknown };
+  };
+  const response = facts.response;
+  const status = typeof facts.status === 'number' ? facts.status : 0;
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(response?.headers ?? {})) headers[name.toLowerCase()] = value === undefined ? undefined : String(value);
+  const data = response?.data as { message?: unknown } | undefined;
+  const githubMessage = typeof data?.message === 'string' ? data.message : undefined;
+  const ownMessage = typeof facts.message === 'string' ? facts.message : undefined;
+  return { status, message: githubMessage ?? ownMessage, headers, answered: response !== undefined };
+}
+
+function isRateLimited(status: number, message: string | undefined, headers: Record<string, string | undefined>): boolean {
+  if (status === 429) return true;
+  return status === 403 && (headers['x-ratelimit-remaining'] === '0' || /rate limit/i.test(message ?? ''));
+}
