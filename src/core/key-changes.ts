@@ -1,7 +1,7 @@
 import { preventRevokeWarning, revokeWarnings } from './dependency.js';
 import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from './expiry.js';
 import { stableHash } from './fingerprint.js';
-import { humanDuration, isoDate, relativeTime } from './humanize.js';
+import { humanDuration, relativeTime } from './humanize.js';
 import type { Capabilities, DesiredKey, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
 import { desiredMetadata, isManaged, recordedPreventRevoke, sameMetadata } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';

@@ -64,7 +64,11 @@ export function planProvider(provider: string, desiredKeys: readonly DesiredKey[
     if (claimed.has(remote.id)) continue;
     const retiring = retiringInfo(remote);
     if (retiring && (retiring.retireAt === null || retiring.retireAt > now)) pending.push({ provider, remote, ...retiring });
-    else if (retiring) actions.push(revokeAction(remote, [`its replacement ${retiring.replacedBy} was rotated in and the overlap ended ${isoDate(retiring.retireAt ?? now)}`], ctx));
+    else if (retiring) {
+      // Its consumers already have the replacement's secret; only recent use still speaks against the revoke.
+      const reason = `its replacement ${retiring.replacedBy} was rotated in and the overlap ended ${isoDate(retiring.retireAt ?? now)}`;
+      actions.push(revokeAction(remote, [reason], ctx, []));
+    }
     else if (isManaged(remote)) actions.push(revokeAction(remote, ['managed by keyplan and no longer declared'], ctx));
     else if (policy.prune) actions.push(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
   }
@@ -96,8 +100,8 @@ function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, provi
   return { kind: 'create', provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: idempotencyKey(provider, spec, revoked?.id ?? null) };
 }
 
-function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext): RevokeAction {
-  const warnings = revokeWarnings(remote, recordedConsumers(remote), ctx.policy, ctx.now);
+function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, consumers = recordedConsumers(remote)): RevokeAction {
+  const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now);
   if (recordedPreventRevoke(remote)) warnings.push(preventRevokeWarning(remote));
   return { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
 }

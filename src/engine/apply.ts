@@ -1,4 +1,4 @@
-import type { RemoteKey } from '../core/model.js';
+import type { DeliverTarget, RemoteKey } from '../core/model.js';
 import { retiringMetadata } from '../core/ownership.js';
 import type { CreateAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
 import type { Provider } from '../providers/index.js';
@@ -14,6 +14,8 @@ export interface ApplyContext {
   parallelism: number;
   secretsOut?: string;
   now: () => number;
+  /** The deliver targets keys.yaml declares now for a key, so a resumed delivery goes where the user fixed it to. */
+  currentTargets?: (provider: string, name: string) => DeliverTarget[] | undefined;
   /** Called as each action settles, for progress output. */
   onOutcome?: (outcome: ActionOutcome) => void;
 }
@@ -50,7 +52,8 @@ export async function resumeJournal(ctx: ApplyContext): Promise<ActionOutcome[]>
   const entries = ctx.journal.pending().filter((entry) => ctx.providers.has(entry.provider));
   const outcomes = await runLimited(entries, ctx.parallelism, async (entry) => {
     const outcome: ActionOutcome = { kind: 'resume', provider: entry.provider, name: entry.spec.name, status: 'done', delivered: [] };
-    return report(ctx, await settle(outcome, () => createAndDeliver(providerOf(ctx, entry.provider), entry, ctx, outcome)));
+    const deliver = ctx.currentTargets?.(entry.provider, entry.spec.name) ?? entry.deliver;
+    return report(ctx, await settle(outcome, () => createAndDeliver(providerOf(ctx, entry.provider), { ...entry, deliver }, ctx, outcome)));
   });
   await ctx.journal.settled();
   return outcomes;

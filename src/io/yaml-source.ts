@@ -1,6 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../core/errors.js';
 import type { NodePart, NodePath, SourceDocument } from '../core/config.js';
+import { parseFastYaml, type NodeOffsets } from './fast-yaml.js';
 
 export type ParsedSource = { ok: true; doc: SourceDocument } | { ok: false; issues: ConfigIssue[] };
 
@@ -10,8 +11,41 @@ const MAX_ALIAS_COUNT = 1000;
 /**
  * Parses one YAML file keeping source positions. Syntax errors, duplicate mapping keys, several documents
  * in one file and alias bombs become positioned issues; then the file's data is not trusted any further.
+ *
+ * A plain file is read by the fast reader (js-yaml), which knows where mappings, lists and keys start; any
+ * other position is asked of the `yaml` Document, parsed only then. Files the fast reader declines (errors
+ * included) go straight to the `yaml` Document path, which words the issues.
  */
 export function parseYamlSource(text: string, path: string, displayPath: string): ParsedSource {
+  const fast = parseFastYaml(text);
+  if (!fast) return parseYamlDocument(text, path, displayPath);
+  const lines = lineStarts(text);
+  let positioned: SourceDocument | undefined;
+  const slowLocate = (nodePath: NodePath, part: NodePart): { line: number; column: number } => {
+    if (!positioned) {
+      const parsed = parseYamlDocument(text, path, displayPath);
+      // Not reached while both readers agree on what is valid YAML (test/io/fast-yaml.test.ts checks they do).
+      if (!parsed.ok) return { line: 1, column: 1 };
+      positioned = parsed.doc;
+    }
+    return positioned.locate(nodePath, part);
+  };
+  return {
+    ok: true,
+    doc: {
+      path,
+      displayPath,
+      data: fast.data,
+      locate: (nodePath, part = 'value') => {
+        const offset = knownOffset(fast.data, fast.offsets, nodePath, part);
+        return offset === undefined ? slowLocate(nodePath, part) : positionOf(lines, offset);
+      },
+    },
+  };
+}
+
+/** The `yaml` Document path: slower, positions every node, and turns every problem into a positioned issue. */
+export function parseYamlDocument(text: string, path: string, displayPath: string): ParsedSource {
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   let data: unknown;
@@ -77,6 +111,35 @@ function locate(document: Document.Parsed, lines: LineCounter, path: NodePath, p
     }
   }
   return position;
+}
+
+/** The offset the fast reader recorded for a node that exists: a mapping or list, or a key. */
+function knownOffset(data: unknown, offsets: NodeOffsets, path: NodePath, part: NodePart): number | undefined {
+  let node = data;
+  for (const [index, step] of path.entries()) {
+    if (Array.isArray(node) && typeof step === 'number') {
+      node = node[step];
+    } else if (typeof node === 'object' && node !== null && !Array.isArray(node) && Object.hasOwn(node, String(step))) {
+      if (index === path.length - 1 && part === 'key') return offsets.keys.get(node)?.get(String(step));
+      node = (node as Record<string, unknown>)[String(step)];
+    } else {
+      return undefined;
+    }
+  }
+  return typeof node === 'object' && node !== null ? offsets.collections.get(node) : undefined;
+}
+
+/** Counts lines as `yaml`'s LineCounter does, so both paths give the same line:column. */
+function lineStarts(text: string): LineCounter {
+  const lines = new LineCounter();
+  lines.addNewLine(0);
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
+  return lines;
+}
+
+function positionOf(lines: LineCounter, offset: number): { line: number; column: number } {
+  const { line, col } = lines.linePos(offset);
+  return { line, column: col };
 }
 
 function startOf(node: unknown, lines: LineCounter): { line: number; column: number } | undefined {

@@ -67,22 +67,6 @@ export function updateBody(patch: UpdateKeyInput): WireUpdateBody {
   return body;
 }
 
-export function toWireKey(key: RemoteKey): WireKey {
-  const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-  return {
-    id: key.id,
-    name: key.name,
-    description: key.description,
-    roles: key.roles,
-    prefix: key.prefix,
-    created_at: new Date(key.createdAt).toISOString(),
-    expires_at: iso(key.expiresAt),
-    last_used_at: iso(key.lastUsedAt),
-    revoked_at: iso(key.revokedAt),
-    metadata: key.metadata,
-    etag: key.etag,
-  };
-}
 
 /** Reads fields of one JSON object, naming what is wrong with it in terms of where it came from. */
 class Reader {

@@ -225,7 +225,20 @@ describe('plan: dependency warnings before a revoke', () => {
 
 describe('plan: rotation overlap', () => {
   const retiring = (retireAt: number) =>
-    remoteKey({ name: 'Billing_Reader.retiring-0001', lastUsedAt: null, metadata: { 'managed-by': 'keyplan', 'keyplan-retiring-for': 'Billing_Reader', 'keyplan-retire-at': String(retireAt) } });
+    remoteKey({
+      name: 'Billing_Reader.retiring-0001',
+      lastUsedAt: null,
+      metadata: { 'managed-by': 'keyplan', 'keyplan-consumers': 'dash', 'keyplan-retiring-for': 'Billing_Reader', 'keyplan-retire-at': String(retireAt) },
+    });
+
+  it('never revokes a retiring key whose replacement was not delivered yet', () => {
+    const desired = desiredKey();
+    const pendingDelivery = retiring(0);
+    pendingDelivery.metadata['keyplan-retire-at'] = 'pending-delivery';
+    const plan = planOf([desired], [remoteFor(desired), pendingDelivery]);
+    expect(plan.actions).toEqual([]);
+    expect(plan.pending).toMatchObject([{ retireAt: null }]);
+  });
 
   it('keeps a retiring key until its overlap has passed', () => {
     const desired = desiredKey();
@@ -239,6 +252,8 @@ describe('plan: rotation overlap', () => {
     const action = only(planOf([desired], [remoteFor(desired), retiring(NOW - 1)]));
     expect(action.kind).toBe('revoke');
     expect(action.reasons[0]).toContain('overlap ended');
+    // Its consumers already hold the new secret: only recent use would gate this revoke.
+    expect(action.warnings.map((w) => w.kind)).toEqual(['never-used']);
   });
 });
 

@@ -117,6 +117,14 @@ describe('apply engine', () => {
     expect(await applyDesired([keyDelivered('a')])).toEqual([]);
   });
 
+  it('delivers a resumed secret where keys.yaml points now, not where the journal recorded', async () => {
+    provider.dropNextCreateResponse = true;
+    await applyDesired([keyDelivered('a')]);
+    const ctx = { ...(await context()), currentTargets: () => [{ type: 'file' as const, path: join(dir, 'fixed.env'), format: 'dotenv' as const, var: 'FIXED' }] };
+    await resumeJournal(ctx);
+    expect(await readFile(join(dir, 'fixed.env'), 'utf8')).toBe(`FIXED=${(provider.secrets[0] as Secret).reveal()}\n`);
+  });
+
   it('keeps the old key and saves the secret to a 0600 recovery file when a rotation cannot deliver', async () => {
     await applyDesired([keyDelivered('a')]);
     const [old] = await provider.list();

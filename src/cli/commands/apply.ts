@@ -72,6 +72,7 @@ async function runApply(state: DesiredState, configPath: string, providers: Read
     parallelism: options.parallelism,
     ...(options.secretsOut ? { secretsOut: options.secretsOut } : {}),
     now: Date.now,
+    currentTargets: (provider, name) => state.keys.find((k) => k.provider === provider && k.name === name)?.deliver,
     onOutcome: (outcome) => progress.settled(outcomeLine(outcome, paint)),
   };
 
