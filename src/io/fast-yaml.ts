@@ -65,8 +65,10 @@ export function parseFastYaml(text: string): FastYaml | undefined {
 
 /**
  * Text where js-yaml is more lenient than `yaml` (found by test/io/fast-yaml.test.ts): tabs, lone CRs, a BOM,
- * a comment glued to a quote or bracket, a document marker with text after it, a flow collection with text
- * glued after it, and flow collections left open at the end of a line. Ordinary config files have none.
+ * a comment glued to a quote or bracket, a document marker with text after it, text glued after a flow
+ * collection, directives, a comment right after a block scalar header, empty or nested compact list items,
+ * empty flow keys, and flow collections or quoted strings spanning lines.
+ * Ordinary config files have none; files that do are read by the `yaml` path, only slower.
  */
 function mayReadDifferently(text: string): boolean {
   return (
@@ -76,8 +78,27 @@ function mayReadDifferently(text: string): boolean {
     /["'\]}]#/.test(text) ||
     /^(?:---|\.\.\.)[^\r\n]/m.test(text) ||
     /[\]}][^\s,\]}]/.test(text) ||
-    /[[{,][ ]*(?:#[^\n]*)?\r?\n/.test(text)
+    /^%/m.test(text) ||
+    /(?:^|[:\-[{,])[ ]*'(?:[^'\n]|'')*$/m.test(text) ||
+    /[[{,][ ]*:/.test(text) ||
+    /^[ ]*-[ ]*(?:-[ ]|-?$|#)/m.test(text) ||
+    /[|>][-+0-9]*[ ]*\r?\n(?:[ ]*\r?\n)*[ ]*#/.test(text) ||
+    hasMultilineFlow(text)
   );
+}
+
+/** Whether a flow collection or a double-quoted string spans lines (brackets or quotes left open at a line end). */
+function hasMultilineFlow(text: string): boolean {
+  let depth = 0;
+  let quotes = 0;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code === 0x5b || code === 0x7b) depth++;
+    else if (code === 0x5d || code === 0x7d) depth--;
+    else if (code === 0x22) quotes++;
+    else if (code === 0x0a && (depth !== 0 || quotes % 2 !== 0)) return true;
+  }
+  return depth !== 0;
 }
 
 function isExplicitTag(tag: string | null): boolean {

@@ -73,12 +73,11 @@ describe('keyplan plan against a real keyplan serve (http provider)', () => {
     const ws = workspace();
     const service = await ws.startKeyService();
     const used = await service.createKey('Old_Exporter', ['READONLY'], { metadata: MANAGED });
-    const idle = await service.createKey('Old_Importer', ['READONLY'], { metadata: MANAGED });
+    const bearerUsed = await service.createKey('Old_Importer', ['READONLY'], { metadata: MANAGED });
     await service.useKey(used.secret);
     // A key's own token counts as a use too (any authenticated request).
-    const whoami = await service.call('GET', '/v1/whoami', { token: idle.secret });
+    const whoami = await service.call('GET', '/v1/whoami', { token: bearerUsed.secret });
     expect(whoami.status).toBe(200);
-    const bearerUsed = idle;
     const neverUsed = await service.createKey('Old_Archiver', ['READONLY'], { metadata: MANAGED });
 
     const { plan, byName } = await planJson(ws, service, []);

@@ -69,10 +69,10 @@ keys:
     rotation: {every: 90d, before_expiry: 14d}
     deliver:
       - { type: file, path: .keyplan/secrets.env, var: BILLING_API_KEY }
-      -
-        type: github-secret
+      - type: github-secret
         repo: acme/billing
         name: BILLING_API_KEY
+    notes: 'it''s "quoted"' # and a comment
   -   name: 'quoted'
       roles:
       - ADMIN
@@ -116,7 +116,7 @@ describe('the fast YAML reader', () => {
       fc.property(fc.array(token, { maxLength: 40 }).map((parts) => parts.join('')), (text) => {
         expectSameAsYaml(text);
       }),
-      { numRuns: 3000 },
+      { numRuns: 3000, seed: 20251123 },
     );
   });
 });

@@ -1,0 +1,11 @@
+/**
+ * Shared end-to-end helpers: spawn the real CLI, run a real `keyplan serve`, put a fault-injecting proxy
+ * in front of it, write keys.yaml, and scan every output for every secret. Most tests need only
+ * `useWorkspace()`; see workspace.ts for an example.
+ */
+export { KEYPLAN_BIN, cleanEnv, describeRun, runCli, type CliResult, type RunCliOptions } from './cli.js';
+export { FaultProxy, type Fault } from './fault-proxy.js';
+export { KeyService, type ApiReply, type CreatedApiKey, type StartKeyServiceOptions } from './key-service.js';
+export { httpProvider, keysYaml, type KeysYaml, type KeysYamlKey } from './keys-yaml.js';
+export { SecretScanner } from './secrets.js';
+export { E2eWorkspace, useWorkspace } from './workspace.js';
