@@ -22,16 +22,19 @@ try {
   const now = Date.now();
   let clock = now - 400 * DAY;
   const store = KeyStore.open(db, { clock: () => clock });
-  for (let i = 0; i < KEY_COUNT; i += 1) {
-    clock = now - 400 * DAY + Math.floor((i / KEY_COUNT) * 300 * DAY);
-    const managed = i < DECLARED ? { 'managed-by': 'keyplan' } : {};
-    const { key, secret } = store.createKey({ name: `key_${i}`, roles: [i % 10 === 0 ? 'ADMIN' : 'READONLY'], metadata: managed });
-    // Two in three keys are used at some point between their creation and today; the rest never.
-    if (i % 3 !== 0) {
-      clock = key.createdAt + ((i * 7919) % Math.max(1, now - key.createdAt));
-      store.authenticate(secret.reveal());
+  // One transaction for the whole load: a commit per create dominated the seeding time.
+  store.batch(() => {
+    for (let i = 0; i < KEY_COUNT; i += 1) {
+      clock = now - 400 * DAY + Math.floor((i / KEY_COUNT) * 300 * DAY);
+      const managed = i < DECLARED ? { 'managed-by': 'keyplan' } : {};
+      const { key, secret } = store.createKey({ name: `key_${i}`, roles: [i % 10 === 0 ? 'ADMIN' : 'READONLY'], metadata: managed });
+      // Two in three keys are used at some point between their creation and today; the rest never.
+      if (i % 3 !== 0) {
+        clock = key.createdAt + ((i * 7919) % Math.max(1, now - key.createdAt));
+        store.authenticate(secret.reveal());
+      }
     }
-  }
+  });
   store.close();
   const seedSeconds = (performance.now() - seedStart) / 1000;
 

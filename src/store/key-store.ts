@@ -138,6 +138,11 @@ export class KeyStore {
     }
   }
 
+  /** Runs `work` (creates, updates, uses) in one write transaction: one commit for a bulk load instead of one per call. */
+  batch<T>(work: () => T): T {
+    return this.#db.transaction(work).immediate();
+  }
+
   listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): { keys: StoreKey[]; nextCursor: string | null } {
     const after = decodeCursor(options.cursor);
     const statement = options.includeRevoked ? this.#stmt.pageAll : this.#stmt.pageActive;
