@@ -1,5 +1,5 @@
 import { parseDate, parseDuration } from './duration.js';
-import { evaluateFindings } from './findings.js';
+import { keyJudge } from './findings.js';
 import { indexRemote, matchDesired } from './match.js';
 import type { DesiredKey, EpochMillis, Policy, RemoteKey, Role } from './model.js';
 import { roleCatalog } from './permissions.js';
@@ -55,27 +55,26 @@ export const FINDING_ORDER: readonly FindingKind[] = [
 /** Audits every live key of every provider, declared or not, as of `asOf`. */
 export function auditKeys(input: AuditInput): AuditReport {
   const providers = Object.keys(input.snapshots).sort();
-  const keys = providers.flatMap((provider) => {
+  const keys: AuditedKey[] = [];
+  for (const provider of providers) {
     const snapshot = input.snapshots[provider] as AuditSnapshot;
-    return auditProvider(provider, input.desiredKeys.filter((key) => key.provider === provider), snapshot, input.policy, input.asOf);
-  });
+    const desiredKeys = input.desiredKeys.filter((key) => key.provider === provider);
+    for (const audited of auditProvider(provider, desiredKeys, snapshot, input.policy, input.asOf)) keys.push(audited);
+  }
   return { asOf: input.asOf, policy: input.policy, rootFile: input.rootFile, providers, keys: sortAuditedKeys(keys) };
 }
 
 function auditProvider(provider: string, desiredKeys: readonly DesiredKey[], snapshot: AuditSnapshot, policy: Policy, now: EpochMillis): AuditedKey[] {
-  const live = snapshot.keys.filter((key) => key.revokedAt === null);
   const declared = declaredByRemoteId(desiredKeys, snapshot.keys);
-  const findings = evaluateFindings({ provider, keys: live, declared, catalog: roleCatalog(snapshot.roles), policy, now });
-  const byKey = new Map<string, Finding[]>();
-  for (const finding of findings) {
-    const list = byKey.get(finding.keyId);
-    if (list) list.push(finding);
-    else byKey.set(finding.keyId, [finding]);
-  }
-  return live.map((remote) => {
+  const judge = keyJudge({ provider, declared, catalog: roleCatalog(snapshot.roles), policy, now });
+  const audited: AuditedKey[] = [];
+  for (const remote of snapshot.keys) {
+    if (remote.revokedAt !== null) continue;
     const desired = declared.get(remote.id);
-    return { provider, remote, ...(desired ? { desired } : {}), findings: sortFindings(byKey.get(remote.id) ?? []) };
-  });
+    const findings = judge(remote).sort(compareFindings);
+    audited.push(desired ? { provider, remote, desired, findings } : { provider, remote, findings });
+  }
+  return audited;
 }
 
 /**
@@ -83,7 +82,9 @@ function auditProvider(provider: string, desiredKeys: readonly DesiredKey[], sna
  * name. A name shared by two live keys matches neither (the plan reports that as a problem).
  */
 export function declaredByRemoteId(desiredKeys: readonly DesiredKey[], remoteKeys: readonly RemoteKey[]): Map<string, DesiredKey> {
-  const { live, revoked } = indexRemote(remoteKeys);
+  // Matching looks up only the declared names, so only keys under those names need indexing.
+  const wanted = new Set(desiredKeys.flatMap((desired) => [desired.name, ...desired.renamedFrom]));
+  const { live, revoked } = indexRemote(remoteKeys.filter((remote) => wanted.has(remote.name)));
   const declared = new Map<string, DesiredKey>();
   for (const desired of desiredKeys) {
     const match = matchDesired(desired, live, revoked);
@@ -93,9 +94,10 @@ export function declaredByRemoteId(desiredKeys: readonly DesiredKey[], remoteKey
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1 };
+const KIND_RANK = new Map(FINDING_ORDER.map((kind, rank) => [kind, rank]));
 
 export function compareFindings(a: Finding, b: Finding): number {
-  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || FINDING_ORDER.indexOf(a.kind) - FINDING_ORDER.indexOf(b.kind);
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || (KIND_RANK.get(a.kind) ?? -1) - (KIND_RANK.get(b.kind) ?? -1);
 }
 
 export function sortFindings(findings: readonly Finding[]): Finding[] {
@@ -115,14 +117,17 @@ function keyRank(key: AuditedKey): number {
 
 /** Errors first, then warnings, then clean keys; within each, more findings first, then provider, name and id. */
 export function sortAuditedKeys(keys: readonly AuditedKey[]): AuditedKey[] {
-  return [...keys].sort(
+  // The rank is computed once per key, not once per comparison.
+  const ranked = keys.map((key) => ({ key, rank: keyRank(key) }));
+  ranked.sort(
     (a, b) =>
-      keyRank(a) - keyRank(b) ||
-      b.findings.length - a.findings.length ||
-      compareText(a.provider, b.provider) ||
-      compareText(a.remote.name, b.remote.name) ||
-      compareText(a.remote.id, b.remote.id),
+      a.rank - b.rank ||
+      b.key.findings.length - a.key.findings.length ||
+      compareText(a.key.provider, b.key.provider) ||
+      compareText(a.key.remote.name, b.key.remote.name) ||
+      compareText(a.key.remote.id, b.key.remote.id),
   );
+  return ranked.map(({ key }) => key);
 }
 
 function compareText(a: string, b: string): number {
@@ -142,10 +147,12 @@ export interface FindingCounts {
 
 export function countFindings(report: AuditReport): FindingCounts {
   const counts: FindingCounts = { keys: report.keys.length, errors: 0, warnings: 0, byKind: {} };
-  for (const finding of allFindings(report)) {
-    if (finding.severity === 'error') counts.errors += 1;
-    else counts.warnings += 1;
-    counts.byKind[finding.kind] = (counts.byKind[finding.kind] ?? 0) + 1;
+  for (const key of report.keys) {
+    for (const finding of key.findings) {
+      if (finding.severity === 'error') counts.errors += 1;
+      else counts.warnings += 1;
+      counts.byKind[finding.kind] = (counts.byKind[finding.kind] ?? 0) + 1;
+    }
   }
   return counts;
 }
@@ -157,7 +164,7 @@ export function reachesThreshold(severity: Severity, failOn: Severity): boolean 
 
 /** Whether the audit should fail (exit 2): a finding at or above `failOn`. */
 export function failsAudit(report: AuditReport, failOn: Severity): boolean {
-  return allFindings(report).some((finding) => reachesThreshold(finding.severity, failOn));
+  return report.keys.some((key) => key.findings.some((finding) => reachesThreshold(finding.severity, failOn)));
 }
 
 export type AsOfParse = { ok: true; at: EpochMillis } | { ok: false; message: string };

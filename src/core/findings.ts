@@ -28,34 +28,46 @@ export const DEFAULT_SEVERITY: Record<FindingKind, Severity> = {
 
 /** The audit findings for every live key, declared or not. A key never used is judged by its age. */
 export function evaluateFindings(input: FindingsInput): Finding[] {
-  return input.keys.flatMap((remote) => findingsFor(remote, input));
+  const judge = keyJudge(input);
+  return input.keys.flatMap((remote) => judge(remote));
 }
 
-function findingsFor(remote: RemoteKey, { provider, declared, catalog, policy, now }: FindingsInput): Finding[] {
-  const desired = declared.get(remote.id);
-  const findings: Finding[] = [];
-  const add = (kind: FindingKind, message: string) =>
-    findings.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message, desired, remote });
+/**
+ * The findings of one live key, in the order they are found. The work shared by every key (which roles are
+ * privileged) is done once, here, rather than per key.
+ */
+export function keyJudge({ provider, declared, catalog, policy, now }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
+  const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
+  return (remote) => {
+    const desired = declared.get(remote.id);
+    const findings: Finding[] = [];
+    const add = (kind: FindingKind, message: string) =>
+      findings.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message, desired, remote });
 
-  const idle = idleness(remote, policy, now);
-  const privileged = privilegedRoles(remote.roles, catalog);
-  if (idle && privileged.length > 0) add('privileged-stale', `${idle.message} and holds privileged role ${privileged.join(', ')}`);
-  else if (idle) add(idle.kind, idle.message);
+    const idle = idleness(remote, policy, now);
+    if (idle) {
+      const privileged = remote.roles.filter((role) => privilegedNames.has(role));
+      if (privileged.length > 0) add('privileged-stale', `${idle.message} and holds privileged role ${privileged.join(', ')}`);
+      else add(idle.kind, idle.message);
+    }
 
-  if (remote.expiresAt !== null && remote.expiresAt <= now) {
-    add('expired', `expired ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)}) and is still listed as active`);
-  } else if (remote.expiresAt !== null && remote.expiresAt - now <= policy.expiryWarningMs) {
-    add('expiring', `expires ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)})`);
-  }
-  const mustExpire = remote.roles.filter((role) => policy.requireExpiryFor.includes(role));
-  if (remote.expiresAt === null && mustExpire.length > 0) add('no-expiry', `never expires, but policy requires an expiry for role ${mustExpire.join(', ')}`);
+    if (remote.expiresAt !== null && remote.expiresAt <= now) {
+      add('expired', `expired ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)}) and is still listed as active`);
+    } else if (remote.expiresAt !== null && remote.expiresAt - now <= policy.expiryWarningMs) {
+      add('expiring', `expires ${relativeTime(remote.expiresAt, now)} (${isoDate(remote.expiresAt)})`);
+    }
+    if (remote.expiresAt === null && policy.requireExpiryFor.length > 0) {
+      const mustExpire = remote.roles.filter((role) => policy.requireExpiryFor.includes(role));
+      if (mustExpire.length > 0) add('no-expiry', `never expires, but policy requires an expiry for role ${mustExpire.join(', ')}`);
+    }
 
-  const every = desired?.rotation?.everyMs;
-  if (every !== undefined && now - remote.createdAt > every) {
-    add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${humanDuration(every)}`);
-  }
-  if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
-  return findings;
+    const every = desired?.rotation?.everyMs;
+    if (every !== undefined && now - remote.createdAt > every) {
+      add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${humanDuration(every)}`);
+    }
+    if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
+    return findings;
+  };
 }
 
 function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis): { kind: 'stale' | 'never-used'; message: string } | undefined {

@@ -96,7 +96,7 @@ function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, provi
   const spec = specFor(desired);
   const reason = revoked
     ? `${revoked.id} named ${desired.name} was revoked ${isoDate(revoked.revokedAt ?? 0)} outside this plan; a new key replaces it`
-    : 'declared, and no live key has this name';
+    : 'declared, and no live key has this name (never created, or revoked or deleted outside keyplan)';
   return { kind: 'create', provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: idempotencyKey(provider, spec, revoked?.id ?? null) };
 }
 

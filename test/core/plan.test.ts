@@ -20,7 +20,7 @@ describe('plan: the DESIGN.md table', () => {
     expect(action.kind).toBe('create');
     if (action.kind !== 'create') return;
     expect(action.spec.metadata).toEqual({ 'managed-by': 'keyplan', 'keyplan-owner': 'team-billing' });
-    expect(action.reasons).toEqual(['declared, and no live key has this name']);
+    expect(action.reasons).toEqual(['declared, and no live key has this name (never created, or revoked or deleted outside keyplan)']);
     expect(action.idempotencyKey).toMatch(/^keyplan-[0-9a-f]{32}$/);
   });
 
