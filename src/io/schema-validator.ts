@@ -1,33 +1,35 @@
-import { readFileSync } from 'node:fs';
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from '../core/config.js';
+import { createSchemaAjv, FILE_DEFS, KEYS_SCHEMA_URL } from './schema-compiler.js';
 import { issueFromSchemaError } from './schema-messages.js';
 
 /** Which shape a file must have: the root config, or a file pulled in by `include:`. */
 export type FileRole = 'root' | 'included';
 
-const SCHEMA_URL = new URL('../../schema/keys.schema.json', import.meta.url);
+const PRECOMPILED = new URL('./keys-schema.validators.cjs', import.meta.url);
 
 let validators: Record<FileRole, ValidateFunction> | undefined;
 
-function compile(): Record<FileRole, ValidateFunction> {
-  const schema = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as { $id: string };
-  // verbose: errors carry the failing value and schema, used to word messages and suggest property names.
-  const ajv = new Ajv2020Module.default({ allErrors: true, verbose: true, strict: true, strictRequired: false, strictTypes: false });
-  ajv.addSchema(schema);
-  const get = (ref: string): ValidateFunction => {
-    const validate = ajv.getSchema(`${schema.$id}#/$defs/${ref}`);
-    if (!validate) throw new Error(`schema/keys.schema.json has no $defs/${ref}`);
+/** The build's precompiled validators when present (`npm run build`), else the schema compiled now. */
+function load(): Record<FileRole, ValidateFunction> {
+  if (existsSync(PRECOMPILED)) return createRequire(import.meta.url)(fileURLToPath(PRECOMPILED)) as Record<FileRole, ValidateFunction>;
+  const schema = JSON.parse(readFileSync(KEYS_SCHEMA_URL, 'utf8')) as { $id: string };
+  const ajv = createSchemaAjv(schema);
+  const get = (role: FileRole): ValidateFunction => {
+    const validate = ajv.getSchema(`${schema.$id}#/$defs/${FILE_DEFS[role]}`);
+    if (!validate) throw new Error(`schema/keys.schema.json has no $defs/${FILE_DEFS[role]}`);
     return validate;
   };
-  return { root: get('rootFile'), included: get('includedFile') };
+  return { root: get('root'), included: get('included') };
 }
 
 /** Checks a parsed file against schema/keys.schema.json; every violation becomes a positioned issue. */
 export function validateAgainstSchema(doc: SourceDocument, role: FileRole): ConfigIssue[] {
-  validators ??= compile();
+  validators ??= load();
   const validate = validators[role];
   if (validate(doc.data)) return [];
   const issues: ConfigIssue[] = [];

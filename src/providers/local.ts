@@ -65,7 +65,7 @@ export class LocalProvider implements Provider {
       let cursor: string | null = null;
       do {
         const page = this.#store.listKeys({ limit: PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
-        keys.push(...page.keys.filter((key) => key.revokedAt === null).map(toRemoteKey));
+        for (const key of page.keys) if (key.revokedAt === null) keys.push(toRemoteKey(key));
         cursor = page.nextCursor;
       } while (cursor !== null);
       return keys;
@@ -116,18 +116,19 @@ export class LocalProvider implements Provider {
   }
 }
 
+/** The store builds a fresh StoreKey (roles and metadata included) on every read, so nothing here is shared. */
 export function toRemoteKey(key: StoreKey): RemoteKey {
   return {
     id: key.id,
     name: key.name,
     description: key.description,
-    roles: [...key.roles],
+    roles: key.roles,
     prefix: key.prefix,
     createdAt: key.createdAt,
     expiresAt: key.expiresAt,
     lastUsedAt: key.lastUsedAt,
     revokedAt: key.revokedAt,
-    metadata: { ...key.metadata },
+    metadata: key.metadata,
     etag: `"${key.version}"`,
   };
 }

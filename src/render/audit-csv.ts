@@ -5,10 +5,25 @@ import { ownerOf } from './audit-cells.js';
 
 const HEADER = ['provider', 'id', 'name', 'description', 'roles', 'created_at', 'last_used_at', 'expires_at', 'owner', 'declared', 'source', 'severity', 'findings', 'messages'];
 
+const ROWS_PER_CHUNK = 1000;
+
 /** One row per live key, RFC 4180 (CRLF line ends), safe to open in a spreadsheet. */
 export function renderAuditCsv(report: AuditReport): string {
-  const rows = [HEADER, ...report.keys.map(row)];
-  return rows.map((cells) => cells.map(csvCell).join(',')).join('\r\n') + '\r\n';
+  return [...auditCsvChunks(report)].join('');
+}
+
+/** renderAuditCsv in chunks of rows, to write one after another. */
+export function* auditCsvChunks(report: AuditReport): Generator<string> {
+  yield line(HEADER);
+  for (let start = 0; start < report.keys.length; start += ROWS_PER_CHUNK) {
+    let chunk = '';
+    for (const key of report.keys.slice(start, start + ROWS_PER_CHUNK)) chunk += line(row(key));
+    yield chunk;
+  }
+}
+
+function line(cells: string[]): string {
+  return `${cells.map(csvCell).join(',')}\r\n`;
 }
 
 function row(key: AuditedKey): string[] {

@@ -3,12 +3,23 @@ import { formatDuration } from '../core/duration.js';
 import { isoTime } from '../core/humanize.js';
 import { isManaged } from '../core/ownership.js';
 import { ownerOf } from './audit-cells.js';
+import { prettyJsonChunks } from './audit-json-chunks.js';
 
 /** Bumped on any incompatible change to the JSON below. */
 export const AUDIT_FORMAT_VERSION = '1';
 
 /** The audit as stable, versioned JSON for machines. Keys hold no secrets; only their non-secret prefix. */
 export function auditToJson(report: AuditReport): object {
+  return auditDocument(report, report.keys.map(keyJson));
+}
+
+/** `JSON.stringify(auditToJson(report), null, 2)` and a newline, in chunks to write one after another. */
+export function* auditJsonChunks(report: AuditReport): Generator<string> {
+  yield* prettyJsonChunks((keys) => auditDocument(report, keys), report.keys, keyJson);
+  yield '\n';
+}
+
+function auditDocument(report: AuditReport, keys: unknown): object {
   const counts = countFindings(report);
   const p = report.policy;
   return {
@@ -22,7 +33,7 @@ export function auditToJson(report: AuditReport): object {
       max_lifetime: p.maxLifetimeMs === null ? null : formatDuration(p.maxLifetimeMs),
       require_expiry_for: p.requireExpiryFor,
     },
-    keys: report.keys.map(keyJson),
+    keys,
   };
 }
 

@@ -5,34 +5,79 @@ import { escape } from './plan-markdown.js';
 
 const ICON = { error: '🔴', warning: '🟡', none: '🟢' } as const;
 
+const LINES_PER_CHUNK = 1000;
+
 /** Markdown for an issue or pull request: a summary, the keys with findings as a table, then each finding. */
 export function renderAuditMarkdown(report: AuditReport): string {
+  return [...auditMarkdownChunks(report)].join('');
+}
+
+/** renderAuditMarkdown in chunks of lines, to write one after another. */
+export function* auditMarkdownChunks(report: AuditReport): Generator<string> {
+  yield* withTrimmedEnd(sections(report));
+}
+
+function* sections(report: AuditReport): Generator<string> {
   const counts = countFindings(report);
-  const out = ['## keyplan audit', '', `As of ${isoTime(report.asOf)}: ${plural(counts.keys, 'live key')}, ${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}.`, ''];
-  if (report.keys.length === 0) return `${out.join('\n').trimEnd()}\n`;
+  const summary = `As of ${isoTime(report.asOf)}: ${plural(counts.keys, 'live key')}, ${plural(counts.errors, 'error')}, ${plural(counts.warnings, 'warning')}.`;
+  yield `## keyplan audit\n\n${summary}\n`;
+  if (report.keys.length === 0) return;
 
   const withProvider = report.providers.length > 1;
-  out.push(
+  yield [
+    '',
     `|  | ${withProvider ? 'provider | ' : ''}key | roles | last used | age | expires | owner | findings |`,
     `| --- | ${withProvider ? '--- | ' : ''}--- | --- | --- | --- | --- | --- | --- |`,
-  );
+    '',
+  ].join('\n');
+  yield* inChunks(tableRows(report, withProvider));
+  if (report.keys.some((key) => key.findings.length > 0)) {
+    yield '\n### Findings\n\n';
+    yield* inChunks(findingItems(report));
+  }
+}
+
+function* tableRows(report: AuditReport, withProvider: boolean): Generator<string> {
   for (const key of report.keys) {
     const cells = keyCells(key, report.asOf);
     const icon = ICON[worstSeverity(key.findings) ?? 'none'];
     const described = cells.description ? `<br>${escape(truncate(cells.description, 60))}` : '';
     const findings = key.findings.map((f) => f.kind).join(', ') || 'ok';
-    out.push(
-      `| ${icon} | ${withProvider ? `${escape(key.provider)} | ` : ''}**${escape(cells.name)}**${described} | ${escape(cells.roles)} | ${cells.lastUsed} | ${cells.age} | ${escape(cells.expires)} | ${escape(cells.owner)} | ${findings} |`,
-    );
+    yield `| ${icon} | ${withProvider ? `${escape(key.provider)} | ` : ''}**${escape(cells.name)}**${described} | ${escape(cells.roles)} | ${cells.lastUsed} | ${cells.age} | ${escape(cells.expires)} | ${escape(cells.owner)} | ${findings} |`;
   }
-  const flagged = report.keys.filter((key) => key.findings.length > 0);
-  if (flagged.length > 0) {
-    out.push('', '### Findings', '');
-    for (const key of flagged) {
-      const at = findingLocation(key, report.rootFile);
-      const where = key.desired ? ` (\`${escape(at.file)}:${at.line}\`)` : ' (not declared)';
-      for (const f of key.findings) out.push(`- ${ICON[f.severity]} **${f.kind}** \`${escape(key.remote.name)}\`${where}: ${escape(f.message)}`);
+}
+
+function* findingItems(report: AuditReport): Generator<string> {
+  for (const key of report.keys) {
+    if (key.findings.length === 0) continue;
+    const at = findingLocation(key, report.rootFile);
+    const where = key.desired ? ` (\`${escape(at.file)}:${at.line}\`)` : ' (not declared)';
+    for (const f of key.findings) yield `- ${ICON[f.severity]} **${f.kind}** \`${escape(key.remote.name)}\`${where}: ${escape(f.message)}`;
+  }
+}
+
+/** Lines, each ended by a newline, joined a thousand at a time. */
+function* inChunks(lines: Iterable<string>): Generator<string> {
+  let chunk = '';
+  let count = 0;
+  for (const line of lines) {
+    chunk += `${line}\n`;
+    count += 1;
+    if (count === LINES_PER_CHUNK) {
+      yield chunk;
+      chunk = '';
+      count = 0;
     }
   }
-  return `${out.join('\n').trimEnd()}\n`;
+  if (chunk !== '') yield chunk;
+}
+
+/** The text with trailing whitespace cut and one newline, as `${text.trimEnd()}\n`; the last chunk is never blank. */
+function* withTrimmedEnd(chunks: Iterable<string>): Generator<string> {
+  let previous: string | undefined;
+  for (const chunk of chunks) {
+    if (previous !== undefined) yield previous;
+    previous = chunk;
+  }
+  if (previous !== undefined) yield `${previous.trimEnd()}\n`;
 }

@@ -3,6 +3,7 @@ import { FINDING_ORDER } from '../core/audit.js';
 import { DEFAULT_SEVERITY } from '../core/findings.js';
 import type { Finding, FindingKind } from '../core/plan-types.js';
 import { findingLocation } from './audit-cells.js';
+import { prettyJsonChunks } from './audit-json-chunks.js';
 
 const RULES: Record<FindingKind, { name: string; text: string }> = {
   expired: { name: 'ExpiredKey', text: 'The key is past its expiry but still listed as active.' },
@@ -24,6 +25,16 @@ export interface SarifOptions {
  * (undeclared keys at line 1 of the root config). Paths are relative to the working directory (the repo root).
  */
 export function auditToSarif(report: AuditReport, options: SarifOptions): object {
+  return sarifDocument(options, [...findingsOf(report)].map((found) => result(found, report)));
+}
+
+/** `JSON.stringify(auditToSarif(report, options), null, 2)` and a newline, in chunks to write one after another. */
+export function* auditSarifChunks(report: AuditReport, options: SarifOptions): Generator<string> {
+  yield* prettyJsonChunks((results) => sarifDocument(options, results), findingsOf(report), (found) => result(found, report));
+  yield '\n';
+}
+
+function sarifDocument(options: SarifOptions, results: unknown): object {
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -41,13 +52,22 @@ export function auditToSarif(report: AuditReport, options: SarifOptions): object
             })),
           },
         },
-        results: report.keys.flatMap((key) => key.findings.map((finding) => result(key, finding, report))),
+        results,
       },
     ],
   };
 }
 
-function result(key: AuditedKey, finding: Finding, report: AuditReport): object {
+interface KeyFinding {
+  key: AuditedKey;
+  finding: Finding;
+}
+
+function* findingsOf(report: AuditReport): Generator<KeyFinding> {
+  for (const key of report.keys) for (const finding of key.findings) yield { key, finding };
+}
+
+function result({ key, finding }: KeyFinding, report: AuditReport): object {
   const at = findingLocation(key, report.rootFile);
   return {
     ruleId: finding.kind,

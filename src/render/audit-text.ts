@@ -13,30 +13,56 @@ interface Cell {
 
 const DESCRIPTION_WIDTH = 36;
 
+const LINES_PER_CHUNK = 1000;
+
 /** A table a person can scan, keys with errors first, then each finding with where it is declared. */
 export function renderAuditText(report: AuditReport, options: { paint?: Paint } = {}): string {
+  return [...auditTextChunks(report, options)].join('');
+}
+
+/** renderAuditText in chunks of lines, to write one after another. */
+export function* auditTextChunks(report: AuditReport, options: { paint?: Paint } = {}): Generator<string> {
   const paint = options.paint ?? plainPaint;
   const p = report.policy;
-  const out = [
-    paint('bold', `keyplan audit as of ${isoTime(report.asOf)}`),
-    paint('dim', `policy: stale_after ${formatDuration(p.staleAfterMs)}, unused_grace ${formatDuration(p.unusedGraceMs)}, expiry_warning ${formatDuration(p.expiryWarningMs)}`),
-    '',
-  ];
-  if (report.keys.length === 0) return `${[...out, 'No live keys.'].join('\n')}\n`;
+  yield `${paint('bold', `keyplan audit as of ${isoTime(report.asOf)}`)}\n`;
+  yield `${paint('dim', `policy: stale_after ${formatDuration(p.staleAfterMs)}, unused_grace ${formatDuration(p.unusedGraceMs)}, expiry_warning ${formatDuration(p.expiryWarningMs)}`)}\n\n`;
+  if (report.keys.length === 0) {
+    yield 'No live keys.\n';
+    return;
+  }
 
   const withProvider = report.providers.length > 1;
   const header = [...(withProvider ? ['PROVIDER'] : []), 'KEY', 'DESCRIPTION', 'ROLES', 'LAST USED', 'AGE', 'EXPIRES', 'OWNER', 'FINDINGS'];
   const rows = report.keys.map((key) => tableRow(key, report.asOf, withProvider));
-  out.push(...table(header.map((text) => ({ text, style: 'bold' as const })), rows, paint), '');
+  yield* inChunks(table(header.map((text) => ({ text, style: 'bold' as const })), rows, paint));
+  yield '\n';
 
-  const flagged = report.keys.filter((key) => key.findings.length > 0);
-  if (flagged.length > 0) {
-    out.push(paint('bold', 'Findings:'));
-    for (const key of flagged) for (const finding of key.findings) out.push(findingLine(key, finding, report, paint));
-    out.push('');
+  if (report.keys.some((key) => key.findings.length > 0)) {
+    yield `${paint('bold', 'Findings:')}\n`;
+    yield* inChunks(findingLines(report, paint));
+    yield '\n';
   }
-  out.push(summary(report, paint));
-  return `${out.join('\n')}\n`;
+  yield `${summary(report, paint)}\n`;
+}
+
+/** Lines, each ended by a newline, joined a thousand at a time. */
+function* inChunks(lines: Iterable<string>): Generator<string> {
+  let chunk = '';
+  let count = 0;
+  for (const line of lines) {
+    chunk += `${line}\n`;
+    count += 1;
+    if (count === LINES_PER_CHUNK) {
+      yield chunk;
+      chunk = '';
+      count = 0;
+    }
+  }
+  if (chunk !== '') yield chunk;
+}
+
+function* findingLines(report: AuditReport, paint: Paint): Generator<string> {
+  for (const key of report.keys) for (const finding of key.findings) yield findingLine(key, finding, report, paint);
 }
 
 function tableRow(key: AuditedKey, asOf: number, withProvider: boolean): Cell[] {
@@ -58,8 +84,9 @@ function tableRow(key: AuditedKey, asOf: number, withProvider: boolean): Cell[] 
 }
 
 /** Columns padded on the plain text, so colour codes never skew the alignment. */
-function table(header: Cell[], rows: Cell[][], paint: Paint): string[] {
-  const widths = header.map((_, column) => Math.max(...[header, ...rows].map((row) => row[column]?.text.length ?? 0)));
+function* table(header: Cell[], rows: Cell[][], paint: Paint): Generator<string> {
+  const widths = header.map((cell) => cell.text.length);
+  for (const row of rows) for (const [column, cell] of row.entries()) widths[column] = Math.max(widths[column] ?? 0, cell.text.length);
   const line = (row: Cell[]) =>
     row
       .map((cell, column) => {
@@ -69,7 +96,8 @@ function table(header: Cell[], rows: Cell[][], paint: Paint): string[] {
       })
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)];
+  yield line(header);
+  for (const row of rows) yield line(row);
 }
 
 function findingLine(key: AuditedKey, finding: Finding, report: AuditReport, paint: Paint): string {

@@ -1,15 +1,16 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../core/errors.js';
-import { failsAudit, parseAsOf } from '../../core/audit.js';
+import { failsAudit, parseAsOf, type AuditReport } from '../../core/audit.js';
 import type { Severity } from '../../core/plan-types.js';
 import { auditFromConfig, proposeFromConfig, type AuditRequest } from '../../engine/audit.js';
-import { renderAuditCsv } from '../../render/audit-csv.js';
-import { auditToJson } from '../../render/audit-json.js';
-import { renderAuditMarkdown } from '../../render/audit-markdown.js';
-import { auditToSarif } from '../../render/audit-sarif.js';
-import { renderAuditText } from '../../render/audit-text.js';
+import { auditCsvChunks } from '../../render/audit-csv.js';
+import { auditJsonChunks } from '../../render/audit-json.js';
+import { auditMarkdownChunks } from '../../render/audit-markdown.js';
+import { auditSarifChunks } from '../../render/audit-sarif.js';
+import { auditTextChunks } from '../../render/audit-text.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
+import { writeChunks } from '../write-chunks.js';
 import type { RegisterCommand } from './index.js';
 
 interface AuditOptions {
@@ -43,27 +44,26 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
       return;
     }
     const { report } = await auditFromConfig(request);
-    switch (options.format) {
-      case 'json':
-        printOut(JSON.stringify(auditToJson(report), null, 2));
-        break;
-      case 'sarif':
-        printOut(JSON.stringify(auditToSarif(report, { toolVersion: process.env.npm_package_version ?? '0.1.0' }), null, 2));
-        break;
-      case 'csv':
-        process.stdout.write(renderAuditCsv(report));
-        break;
-      case 'markdown':
-        printOut(renderAuditMarkdown(report));
-        break;
-      case 'text':
-        printOut(renderAuditText(report, { paint: terminalPaint() }));
-        break;
-    }
+    await writeChunks(reportChunks(report, options.format));
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
   });
   program.addCommand(command);
 };
+
+function reportChunks(report: AuditReport, format: AuditOptions['format']): Iterable<string> {
+  switch (format) {
+    case 'json':
+      return auditJsonChunks(report);
+    case 'sarif':
+      return auditSarifChunks(report, { toolVersion: process.env.npm_package_version ?? '0.1.0' });
+    case 'csv':
+      return auditCsvChunks(report);
+    case 'markdown':
+      return auditMarkdownChunks(report);
+    case 'text':
+      return auditTextChunks(report, { paint: terminalPaint() });
+  }
+}
 
 function describeProposal({ applied, skipped }: Awaited<ReturnType<typeof proposeFromConfig>>): string {
   const lines = applied.length === 0 ? ['No changes proposed: no stale or never-used declared keys, no missing expiries.'] : ['Proposed changes (files edited in place):'];
