@@ -1,7 +1,8 @@
+import { ProviderError } from '../core/errors.js';
 import type { DeliverTarget, RemoteKey } from '../core/model.js';
 import { retiringMetadata } from '../core/ownership.js';
 import type { CreateAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
-import type { Provider } from '../providers/index.js';
+import type { CreatedKey, Provider } from '../providers/index.js';
 import type { ActionOutcome } from '../core/apply-outcome.js';
 import type { SecretDelivery } from './deliver.js';
 import type { Journal, PendingDelivery } from './journal.js';
@@ -33,8 +34,14 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
     outcomes.push(...settled);
   };
 
-  await run(phase<CreateAction | UpdateAction>(['create', 'update']), (a) => (a.kind === 'create' ? create(a, ctx) : update(a, ctx)));
-  await run(phase<RotateAction>(['rotate']), (a) => rotate(a, ctx));
+  const first = phase<CreateAction | UpdateAction>(['create', 'update']);
+  // One journal write for the whole phase rather than one per create: a resumed apply replays any of them.
+  await ctx.journal.recordAll(first.flatMap((a) => (a.kind === 'create' ? [pendingFor(a, a.spec, ctx)] : [])));
+  const started = await runLimited(first, ctx.parallelism, (action) => (action.kind === 'create' ? startCreate(action, ctx) : finishNow(action, () => update(action, ctx), ctx)));
+  outcomes.push(...(await Promise.all(started.map((s) => s.done))));
+  const rotations = phase<RotateAction>(['rotate']);
+  await ctx.journal.recordAll(rotations.map((a) => rotationEntry(a, ctx)));
+  await run(rotations, (a) => rotate(a, ctx));
   const revokes = phase<RevokeAction>(['revoke']);
   if (outcomes.some((o) => o.status === 'failed')) {
     for (const action of revokes) {
@@ -59,9 +66,29 @@ export async function resumeJournal(ctx: ApplyContext): Promise<ActionOutcome[]>
   return outcomes;
 }
 
-async function create(action: CreateAction, ctx: ApplyContext): Promise<ActionOutcome> {
+interface Started {
+  done: Promise<ActionOutcome>;
+}
+
+/**
+ * Creates the key, then frees the parallelism slot: the secret's delivery goes on in the background, batched
+ * with the others' (one file write for many secrets); the phase waits for every delivery before it ends.
+ */
+async function startCreate(action: CreateAction, ctx: ApplyContext): Promise<Started> {
+  const provider = providerOf(ctx, action.provider);
+  const entry = pendingFor(action, action.spec, ctx);
   const outcome: ActionOutcome = { ...base(action), status: 'done', delivered: [] };
-  return createAndDeliver(providerOf(ctx, action.provider), pendingFor(action, action.spec, ctx), ctx, outcome);
+  try {
+    const created = await sendCreate(provider, entry, ctx);
+    outcome.newKeyId = created.key.id;
+    return { done: settle(action, () => deliverCreated(provider, entry, created, ctx, outcome)).then((o) => report(ctx, o)) };
+  } catch (error) {
+    return finishNow(action, () => Promise.reject(error), ctx);
+  }
+}
+
+async function finishNow(action: PlannedAction, work: () => Promise<ActionOutcome>, ctx: ApplyContext): Promise<Started> {
+  return { done: Promise.resolve(report(ctx, await settle(action, work))) };
 }
 
 async function update(action: UpdateAction, ctx: ApplyContext): Promise<ActionOutcome> {
@@ -74,13 +101,12 @@ async function rotate(action: RotateAction, ctx: ApplyContext): Promise<ActionOu
   const outcome: ActionOutcome = { ...base(action), status: 'done', keyId: action.remote.id, delivered: [] };
   if (action.retire.mode === 'revoke-first') {
     await provider.revoke(action.remote.id);
-    return createAndDeliver(provider, pendingFor(action, action.spec, ctx), ctx, outcome);
+    return createAndDeliver(provider, rotationEntry(action, ctx), ctx, outcome);
   }
   // The old key steps aside (renamed, marked as waiting for delivery) so the new one can take its name;
   // it is only revoked once the new secret is delivered.
   const renamed = await provider.update(action.remote.id, { name: action.retire.retiredName, metadata: retiringMetadata(action.remote, action.spec.name, null) }, action.remote.etag);
-  const entry = { ...pendingFor(action, action.spec, ctx), retire: { keyId: action.remote.id, overlapMs: action.retire.overlapMs } };
-  return createAndDeliver(provider, entry, ctx, outcome, renamed);
+  return createAndDeliver(provider, rotationEntry(action, ctx), ctx, outcome, renamed);
 }
 
 async function revoke(action: RevokeAction, ctx: ApplyContext): Promise<ActionOutcome> {
@@ -96,9 +122,28 @@ async function createAndDeliver(
   outcome: ActionOutcome,
   retiring?: RemoteKey,
 ): Promise<ActionOutcome> {
-  await ctx.journal.record(entry);
-  const created = await provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey });
+  const created = await sendCreate(provider, entry, ctx);
   outcome.newKeyId = created.key.id;
+  return deliverCreated(provider, entry, created, ctx, outcome, retiring);
+}
+
+async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: ApplyContext): Promise<CreatedKey> {
+  if (!ctx.journal.has(entry.idempotencyKey)) await ctx.journal.record(entry);
+  return provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey }).catch((error: unknown) => {
+    // A refusal (409, 422, ...) means no key was made: nothing to resume. Anything else may have committed.
+    if (isRefusal(error)) ctx.journal.complete(entry.idempotencyKey);
+    throw error;
+  });
+}
+
+async function deliverCreated(
+  provider: Provider,
+  entry: PendingDelivery,
+  created: CreatedKey,
+  ctx: ApplyContext,
+  outcome: ActionOutcome,
+  retiring?: RemoteKey,
+): Promise<ActionOutcome> {
   const result = await ctx.delivery.deliver(entry, created.secret);
   outcome.delivered = result.delivered;
   if (result.failures.length > 0) {
@@ -127,6 +172,16 @@ async function retireReplaced(
   const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
   if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
   return retireAt;
+}
+
+function isRefusal(error: unknown): boolean {
+  const status = error instanceof ProviderError ? error.status : undefined;
+  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
+
+function rotationEntry(action: RotateAction, ctx: ApplyContext): PendingDelivery {
+  const entry = pendingFor(action, action.spec, ctx);
+  return action.retire.mode === 'rename' ? { ...entry, retire: { keyId: action.remote.id, overlapMs: action.retire.overlapMs } } : entry;
 }
 
 function pendingFor(action: CreateAction | RotateAction, spec: KeySpec, ctx: ApplyContext): PendingDelivery {

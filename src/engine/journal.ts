@@ -34,8 +34,8 @@ export class Journal {
   readonly #entries = new Map<string, PendingDelivery>();
   #flushing: Promise<void> | undefined;
   #dirty = false;
-  #background: Promise<void> = Promise.resolve();
-  #failure: unknown;
+  /** Entries were completed since the last write. */
+  #stale = false;
 
   private constructor(path: string, entries: PendingDelivery[]) {
     this.path = path;
@@ -59,30 +59,34 @@ export class Journal {
     return [...this.#entries.values()];
   }
 
+  has(idempotencyKey: string): boolean {
+    return this.#entries.has(idempotencyKey);
+  }
+
   async record(entry: PendingDelivery): Promise<void> {
-    this.#entries.set(entry.idempotencyKey, entry);
+    await this.recordAll([entry]);
+  }
+
+  /** Records a whole phase's creates in one write, before the first of them is sent. */
+  async recordAll(entries: readonly PendingDelivery[]): Promise<void> {
+    if (entries.length === 0) return;
+    for (const entry of entries) this.#entries.set(entry.idempotencyKey, entry);
     await this.#flush();
   }
 
   /**
-   * Forgets a delivered entry without waiting for the disk: should the process die before the file catches up,
-   * the next apply merely replays that create and delivers the same secret again. Call `settled()` at the end.
+   * Forgets a delivered entry without writing: the file catches up at `settled()`. Should the process die
+   * first, the next apply merely replays that create and delivers the same secret again.
    */
   complete(idempotencyKey: string): void {
-    if (!this.#entries.delete(idempotencyKey)) return;
-    this.#background = this.#flush().catch((error: unknown) => {
-      this.#failure ??= error;
-    });
+    if (this.#entries.delete(idempotencyKey)) this.#stale = true;
   }
 
-  /** Resolves once the file holds every change made so far; rejects if a background write failed. */
+  /** Brings the file up to date with every entry recorded or completed so far. */
   async settled(): Promise<void> {
-    await this.#background;
-    if (this.#failure !== undefined) {
-      const failure = this.#failure;
-      this.#failure = undefined;
-      throw failure;
-    }
+    if (!this.#stale) return;
+    this.#stale = false;
+    await this.#flush();
   }
 
   /** Resolves once the journal on disk includes every change made before the call. */

@@ -22,6 +22,7 @@ class FaultyProvider implements Provider {
   readonly secrets: Secret[] = [];
   dropNextCreateResponse = false;
   failCreatesOf = new Set<string>();
+  refusalStatus = 500;
 
   constructor(readonly inner: LocalProvider) {}
   capabilities() {
@@ -35,7 +36,7 @@ class FaultyProvider implements Provider {
   }
   async create(input: CreateKeyInput): Promise<CreatedKey> {
     this.calls.push(`create ${input.name}`);
-    if (this.failCreatesOf.has(input.name)) throw new ProviderError(`refused ${input.name}`, 500);
+    if (this.failCreatesOf.has(input.name)) throw new ProviderError(`refused ${input.name}`, this.refusalStatus);
     const created = await this.inner.create(input);
     this.secrets.push(created.secret);
     if (this.dropNextCreateResponse) {
@@ -115,6 +116,19 @@ describe('apply engine', () => {
     expect((await provider.list()).map((k) => k.name)).toEqual(['a']);
     expect(ctx.journal.pending()).toEqual([]);
     expect(await applyDesired([keyDelivered('a')])).toEqual([]);
+  });
+
+  it('keeps a create whose outcome is unknown in the journal, and drops one the service refused', async () => {
+    provider.failCreatesOf.add('a');
+    const unknown = await context();
+    await applyPlan(makePlan(desiredState([keyDelivered('a')]), await readSnapshots(new Map([['default', provider]])), Date.now()), unknown);
+    expect(unknown.journal.pending().map((p) => p.spec.name)).toEqual(['a']);
+
+    provider.refusalStatus = 422;
+    const refused = await context();
+    await resumeJournal(refused);
+    expect(refused.journal.pending()).toEqual([]);
+    expect((await Journal.open(refused.journal.path)).pending()).toEqual([]);
   });
 
   it('delivers a resumed secret where keys.yaml points now, not where the journal recorded', async () => {
