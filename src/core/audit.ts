@@ -71,7 +71,8 @@ function auditProvider(provider: string, desiredKeys: readonly DesiredKey[], sna
   for (const remote of snapshot.keys) {
     if (remote.revokedAt !== null) continue;
     const desired = declared.get(remote.id);
-    const findings = judge(remote).sort(compareFindings);
+    const findings = judge(remote);
+    if (findings.length > 1) findings.sort(compareFindings);
     audited.push(desired ? { provider, remote, desired, findings } : { provider, remote, findings });
   }
   return audited;

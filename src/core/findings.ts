@@ -34,17 +34,18 @@ export function evaluateFindings(input: FindingsInput): Finding[] {
 
 /**
  * The findings of one live key, in the order they are found. The work shared by every key (which roles are
- * privileged) is done once, here, rather than per key.
+ * privileged, how policy's durations read) is done once, here, rather than per key.
  */
 export function keyJudge({ provider, declared, catalog, policy, now }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
   const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
+  const staleAfter = humanDuration(policy.staleAfterMs);
   return (remote) => {
     const desired = declared.get(remote.id);
     const findings: Finding[] = [];
     const add = (kind: FindingKind, message: string) =>
       findings.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message, desired, remote });
 
-    const idle = idleness(remote, policy, now);
+    const idle = idleness(remote, policy, now, staleAfter);
     if (idle) {
       const privileged = remote.roles.filter((role) => privilegedNames.has(role));
       if (privileged.length > 0) add('privileged-stale', `${idle.message} and holds privileged role ${privileged.join(', ')}`);
@@ -70,10 +71,10 @@ export function keyJudge({ provider, declared, catalog, policy, now }: Omit<Find
   };
 }
 
-function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis): { kind: 'stale' | 'never-used'; message: string } | undefined {
+function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis, staleAfter: string): { kind: 'stale' | 'never-used'; message: string } | undefined {
   if (remote.lastUsedAt !== null) {
     return now - remote.lastUsedAt > policy.staleAfterMs
-      ? { kind: 'stale', message: `last used ${relativeTime(remote.lastUsedAt, now)} (stale_after: ${humanDuration(policy.staleAfterMs)})` }
+      ? { kind: 'stale', message: `last used ${relativeTime(remote.lastUsedAt, now)} (stale_after: ${staleAfter})` }
       : undefined;
   }
   return now - remote.createdAt > policy.unusedGraceMs

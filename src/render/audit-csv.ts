@@ -2,10 +2,9 @@ import type { AuditReport, AuditedKey } from '../core/audit.js';
 import { worstSeverity } from '../core/audit.js';
 import { isoTime } from '../core/humanize.js';
 import { ownerOf } from './audit-cells.js';
+import { linesInChunks } from './audit-lines.js';
 
 const HEADER = ['provider', 'id', 'name', 'description', 'roles', 'created_at', 'last_used_at', 'expires_at', 'owner', 'declared', 'source', 'severity', 'findings', 'messages'];
-
-const ROWS_PER_CHUNK = 1000;
 
 /** One row per live key, RFC 4180 (CRLF line ends), safe to open in a spreadsheet. */
 export function renderAuditCsv(report: AuditReport): string {
@@ -13,17 +12,13 @@ export function renderAuditCsv(report: AuditReport): string {
 }
 
 /** renderAuditCsv in chunks of rows, to write one after another. */
-export function* auditCsvChunks(report: AuditReport): Generator<string> {
-  yield line(HEADER);
-  for (let start = 0; start < report.keys.length; start += ROWS_PER_CHUNK) {
-    let chunk = '';
-    for (const key of report.keys.slice(start, start + ROWS_PER_CHUNK)) chunk += line(row(key));
-    yield chunk;
-  }
+export function auditCsvChunks(report: AuditReport): Generator<string> {
+  return linesInChunks(csvLines(report), '\r\n');
 }
 
-function line(cells: string[]): string {
-  return `${cells.map(csvCell).join(',')}\r\n`;
+function* csvLines(report: AuditReport): Generator<string> {
+  yield HEADER.map(csvCell).join(',');
+  for (const key of report.keys) yield row(key).map(csvCell).join(',');
 }
 
 function row(key: AuditedKey): string[] {

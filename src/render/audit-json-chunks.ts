@@ -1,5 +1,5 @@
-/** Items serialised per chunk: large enough that JSON.stringify does the work, small enough to stay lean. */
-const ITEMS_PER_CHUNK = 500;
+/** Items serialised per chunk: a chunk past ~128 KB lands in V8's large-object space, where making it costs several times more. */
+const ITEMS_PER_CHUNK = 100;
 
 /** Stands in for the big array while the rest of the document is serialised. */
 const PLACEHOLDER = '\u0000keyplan-items\u0000';
@@ -21,8 +21,13 @@ export function* prettyJsonChunks<T>(document: (items: unknown) => object, items
   // The last occurrence: a user string equal to the placeholder would come earlier in the text.
   const at = skeleton.lastIndexOf(quoted);
   const depth = indentOf(skeleton, skeleton.lastIndexOf('\n', at) + 1) / 2;
-  yield `${skeleton.slice(0, at)}[\n${itemsAtDepth(first.value, depth + 1)}`;
-  for (const batch of batches) yield `,\n${itemsAtDepth(batch, depth + 1)}`;
+  yield `${skeleton.slice(0, at)}[\n`;
+  yield itemsAtDepth(first.value, depth + 1);
+  // The separator is a chunk of its own: prefixing it would copy the batch's text once more.
+  for (const batch of batches) {
+    yield ',\n';
+    yield itemsAtDepth(batch, depth + 1);
+  }
   yield `\n${' '.repeat(depth * 2)}]${skeleton.slice(at + quoted.length)}`;
 }
 

@@ -1,11 +1,10 @@
 import { countFindings, worstSeverity, type AuditReport } from '../core/audit.js';
 import { isoTime, plural } from '../core/humanize.js';
 import { findingLocation, keyCells, truncate } from './audit-cells.js';
+import { linesInChunks } from './audit-lines.js';
 import { escape } from './plan-markdown.js';
 
 const ICON = { error: '🔴', warning: '🟡', none: '🟢' } as const;
-
-const LINES_PER_CHUNK = 1000;
 
 /** Markdown for an issue or pull request: a summary, the keys with findings as a table, then each finding. */
 export function renderAuditMarkdown(report: AuditReport): string {
@@ -30,10 +29,10 @@ function* sections(report: AuditReport): Generator<string> {
     `| --- | ${withProvider ? '--- | ' : ''}--- | --- | --- | --- | --- | --- | --- |`,
     '',
   ].join('\n');
-  yield* inChunks(tableRows(report, withProvider));
+  yield* linesInChunks(tableRows(report, withProvider));
   if (report.keys.some((key) => key.findings.length > 0)) {
     yield '\n### Findings\n\n';
-    yield* inChunks(findingItems(report));
+    yield* linesInChunks(findingItems(report));
   }
 }
 
@@ -54,22 +53,6 @@ function* findingItems(report: AuditReport): Generator<string> {
     const where = key.desired ? ` (\`${escape(at.file)}:${at.line}\`)` : ' (not declared)';
     for (const f of key.findings) yield `- ${ICON[f.severity]} **${f.kind}** \`${escape(key.remote.name)}\`${where}: ${escape(f.message)}`;
   }
-}
-
-/** Lines, each ended by a newline, joined a thousand at a time. */
-function* inChunks(lines: Iterable<string>): Generator<string> {
-  let chunk = '';
-  let count = 0;
-  for (const line of lines) {
-    chunk += `${line}\n`;
-    count += 1;
-    if (count === LINES_PER_CHUNK) {
-      yield chunk;
-      chunk = '';
-      count = 0;
-    }
-  }
-  if (chunk !== '') yield chunk;
 }
 
 /** The text with trailing whitespace cut and one newline, as `${text.trimEnd()}\n`; the last chunk is never blank. */

@@ -4,6 +4,7 @@ import { isoTime, plural } from '../core/humanize.js';
 import { isManaged } from '../core/ownership.js';
 import type { Finding } from '../core/plan-types.js';
 import { findingLocation, keyCells, truncate } from './audit-cells.js';
+import { linesInChunks } from './audit-lines.js';
 import { plainPaint, type Paint, type Style } from './paint.js';
 
 interface Cell {
@@ -12,8 +13,6 @@ interface Cell {
 }
 
 const DESCRIPTION_WIDTH = 36;
-
-const LINES_PER_CHUNK = 1000;
 
 /** A table a person can scan, keys with errors first, then each finding with where it is declared. */
 export function renderAuditText(report: AuditReport, options: { paint?: Paint } = {}): string {
@@ -34,31 +33,15 @@ export function* auditTextChunks(report: AuditReport, options: { paint?: Paint }
   const withProvider = report.providers.length > 1;
   const header = [...(withProvider ? ['PROVIDER'] : []), 'KEY', 'DESCRIPTION', 'ROLES', 'LAST USED', 'AGE', 'EXPIRES', 'OWNER', 'FINDINGS'];
   const rows = report.keys.map((key) => tableRow(key, report.asOf, withProvider));
-  yield* inChunks(table(header.map((text) => ({ text, style: 'bold' as const })), rows, paint));
+  yield* linesInChunks(table(header.map((text) => ({ text, style: 'bold' as const })), rows, paint));
   yield '\n';
 
   if (report.keys.some((key) => key.findings.length > 0)) {
     yield `${paint('bold', 'Findings:')}\n`;
-    yield* inChunks(findingLines(report, paint));
+    yield* linesInChunks(findingLines(report, paint));
     yield '\n';
   }
   yield `${summary(report, paint)}\n`;
-}
-
-/** Lines, each ended by a newline, joined a thousand at a time. */
-function* inChunks(lines: Iterable<string>): Generator<string> {
-  let chunk = '';
-  let count = 0;
-  for (const line of lines) {
-    chunk += `${line}\n`;
-    count += 1;
-    if (count === LINES_PER_CHUNK) {
-      yield chunk;
-      chunk = '';
-      count = 0;
-    }
-  }
-  if (chunk !== '') yield chunk;
 }
 
 function* findingLines(report: AuditReport, paint: Paint): Generator<string> {

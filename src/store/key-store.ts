@@ -15,7 +15,7 @@ import { LastUseTracker } from './last-use.js';
 import { migrate } from './migrations.js';
 import { loadPepper } from './pepper.js';
 import { grants } from './permissions.js';
-import { KEY_COLUMNS, keyFromRow, type KeyRow, type StoreKey } from './rows.js';
+import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, type StoreKey } from './rows.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig, type InPlaceField } from './service-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
 import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
@@ -147,12 +147,14 @@ export class KeyStore {
     const after = decodeCursor(options.cursor);
     const statement = options.includeRevoked ? this.#stmt.pageAll : this.#stmt.pageActive;
     const rows = statement.all(after, options.limit + 1);
-    const page = rows.slice(0, options.limit);
-    const last = page.at(-1);
-    return {
-      keys: page.map((row) => this.#toKey(row)),
-      nextCursor: rows.length > options.limit && last ? encodeCursor(last.seq) : null,
-    };
+    const count = Math.min(rows.length, options.limit);
+    const keys: StoreKey[] = [];
+    for (let index = 0; index < count; index += 1) {
+      const values = rows[index] as KeyValues;
+      keys.push(keyFromValues(values, this.#lastUse.latest(values[1])));
+    }
+    const last = rows[count - 1];
+    return { keys, nextCursor: rows.length > options.limit && last ? encodeCursor(last[0]) : null };
   }
 
   getKey(id: string): StoreKey | undefined {
@@ -410,8 +412,8 @@ function prepareStatements(db: Database.Database) {
     byId: db.prepare<[string], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = ?`),
     bySecretHash: db.prepare<[Buffer], KeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = ?`),
     activeByName: db.prepare<[string], { id: string }>('SELECT id FROM keys WHERE name = ? AND revoked_at IS NULL'),
-    pageActive: db.prepare<[number, number], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? AND revoked_at IS NULL ORDER BY seq LIMIT ?`),
-    pageAll: db.prepare<[number, number], KeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? ORDER BY seq LIMIT ?`),
+    pageActive: db.prepare<[number, number], KeyValues>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? AND revoked_at IS NULL ORDER BY seq LIMIT ?`).raw(),
+    pageAll: db.prepare<[number, number], KeyValues>(`SELECT ${KEY_COLUMNS} FROM keys WHERE seq > ? ORDER BY seq LIMIT ?`).raw(),
     insert: db.prepare(
       `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
        VALUES (@id, @name, @description, @roles, @prefix, @secret_hash, @created_at, @expires_at, @metadata)`,

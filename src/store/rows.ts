@@ -34,6 +34,22 @@ export interface KeyRow {
 export const KEY_COLUMNS =
   'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
 
+/** A row as KEY_COLUMNS lists it, from a raw statement: listing skips building an object with named columns per row. */
+export type KeyValues = [
+  seq: number,
+  id: string,
+  name: string,
+  description: string,
+  roles: string,
+  prefix: string,
+  created_at: number,
+  expires_at: number | null,
+  last_used_at: number | null,
+  revoked_at: number | null,
+  metadata: string,
+  version: number,
+];
+
 export function keyFromRow(row: KeyRow, latestUse: number | undefined): StoreKey {
   return {
     id: row.id,
@@ -43,9 +59,31 @@ export function keyFromRow(row: KeyRow, latestUse: number | undefined): StoreKey
     prefix: row.prefix,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
-    lastUsedAt: latestUse !== undefined && (row.last_used_at === null || latestUse > row.last_used_at) ? latestUse : row.last_used_at,
+    lastUsedAt: newerUse(row.last_used_at, latestUse),
     revokedAt: row.revoked_at,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     version: row.version,
   };
+}
+
+export function keyFromValues(values: KeyValues, latestUse: number | undefined): StoreKey {
+  const [, id, name, description, roles, prefix, createdAt, expiresAt, lastUsedAt, revokedAt, metadata, version] = values;
+  return {
+    id,
+    name,
+    description,
+    roles: JSON.parse(roles) as string[],
+    prefix,
+    createdAt,
+    expiresAt,
+    lastUsedAt: newerUse(lastUsedAt, latestUse),
+    revokedAt,
+    metadata: JSON.parse(metadata) as Record<string, string>,
+    version,
+  };
+}
+
+/** The written last use, unless a newer one is still waiting in memory to be written. */
+function newerUse(written: number | null, latestUse: number | undefined): number | null {
+  return latestUse !== undefined && (written === null || latestUse > written) ? latestUse : written;
 }

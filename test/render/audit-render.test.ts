@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { auditKeys, type AuditReport } from '../../src/core/audit.js';
-import { renderAuditCsv, csvCell } from '../../src/render/audit-csv.js';
-import { auditToJson } from '../../src/render/audit-json.js';
-import { renderAuditMarkdown } from '../../src/render/audit-markdown.js';
-import { auditToSarif } from '../../src/render/audit-sarif.js';
-import { renderAuditText } from '../../src/render/audit-text.js';
+import { auditCsvChunks, renderAuditCsv, csvCell } from '../../src/render/audit-csv.js';
+import { auditJsonChunks, auditToJson } from '../../src/render/audit-json.js';
+import { auditMarkdownChunks, renderAuditMarkdown } from '../../src/render/audit-markdown.js';
+import { auditSarifChunks, auditToSarif } from '../../src/render/audit-sarif.js';
+import { auditTextChunks, renderAuditText } from '../../src/render/audit-text.js';
 import type { Paint } from '../../src/render/paint.js';
 import { sarifValidator } from './audit-sarif-schema.js';
 import { DAY, NOW, ROLES, desiredKey, policy, remoteFor, remoteKey } from '../core/builders.js';
@@ -173,5 +173,61 @@ describe('audit sarif', () => {
       'unmanaged@7 warning keys.yaml:1:1',
       'expiring@3 warning teams/billing.yaml:7:5',
     ]);
+  });
+});
+
+/** Enough keys, half of them with findings, that every format writes its report in several chunks. */
+function largeReport(count = 450): AuditReport {
+  const keys = Array.from({ length: count }, (_, i) =>
+    remoteKey({
+      id: `key_${String(i).padStart(5, '0')}`,
+      name: `key ${i} "quoted", ${'x'.repeat(i % 40)}`,
+      description: i % 7 === 0 ? 'a, b; "c"' : '',
+      lastUsedAt: i % 2 === 0 ? NOW - 100 * DAY : NOW - DAY,
+      metadata: i % 3 === 0 ? {} : { 'managed-by': 'keyplan', 'keyplan-owner': 'team-ü' },
+    }),
+  );
+  return auditKeys({ desiredKeys: [], policy: policy(), rootFile: 'keys.yaml', asOf: NOW, snapshots: { default: { roles: ROLES, keys }, other: { roles: ROLES, keys: keys.slice(0, 3) } } });
+}
+
+const emptyReport = (): AuditReport => auditKeys({ desiredKeys: [], policy: policy(), rootFile: 'keys.yaml', asOf: NOW, snapshots: { default: { roles: ROLES, keys: [] } } });
+
+describe('reports written in chunks', () => {
+  it('writes the JSON and SARIF documents exactly as JSON.stringify with two spaces, then a newline', () => {
+    for (const report of [emptyReport(), sampleReport(), largeReport()]) {
+      expect([...auditJsonChunks(report)].join('')).toBe(`${JSON.stringify(auditToJson(report), null, 2)}\n`);
+      const options = { toolVersion: '9.9.9' };
+      expect([...auditSarifChunks(report, options)].join('')).toBe(`${JSON.stringify(auditToSarif(report, options), null, 2)}\n`);
+    }
+  });
+
+  it('splits a large report into many chunks, each ending at the end of a line', () => {
+    const report = largeReport();
+    const formats: [string, Iterable<string>, string][] = [
+      ['json', auditJsonChunks(report), '\n'],
+      ['sarif', auditSarifChunks(report, { toolVersion: '0.1.0' }), '\n'],
+      ['csv', auditCsvChunks(report), '\r\n'],
+      ['text', auditTextChunks(report), '\n'],
+      ['markdown', auditMarkdownChunks(report), '\n'],
+    ];
+    for (const [format, chunks, end] of formats) {
+      const list = [...chunks];
+      expect(list.length, format).toBeGreaterThanOrEqual(3);
+      if (format !== 'json' && format !== 'sarif') for (const chunk of list) expect(chunk.endsWith(end), format).toBe(true);
+    }
+  });
+
+  it('keeps every key in a large CSV, text and markdown report, in audit order', () => {
+    const report = largeReport();
+    const csvRows = renderAuditCsv(report).split('\r\n').filter((line) => line.startsWith('default,') || line.startsWith('other,'));
+    expect(csvRows.map((line) => line.split(',')[1])).toEqual(report.keys.map((key) => key.remote.id));
+    const text = renderAuditText(report);
+    expect(text.split('\n').filter((line) => /^(default|other) /.test(line)).length).toBe(report.keys.length);
+    expect(text.endsWith(`${report.keys.length} live keys.\n`)).toBe(true);
+    expect(renderAuditMarkdown(report).split('\n').filter((line) => line.startsWith('| ')).length).toBe(report.keys.length + 2); // with the header and its rule
+  });
+
+  it('ends markdown with exactly one newline, as an unchunked rendering did', () => {
+    for (const report of [emptyReport(), sampleReport(), largeReport()]) expect(renderAuditMarkdown(report)).toMatch(/\S\n$/);
   });
 });

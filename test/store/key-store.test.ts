@@ -132,6 +132,46 @@ describe('KeyStore', () => {
     expect(store.capabilities()).toEqual({ editableFields: ['description'], expiration: { mode: 'presets', presets: ['30d', '90d'] }, metadata: true });
   });
 
+  it('lists keys page by page in creation order, every field read back, revoked keys only on request', () => {
+    const store = open();
+    const created = ['a', 'b', 'c', 'd', 'e'].map((name, i) => {
+      now += 1000;
+      return store.createKey({ name, description: `key ${name}`, roles: i % 2 ? ['ADMIN', 'READONLY'] : [], metadata: { n: String(i) } }).key;
+    });
+    store.revokeKey(created[1]?.id as string);
+
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.listKeys({ limit: 2, ...(cursor === undefined ? {} : { cursor }) });
+      expect(page.keys.length).toBeLessThanOrEqual(2);
+      seen.push(...page.keys.map((key) => key.name));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    expect(seen).toEqual(['a', 'c', 'd', 'e']);
+
+    const all = store.listKeys({ limit: 10, includeRevoked: true });
+    expect(all.nextCursor).toBeNull();
+    expect(all.keys.map((key) => key.name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(all.keys[3]).toEqual(store.getKey(created[3]?.id as string));
+    expect(all.keys[3]).toMatchObject({ description: 'key d', roles: ['ADMIN', 'READONLY'], metadata: { n: '3' }, expiresAt: null, lastUsedAt: null, version: 1 });
+    expect(all.keys[1]?.revokedAt).not.toBeNull();
+  });
+
+  it('commits a batch of creates at once, or none of them when the batch fails', () => {
+    const store = open();
+    store.batch(() => {
+      for (const name of ['one', 'two']) store.createKey({ name, roles: [] });
+    });
+    expect(() =>
+      store.batch(() => {
+        store.createKey({ name: 'three', roles: [] });
+        store.createKey({ name: 'one', roles: [] });
+      }),
+    ).toThrow(/already exists/);
+    expect(store.listKeys({ limit: 10 }).keys.map((key) => key.name)).toEqual(['one', 'two']);
+  });
+
   it('keeps its pepper beside the database with mode 0600 when none is given', async () => {
     const store = KeyStore.open(dbPath, { clock });
     stores.push(store);
