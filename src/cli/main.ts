@@ -1,8 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { KeyplanError, ExitCode } from '../core/errors.js';
-import { readFileSync } from 'node:fs';
 import { commandLoaders } from './commands/index.js';
 import { printError } from './output.js';
+import { packageVersion } from './version.js';
 
 /** Builds the program with the command `argv` names, or every command when it names none. */
 export async function buildProgram(argv: readonly string[], setExit: (code: number) => void): Promise<Command> {
@@ -43,9 +43,4 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.KEYPLAN_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return ExitCode.error;
   }
-}
-
-function packageVersion(): string {
-  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return manifest.version;
 }

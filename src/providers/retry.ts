@@ -36,7 +36,7 @@ export function retryAfterDelay(header: string | undefined, now: number, capMs: 
   return Math.min(ms, capMs);
 }
 
-/** Statuses that say "try again later": rate limited, or a server-side failure other than "not implemented". */
+/** Statuses that say "try again later": rate limited, or a server-side failure (but not 501 or 505, which never change). */
 export function isRetryableStatus(status: number): boolean {
   return status === 429 || status === 408 || (status >= 500 && status !== 501 && status !== 505);
 }

@@ -11,6 +11,7 @@ import { auditTextChunks } from '../../render/audit-text.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
 import { writeChunks } from '../write-chunks.js';
+import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
 
 interface AuditOptions {
@@ -55,7 +56,7 @@ function reportChunks(report: AuditReport, format: AuditOptions['format']): Iter
     case 'json':
       return auditJsonChunks(report);
     case 'sarif':
-      return auditSarifChunks(report, { toolVersion: process.env.npm_package_version ?? '0.1.0' });
+      return auditSarifChunks(report, { toolVersion: packageVersion() });
     case 'csv':
       return auditCsvChunks(report);
     case 'markdown':
