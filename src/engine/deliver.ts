@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Secret } from '../core/secret.js';
 import { displayPath } from '../io/display-path.js';
 import { SecretFiles } from '../sinks/file-sink.js';
-import { GitHubSecrets } from '../sinks/github-secret.js';
+import type { GitHubSecrets } from '../sinks/github-secret.js';
 import { envVarName, formatForPath } from '../sinks/secret-file-format.js';
 import type { PendingDelivery } from './journal.js';
 
@@ -16,13 +16,13 @@ export interface DeliveryResult {
 /** Puts new secrets where they are needed; when a sink fails, into a 0600 recovery file, so none is lost. */
 export class SecretDelivery {
   readonly #files = new SecretFiles();
-  readonly #github: GitHubSecrets;
+  #github: GitHubSecrets | undefined;
   readonly #recoveryPath: string;
 
   /** `github`: the GitHub Actions secrets sink; by default one reading its token from process.env when first used. */
   constructor(recoveryPath: string, options: { github?: GitHubSecrets } = {}) {
     this.#recoveryPath = resolve(recoveryPath);
-    this.#github = options.github ?? new GitHubSecrets();
+    this.#github = options.github;
   }
 
   async deliver(entry: PendingDelivery, secret: Secret): Promise<DeliveryResult> {
@@ -42,6 +42,15 @@ export class SecretDelivery {
     return { delivered, failures, recoveryFile: displayPath(this.#recoveryPath) };
   }
 
+  /** The GitHub sink (octokit, libsodium) loads only when a key delivers there. */
+  async #githubSink(): Promise<GitHubSecrets> {
+    if (!this.#github) {
+      const { GitHubSecrets } = await import('../sinks/github-secret.js');
+      this.#github ??= new GitHubSecrets();
+    }
+    return this.#github;
+  }
+
   #targets(entry: PendingDelivery): { label: string; write: (secret: Secret) => Promise<void> }[] {
     const targets = entry.deliver.map((target) => {
       if (target.type === 'file') {
@@ -49,7 +58,7 @@ export class SecretDelivery {
         return { label: `${displayPath(writer.path)} (${target.var})`, write: (secret: Secret) => writer.write(target.var, secret) };
       }
       const where = target.environment === undefined ? target.repo : `${target.repo} environment ${target.environment}`;
-      return { label: `github-secret ${where} (${target.name})`, write: (secret: Secret) => this.#github.write(target, secret) };
+      return { label: `github-secret ${where} (${target.name})`, write: async (secret: Secret) => (await this.#githubSink()).write(target, secret) };
     });
     if (entry.secretsOut) {
       const writer = this.#files.writer(entry.secretsOut, formatForPath(entry.secretsOut));

@@ -1,4 +1,6 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { ConfigIssue } from '../core/errors.js';
 import type { NodePart, NodePath, SourceDocument } from '../core/config.js';
 import { parseFastYaml, type NodeOffsets } from './fast-yaml.js';
@@ -46,6 +48,7 @@ export function parseYamlSource(text: string, path: string, displayPath: string)
 
 /** The `yaml` Document path: slower, positions every node, and turns every problem into a positioned issue. */
 export function parseYamlDocument(text: string, path: string, displayPath: string): ParsedSource {
+  const { LineCounter, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   let document: Document.Parsed;
   let data: unknown;
@@ -89,6 +92,7 @@ function unparseableMessage(error: unknown): string {
 
 /** The position of a node, or of its nearest existing ancestor when it is missing. */
 function locate(document: Document.Parsed, lines: LineCounter, path: NodePath, part: NodePart): { line: number; column: number } {
+  const { isAlias, isMap, isScalar, isSeq } = yamlLibrary();
   let node: unknown = document.contents;
   let position = startOf(node, lines) ?? { line: 1, column: 1 };
   for (const [index, step] of path.entries()) {
@@ -129,17 +133,30 @@ function knownOffset(data: unknown, offsets: NodeOffsets, path: NodePath, part: 
   return typeof node === 'object' && node !== null ? offsets.collections.get(node) : undefined;
 }
 
-/** Counts lines as `yaml`'s LineCounter does, so both paths give the same line:column. */
-function lineStarts(text: string): LineCounter {
-  const lines = new LineCounter();
-  lines.addNewLine(0);
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
-  return lines;
+/**
+ * `yaml` loads only when a file needs its Document path (a problem to word, a position the fast reader did
+ * not record): most runs never pay for it. Its CommonJS build loads synchronously, as this code needs.
+ */
+function yamlLibrary(): typeof Yaml {
+  return createRequire(import.meta.url)('yaml') as typeof Yaml;
 }
 
-function positionOf(lines: LineCounter, offset: number): { line: number; column: number } {
-  const { line, col } = lines.linePos(offset);
-  return { line, column: col };
+/** Where each line starts; counted as `yaml`'s LineCounter counts, so both paths give the same line:column. */
+function lineStarts(text: string): number[] {
+  const starts = [0];
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) starts.push(at + 1);
+  return starts;
+}
+
+function positionOf(starts: readonly number[], offset: number): { line: number; column: number } {
+  let low = 0;
+  let high = starts.length - 1;
+  while (low < high) {
+    const middle = (low + high + 1) >> 1;
+    if ((starts[middle] as number) <= offset) low = middle;
+    else high = middle - 1;
+  }
+  return { line: low + 1, column: offset - (starts[low] as number) + 1 };
 }
 
 function startOf(node: unknown, lines: LineCounter): { line: number; column: number } | undefined {
