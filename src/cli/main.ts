@@ -13,7 +13,8 @@ export async function buildProgram(argv: readonly string[], setExit: (code: numb
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError('(run with --help for usage)');
   const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
-  const loaders = named !== undefined && named in commandLoaders ? [commandLoaders[named]] : Object.values(commandLoaders);
+  const versionOnly = named === undefined && argv.some((arg) => arg === '-V' || arg === '--version');
+  const loaders = versionOnly ? [] : named !== undefined && named in commandLoaders ? [commandLoaders[named]] : Object.values(commandLoaders);
   for (const load of loaders) if (load) (await load())(program, setExit);
   return program;
 }
