@@ -1,7 +1,8 @@
 /** The `local` provider: the embedded key store in a SQLite file, no server needed. */
 import { mkdirSync } from 'node:fs';
-import { dirname, isAbsolute, relative } from 'node:path';
+import { dirname } from 'node:path';
 import { KeyplanError, ProviderError } from '../core/errors.js';
+import { displayPath } from '../io/display-path.js';
 import type { Capabilities, RemoteKey, Role } from '../core/model.js';
 import { StoreError, type StoreErrorCode } from '../store/errors.js';
 import { KeyStore, type StoreKey } from '../store/key-store.js';
@@ -152,11 +153,6 @@ function versionOf(etag: string): number {
     throw new StoreError('precondition_failed', `the key's version ${etag} is not one this store issued; run plan again`);
   }
   return Number(match[1]);
-}
-
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
 function messageOf(error: unknown): string {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ConfigError, ExitCode, formatIssue } from '../../core/errors.js';
+import { plural } from '../../core/humanize.js';
 import { loadConfig } from '../../io/load-config.js';
 import { displayPath } from '../../io/display-path.js';
 import { printOut } from '../output.js';
@@ -46,6 +47,3 @@ async function runValidate(options: ValidateOptions): Promise<number> {
   }
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? '' : 's'}`;
-}
