@@ -38,4 +38,14 @@ export default tseslint.config(
       'no-restricted-globals': ['error', { name: 'fetch', message: 'The core does no I/O.' }, { name: 'process', message: 'The core reads no process state.' }],
     },
   },
+  {
+    // The CLI parses, asks and renders; it reaches adapters (files, providers, the store, the server, sinks,
+    // GitHub) only through src/engine, so every command's logic can be called and tested without it.
+    files: ['src/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['**/io/*', '**/providers/*', '**/store/*', '**/server/*', '**/sinks/*', '**/github/*'], message: 'src/cli reaches adapters only through src/engine.' }],
+      }],
+    },
+  },
 );

@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import type { Paint } from '../render/paint.js';
 import { plainPaint } from '../render/paint.js';
-import type { OpenProviderOptions } from '../providers/index.js';
+import type { OpenProviderOptions } from '../engine/providers.js';
 import { useColor } from './output.js';
 
 export function addConfigOption(command: Command): Command {

@@ -14,7 +14,8 @@ export interface ApplyContext {
   delivery: SecretDelivery;
   parallelism: number;
   secretsOut?: string;
-  now: () => number;
+  /** The run's one clock reading. */
+  now: number;
   /** The deliver targets keys.yaml declares now for a key, so a resumed delivery goes where the user fixed it to. */
   currentTargets?: (provider: string, name: string) => DeliverTarget[] | undefined;
   /** Called as each action settles, for progress output. */
@@ -167,7 +168,7 @@ async function retireReplaced(
     await provider.revoke(retire.keyId);
     return undefined;
   }
-  const retireAt = ctx.now() + retire.overlapMs;
+  const retireAt = ctx.now + retire.overlapMs;
   // A resumed apply no longer has the renamed key at hand: read it back (rare, so a full list is fine).
   const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
   if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
@@ -191,7 +192,7 @@ function pendingFor(action: CreateAction | RotateAction, spec: KeySpec, ctx: App
     spec,
     deliver: action.desired?.deliver ?? [],
     ...(ctx.secretsOut ? { secretsOut: ctx.secretsOut } : {}),
-    startedAt: ctx.now(),
+    startedAt: ctx.now,
   };
 }
 

@@ -3,6 +3,8 @@ import type { DesiredState } from '../core/model.js';
 import type { ProviderSnapshot } from '../core/plan.js';
 import { openProvider, type OpenProviderOptions, type Provider } from '../providers/index.js';
 
+export type { OpenProviderOptions };
+
 /** The providers a command works on: every declared one, or the one `--provider` names. */
 export function selectProviderNames(state: DesiredState, only: string | undefined): string[] {
   const names = Object.keys(state.providers).sort();

@@ -55,7 +55,7 @@ describe('keyplan apply through a faulty network', () => {
     const created = Array.from({ length: 6 }, (_, i) => `Created_${i + 1}`);
     await writeConfig(ws, viaProxy, [key('Updated', { description: 'changed through a bad network' }), ...created.map((name) => key(name))]);
     const result = await expectExit(apply(ws, viaProxy, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
-    expect(result.stderr).toContain('Apply complete: 6 created, 1 updated, 0 rotated, 1 revoked.');
+    expect(result.stdout).toContain('Apply complete: 6 created, 1 updated, 0 rotated, 1 revoked.');
     expect(proxy.injectedCount, proxy.log.join('\n')).toBe(12);
     expect(proxy.log.filter((line) => line.startsWith('POST') && line.includes('201 dropped')), proxy.log.join('\n')).toHaveLength(3);
 
@@ -83,7 +83,7 @@ describe('keyplan apply through a faulty network', () => {
     await writeConfig(ws, target, [key('Stubborn', { deliver: [{ type: 'file', path: 'vault/stubborn.env', format: 'dotenv', var: 'STUBBORN' }] })]);
 
     const failed = await expectExit(apply(ws, target), 1);
-    expect(failed.stderr).toContain('Stubborn');
+    expect(failed.stdout).toContain('Stubborn');
     const made = await allKeys(service);
     expect(made.map((k) => k.name)).toEqual(['Stubborn']);
     expect(proxy.log.filter((line) => line.startsWith('POST')).length).toBeGreaterThan(1);
@@ -91,8 +91,8 @@ describe('keyplan apply through a faulty network', () => {
 
     dropCreates = false;
     const resumed = await expectExit(apply(ws, target), 0);
-    expect(resumed.stderr).toContain('1 new secret(s) not yet delivered');
-    expect(resumed.stderr).toContain('No changes');
+    expect(resumed.stdout).toContain('1 new secret(s) not yet delivered');
+    expect(resumed.stdout).toContain('No changes');
     expect((await allKeys(service)).map((k) => k.id)).toEqual([made[0]?.id]);
     const secret = (await readSecretsFile(ws, 'vault/stubborn.env')).get('STUBBORN');
     expect(await whoami(service, secret as string)).toEqual({ status: 200, name: 'Stubborn' });

@@ -37,7 +37,7 @@ describe('keyplan apply safety gates', () => {
     await expectRefused(ws, target, ['--auto-approve'], 'pass --allow-in-use to revoke it anyway');
     await expectRefused(ws, target, ['--auto-approve', '--force'], '--allow-in-use');
     const allowed = await expectExit(apply(ws, target, ['--auto-approve', '--allow-in-use']), 0);
-    expect(allowed.stderr).toContain('1 revoked');
+    expect(allowed.stdout).toContain('1 revoked');
     expect((await activeKeys(target.service)).map((k) => k.name)).toEqual(['Writer']);
     await sweepFiles(ws, [SECRETS_OUT]);
   });
@@ -65,7 +65,7 @@ describe('keyplan apply safety gates', () => {
 
     await writeConfig(ws, target, [key('Vault', { prevent_revoke: false }), key('Other')]);
     const lifted = await expectExit(apply(ws, target), 0);
-    expect(lifted.stderr).toContain('1 updated');
+    expect(lifted.stdout).toContain('1 updated');
     expect((await activeByName(target.service, 'Vault')).metadata['keyplan-prevent-revoke']).toBeUndefined();
 
     await writeConfig(ws, target, [key('Other')]);
@@ -85,7 +85,7 @@ describe('keyplan apply safety gates', () => {
     await expectRefused(ws, target, ['--auto-approve'], 'pass --force to apply anyway');
     await expectRefused(ws, target, ['--auto-approve', '--allow-in-use'], 'max_change_fraction');
     const forced = await expectExit(apply(ws, target, ['--auto-approve', '--force']), 0);
-    expect(forced.stderr).toContain('4 revoked');
+    expect(forced.stdout).toContain('4 revoked');
     expect((await activeKeys(target.service)).map((k) => k.name).sort()).toEqual(names.slice(4));
     await sweepFiles(ws, [SECRETS_OUT]);
   });
@@ -126,7 +126,7 @@ describe('keyplan apply refusals before anything changes', () => {
     await writeConfig(ws, target, [key('Reader', { description: 'saved change' }), key('Writer')]);
     await expectExit(ws.run(['plan', '--out', 'fresh.json'], { env }), 0);
     const applied = await expectExit(ws.run(['apply', 'fresh.json', '--auto-approve', '--secrets-out', SECRETS_OUT], { env }), 0);
-    expect(applied.stderr).toContain('1 created, 1 updated');
+    expect(applied.stdout).toContain('1 created, 1 updated');
     expect(await activeByName(target.service, 'Reader')).toMatchObject({ id: reader.id, description: 'saved change' });
     await secretIn(ws, SECRETS_OUT, 'WRITER');
 

@@ -75,9 +75,9 @@ describe('keyplan apply delivering to GitHub Actions secrets', () => {
     for (const received of github.received) ws.secrets.addSecret(received.plaintext);
 
     expect(result.exitCode, describeRun(result)).toBe(1);
-    expect(result.stderr).toContain('the token in GITHUB_TOKEN cannot write secrets of acme/billing (needs the secrets: write permission)');
-    expect(result.stderr).toContain('cannot write secrets of environment "production" of acme/billing (needs the environments: write permission)');
-    const recovery = /saved to (\S+recovery-[^\s;]+\.env)/.exec(result.stderr)?.[1];
+    expect(result.stdout).toContain('the token in GITHUB_TOKEN cannot write secrets of acme/billing (needs the secrets: write permission)');
+    expect(result.stdout).toContain('cannot write secrets of environment "production" of acme/billing (needs the environments: write permission)');
+    const recovery = /saved to (\S+recovery-[^\s;]+\.env)/.exec(result.stdout)?.[1];
     expect(recovery, describeRun(result)).toBeDefined();
     const plaintext = github.received[0]?.plaintext ?? '';
     expect(await ws.readFile(recovery as string)).toContain(`BILLING_READER__DEFAULT=${plaintext}`);

@@ -40,9 +40,9 @@ describe('keyplan apply when delivery fails', () => {
     // Alpha rotates (new expiry) into the blocked path, Gamma is created there, Beta is to be revoked.
     await writeConfig(ws, target, [fileKey('Alpha', 'blocked/alpha.env', { expires: '60d' }), fileKey('Gamma', 'blocked/gamma.env')]);
     const failed = await expectExit(apply(ws, target), 1);
-    expect(failed.stderr).toContain('delivery failed');
-    expect(failed.stderr).toContain(`the old key ${oldAlpha.id} is kept`);
-    expect(failed.stderr).toContain('not revoked because an earlier action failed');
+    expect(failed.stdout).toContain('delivery failed');
+    expect(failed.stdout).toContain(`the old key ${oldAlpha.id} is kept`);
+    expect(failed.stdout).toContain('not revoked because an earlier action failed');
 
     const [recovery, ...others] = await recoveryFiles(ws);
     expect(others).toEqual([]);
@@ -66,7 +66,7 @@ describe('keyplan apply when delivery fails', () => {
     // Fix the path; the next apply finishes the interrupted deliveries first (replayed creates).
     await rm(ws.path('blocked'));
     const resumed = await expectExit(apply(ws, target), 0);
-    expect(resumed.stderr).toContain('2 new secret(s) not yet delivered');
+    expect(resumed.stdout).toContain('2 new secret(s) not yet delivered');
     expect(await fileMode(ws.path('blocked/alpha.env'))).toBe(0o600);
     expect(await secretIn(ws, 'blocked/alpha.env', 'ALPHA_KEY')).toBe(alphaSecret);
     expect(await secretIn(ws, 'blocked/gamma.env', 'GAMMA_KEY')).toBe(gammaSecret);

@@ -42,7 +42,7 @@ async function roundTrip(ws: E2eWorkspace, target: ApplyTarget): Promise<void> {
   // create: Alpha delivers to its own file, Beta (no deliver) only to --secrets-out.
   await writeConfig(ws, target, [alpha(), beta()]);
   const created = await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
-  expect(created.stderr).toContain('Apply complete: 2 created, 0 updated, 0 rotated, 0 revoked.');
+  expect(created.stdout).toContain('Apply complete: 2 created, 0 updated, 0 rotated, 0 revoked.');
   expect(await fileMode(ws.path(SINK))).toBe(0o600);
   expect(await fileMode(ws.path(SECRETS_OUT))).toBe(0o600);
   const alphaSecret = await secretIn(ws, SINK, 'ALPHA_KEY');
@@ -57,7 +57,7 @@ async function roundTrip(ws: E2eWorkspace, target: ApplyTarget): Promise<void> {
 
   // a second apply changes nothing
   const again = await expectExit(apply(ws, target), 0);
-  expect(again.stderr).toContain('No changes');
+  expect(again.stdout).toContain('No changes');
   expect(await allKeys(service)).toHaveLength(2);
 
   // update in place: same ids, same secrets
@@ -82,7 +82,7 @@ async function roundTrip(ws: E2eWorkspace, target: ApplyTarget): Promise<void> {
   expect(refused.stderr).toContain('--allow-in-use');
   expect(await allKeys(service)).toEqual(before);
   const rotated = await expectExit(apply(ws, target, ['--auto-approve', '--allow-in-use']), 0);
-  expect(rotated.stderr).toContain('Apply complete: 0 created, 0 updated, 1 rotated, 0 revoked.');
+  expect(rotated.stdout).toContain('Apply complete: 0 created, 0 updated, 1 rotated, 0 revoked.');
   const newAlphaSecret = await secretIn(ws, SINK, 'ALPHA_KEY');
   expect(newAlphaSecret).not.toBe(alphaSecret);
   expect(await fileMode(ws.path(SINK))).toBe(0o600);
@@ -96,12 +96,12 @@ async function roundTrip(ws: E2eWorkspace, target: ApplyTarget): Promise<void> {
   // revoke: Beta is no longer declared (and was used, hence --allow-in-use)
   await writeConfig(ws, target, [alpha({ description: 'Reads and lists invoices', expires: '60d' })]);
   const revoked = await expectExit(apply(ws, target, ['--auto-approve', '--allow-in-use']), 0);
-  expect(revoked.stderr).toContain('Apply complete: 0 created, 0 updated, 0 rotated, 1 revoked.');
+  expect(revoked.stdout).toContain('Apply complete: 0 created, 0 updated, 0 rotated, 1 revoked.');
   expect((await whoami(service, betaSecret)).status).toBe(401);
   expect(await whoami(service, newAlphaSecret)).toEqual({ status: 200, name: 'Alpha' });
 
   const last = await expectExit(apply(ws, target), 0);
-  expect(last.stderr).toContain('No changes');
+  expect(last.stdout).toContain('No changes');
   const keys = await allKeys(service);
   // exactly three keys ever: the first Alpha (renamed aside by the rotation, then revoked), Beta, the new Alpha
   const state = (id: string) => keys.find((key) => key.id === id);
@@ -154,7 +154,7 @@ describe('keyplan apply round trips', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
     await expectExit(apply(ws, target), 3);
     const retired = await expectExit(apply(ws, target, ['--auto-approve', '--allow-in-use']), 0);
-    expect(retired.stderr).toContain('1 revoked');
+    expect(retired.stdout).toContain('1 revoked');
     expect((await whoami(service, oldSecret)).status).toBe(401);
     expect(await whoami(service, newSecret)).toEqual({ status: 200, name: 'Alpha' });
     expect((await activeKeys(service)).map((key) => key.name)).toEqual(['Alpha']);

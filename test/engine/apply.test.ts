@@ -81,7 +81,7 @@ async function context(): Promise<ApplyContext> {
     journal: await Journal.open(join(dir, '.keyplan', 'journal.json')),
     delivery: new SecretDelivery(join(dir, '.keyplan', 'recovery.env')),
     parallelism: 4,
-    now: Date.now,
+    now: Date.now(),
   };
 }
 

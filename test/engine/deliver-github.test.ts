@@ -101,7 +101,7 @@ describe('SecretDelivery with a GitHub Actions secret', () => {
       const providers = new Map([['default', provider]]);
       const plan = makePlan(desiredState([key]), await readSnapshots(providers), Date.now());
       const journal = await Journal.open(join(dir, '.keyplan', 'journal.json'));
-      const [outcome] = await applyPlan(plan, { providers, journal, delivery: delivery(), parallelism: 2, now: Date.now });
+      const [outcome] = await applyPlan(plan, { providers, journal, delivery: delivery(), parallelism: 2, now: Date.now() });
 
       expect(outcome).toMatchObject({ kind: 'create', status: 'done', delivered: ['github-secret acme/billing (BILLING_API_KEY)'] });
       expect(remote.done()).toBe(true);

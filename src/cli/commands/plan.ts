@@ -1,11 +1,9 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ExitCode } from '../../core/errors.js';
 import { hasChanges } from '../../core/plan.js';
 import { planFromConfig } from '../../engine/plan.js';
 import { serializePlanFile } from '../../engine/plan-file.js';
-import { writeFileAtomic } from '../../io/atomic-write.js';
-import { displayPath } from '../../io/display-path.js';
+import { writeGeneratedFile } from '../../engine/files.js';
 import { planToJson } from '../../render/plan-json.js';
 import { renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { renderPlanText } from '../../render/plan-text.js';
@@ -36,8 +34,8 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
 
     const problems = plan.providers.some((p) => p.problems.length > 0);
     if (options.out && !problems) {
-      await writeFileAtomic(options.out, serializePlanFile(plan, options.config), 0o600);
-      process.stderr.write(`Saved the plan to ${displayPath(resolve(options.out))}. Apply exactly it with: keyplan apply ${displayPath(resolve(options.out))}\n`);
+      const shown = await writeGeneratedFile(options.out, serializePlanFile(plan, options.config), 0o600);
+      process.stderr.write(`Saved the plan to ${shown}. Apply exactly it with: keyplan apply ${shown}\n`);
     }
     if (problems) setExit(ExitCode.error);
     else if (options.detailedExitcode && hasChanges(plan)) setExit(ExitCode.changes);

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { loadConfig } from '../../io/load-config.js';
-import { selectProviderNames, withProviders } from '../../engine/providers.js';
+import { rolesFromConfig } from '../../engine/roles.js';
 import { renderRolesText } from '../../render/roles-text.js';
 import { addConfigOption, formatOption, providerOptions } from '../common.js';
 import { printOut } from '../output.js';
@@ -12,11 +11,7 @@ export const registerRoles: RegisterCommand = (program) => {
     .option('--provider <name>', 'only this provider')
     .addOption(formatOption(['text', 'json'], 'text'));
   addConfigOption(command).action(async (options: { config: string; provider?: string; format: 'text' | 'json' }) => {
-    const state = await loadConfig(options.config, { now: Date.now() });
-    const names = selectProviderNames(state, options.provider);
-    const roles = await withProviders(state, names, providerOptions(), (providers) =>
-      Promise.all([...providers].map(async ([name, provider]) => ({ provider: name, roles: await provider.roles() }))),
-    );
+    const roles = await rolesFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
     if (options.format === 'json') printOut(JSON.stringify({ providers: roles }, null, 2));
     else printOut(roles.map((r) => renderRolesText(r.provider, r.roles)).join('\n'));
   });

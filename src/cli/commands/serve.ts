@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { startServer } from '../../server/server.js';
+import { startKeyService } from '../../engine/serve.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
@@ -29,7 +29,7 @@ export const registerServe: RegisterCommand = (program) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-      const server = await startServer({
+      const server = await startKeyService({
         dbPath: options.db,
         host: options.host,
         port,

@@ -1,10 +1,8 @@
-import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { ConfigError, ExitCode, formatIssue } from '../../core/errors.js';
+import { ExitCode, formatIssue } from '../../core/errors.js';
 import { plural } from '../../core/humanize.js';
-import { loadConfig } from '../../io/load-config.js';
-import { displayPath } from '../../io/display-path.js';
+import { validateConfig } from '../../engine/validate.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
@@ -25,25 +23,20 @@ export const registerValidate: RegisterCommand = (program: Command, setExit) => 
 };
 
 async function runValidate(options: ValidateOptions): Promise<number> {
-  const shown = displayPath(resolve(options.config));
-  try {
-    const state = await loadConfig(options.config, { now: Date.now() });
-    const keys = state.keys.length;
-    const files = state.files.length;
-    const providers = Object.keys(state.providers).length;
+  const result = await validateConfig(options.config, Date.now());
+  const { shown } = result;
+  if (result.valid) {
     if (options.format === 'json') printOut(JSON.stringify({ valid: true, errors: [] }, null, 2));
-    else printOut(`${shown} is valid: ${plural(keys, 'key')} in ${plural(files, 'file')}, ${plural(providers, 'provider')}.`);
+    else printOut(`${shown} is valid: ${plural(result.keys, 'key')} in ${plural(result.files, 'file')}, ${plural(result.providers, 'provider')}.`);
     return ExitCode.ok;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    if (options.format === 'json') {
-      const errors = error.issues.map(({ file, line, column, path, message }) => ({ file, line, column, path, message }));
-      printOut(JSON.stringify({ valid: false, errors }, null, 2));
-    } else {
-      const lines = error.issues.map(formatIssue);
-      process.stderr.write(`${lines.join('\n')}\n\n${plural(error.issues.length, 'error')} in ${shown}.\n`);
-    }
-    return ExitCode.error;
   }
+  if (options.format === 'json') {
+    const errors = result.issues.map(({ file, line, column, path, message }) => ({ file, line, column, path, message }));
+    printOut(JSON.stringify({ valid: false, errors }, null, 2));
+  } else {
+    const lines = result.issues.map(formatIssue);
+    process.stderr.write(`${lines.join('\n')}\n\n${plural(result.issues.length, 'error')} in ${shown}.\n`);
+  }
+  return ExitCode.error;
 }
 

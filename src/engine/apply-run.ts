@@ -1,0 +1,133 @@
+import { dirname, join, resolve } from 'node:path';
+import type { ActionOutcome } from '../core/apply-outcome.js';
+import { KeyplanError, UnsafePlanError } from '../core/errors.js';
+import { remoteFingerprint } from '../core/fingerprint.js';
+import type { DesiredState } from '../core/model.js';
+import { hasChanges } from '../core/plan.js';
+import type { Plan } from '../core/plan-types.js';
+import { refreshDependencyWarnings } from '../core/refresh.js';
+import { checkGates, type GateRefusal } from '../core/safety.js';
+import { loadConfig } from '../io/load-config.js';
+import type { OpenProviderOptions, Provider } from '../providers/index.js';
+import { applyPlan, resumeJournal, type ApplyContext } from './apply.js';
+import { checkSecretDestinations } from './apply-preflight.js';
+import { SecretDelivery } from './deliver.js';
+import { Journal } from './journal.js';
+import { readPlanFile } from './plan-file.js';
+import { planWith } from './plan.js';
+import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
+
+export interface ApplyRequest {
+  /** keys.yaml; for a saved plan, the config the plan file names is used instead. */
+  configPath: string;
+  /** Apply exactly this saved plan (`keyplan plan --out`). */
+  planFile?: string;
+  provider?: string;
+  parallelism: number;
+  secretsOut?: string;
+  allowInUse: boolean;
+  force: boolean;
+  /** The environment: provider tokens and the GitHub token. */
+  env: OpenProviderOptions['env'];
+  /** The one clock reading of the run: config checks, the plan, warnings and overlaps all use it. */
+  now: number;
+}
+
+/** What the caller (the CLI) shows and asks; the engine decides and acts. */
+export interface ApplyHooks {
+  /** A line of progress ("finishing an interrupted apply first"). */
+  log(line: string): void;
+  /** The plan about to be carried out, before any gate or question. */
+  showPlan(plan: Plan, describeProvider: (name: string) => string): void;
+  /** An in-use revoke a person may allow at the terminal; true: go ahead with it. */
+  overrideGate(refusal: GateRefusal): Promise<boolean>;
+  /** Asked once before anything changes; false: cancelled, nothing changed. May throw to refuse. */
+  approve(): Promise<boolean>;
+  /** The actions are about to start. */
+  started(total: number): void;
+  /** Each action as it settles. */
+  onOutcome(outcome: ActionOutcome): void;
+}
+
+export type ApplyStatus = 'no-changes' | 'cancelled' | 'applied';
+
+export interface ApplyResult {
+  status: ApplyStatus;
+  /** Everything done or attempted, in order; empty when cancelled. */
+  outcomes: ActionOutcome[];
+}
+
+/** `keyplan apply [PLANFILE]`: loads, plans (or checks the saved plan), passes the gates, asks, and applies. */
+export async function runApply(request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
+  const saved = request.planFile ? await readPlanFile(request.planFile) : undefined;
+  const configPath = saved ? saved.config_path : request.configPath;
+  const state = await loadConfig(configPath, { now: request.now });
+  const names = saved ? saved.plan.providers.map((p) => p.provider) : selectProviderNames(state, request.provider);
+  return withProviders(state, names, { env: request.env }, (providers) => applyWith({ state, configPath, providers, saved: saved?.plan }, request, hooks));
+}
+
+interface Loaded {
+  state: DesiredState;
+  configPath: string;
+  providers: ReadonlyMap<string, Provider>;
+  saved: Plan | undefined;
+}
+
+async function applyWith({ state, configPath, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
+  const workDir = join(dirname(resolve(configPath)), '.keyplan');
+  const journal = await Journal.open(join(workDir, 'journal.json'));
+  const ctx: ApplyContext = {
+    providers,
+    journal,
+    delivery: new SecretDelivery(join(workDir, `recovery-${new Date(request.now).toISOString().replace(/[:.]/g, '-')}.env`)),
+    parallelism: request.parallelism,
+    ...(request.secretsOut ? { secretsOut: request.secretsOut } : {}),
+    now: request.now,
+    currentTargets: (provider, name) => state.keys.find((k) => k.provider === provider && k.name === name)?.deliver,
+    onOutcome: (outcome) => hooks.onOutcome(outcome),
+  };
+
+  const resumed: ActionOutcome[] = [];
+  if (journal.pending().length > 0) {
+    hooks.log(`An earlier apply was interrupted with ${journal.pending().length} new secret(s) not yet delivered; finishing that first.`);
+    resumed.push(...(await resumeJournal(ctx)));
+  }
+
+  const plan = saved ? await checkSavedPlan(saved, state, providers, request.now) : (await planWith(state, providers, request.now)).plan;
+  hooks.showPlan(plan, (name) => providers.get(name)?.description ?? name);
+  if (plan.providers.some((p) => p.problems.length > 0)) throw new KeyplanError('the plan has problems (above); fix them and run apply again. Nothing was changed.');
+  if (!hasChanges(plan)) return { status: 'no-changes', outcomes: resumed };
+
+  checkSecretDestinations(plan, request.secretsOut, request.env);
+  await passGates(checkGates(plan, { allowInUse: request.allowInUse, force: request.force }), hooks);
+  if (!(await hooks.approve())) return { status: 'cancelled', outcomes: resumed };
+  hooks.started(plan.providers.reduce((n, p) => n + p.actions.length, 0));
+  return { status: 'applied', outcomes: [...resumed, ...(await applyPlan(plan, ctx))] };
+}
+
+/** In-use revokes may be allowed one by one by a person; every other refusal stops the apply (exit 3). */
+async function passGates(refusals: GateRefusal[], hooks: ApplyHooks): Promise<void> {
+  const remaining: GateRefusal[] = [];
+  for (const refusal of refusals) {
+    if (refusal.gate === 'allow-in-use' && refusal.keyName && (await hooks.overrideGate(refusal))) continue;
+    remaining.push(refusal);
+  }
+  if (remaining.length > 0) {
+    throw new UnsafePlanError(`apply refused; nothing was changed:\n${remaining.map((r) => `  - ${r.message}`).join('\n')}`);
+  }
+}
+
+/** A saved plan applies only to the remote keys it was made from; its use warnings are judged afresh. */
+async function checkSavedPlan(plan: Plan, state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number): Promise<Plan> {
+  const snapshots = await readSnapshots(providers);
+  for (const providerPlan of plan.providers) {
+    const fresh = snapshots[providerPlan.provider];
+    if (!fresh || remoteFingerprint(fresh.keys) !== providerPlan.remoteFingerprint) {
+      throw new KeyplanError(
+        `the saved plan is stale: the keys at provider ${providerPlan.provider} changed since it was made. Run keyplan plan again. Nothing was changed.`,
+      );
+    }
+  }
+  const latest = new Map(Object.values(snapshots).flatMap((s) => s.keys.map((k) => [k.id, k] as const)));
+  return refreshDependencyWarnings(plan, latest, state.policy, now);
+}
