@@ -1,4 +1,4 @@
-import { DEFAULT_POLICY, type Policy, type ProviderConfig } from './model.js';
+import { DEFAULT_OWNERSHIP, DEFAULT_POLICY, type Policy, type ProviderConfig } from './model.js';
 import { asRecord, asString, asStringList, type SourceDocument } from './config-source.js';
 import { readDuration, type IssueList } from './config-values.js';
 import { resolveFrom } from './config-paths.js';
@@ -11,6 +11,11 @@ export interface ProvidersResult {
   providers: Record<string, ProviderConfig>;
   /** Every name written under `providers:`, valid entry or not: keys may name them without a second error. */
   declaredNames: string[];
+}
+
+/** The top-level `ownership:` (its form is the schema's to check). */
+export function normalizeOwnership(root: SourceDocument): string {
+  return asString(asRecord(root.data)?.ownership) ?? DEFAULT_OWNERSHIP;
 }
 
 export function normalizeProviders(root: SourceDocument, baseDir: string, issues: IssueList): ProvidersResult {

@@ -2,7 +2,7 @@ import type { ConfigIssue } from './errors.js';
 import type { DesiredState, EpochMillis } from './model.js';
 import type { SourceDocument } from './config-source.js';
 import { IssueList } from './config-values.js';
-import { normalizePolicy, normalizeProviders } from './config-policy.js';
+import { normalizeOwnership, normalizePolicy, normalizeProviders } from './config-policy.js';
 import { normalizeKeys } from './config-keys.js';
 import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkRenames } from './config-checks.js';
 
@@ -44,6 +44,7 @@ export function normalizeConfig(input: NormalizeInput): NormalizeResult {
       files: [root.path, ...includes.map((doc) => doc.path)],
       providers,
       policy,
+      ownership: normalizeOwnership(root),
       keys: entries.map((entry) => entry.key),
     },
   };

@@ -13,6 +13,10 @@ export interface ChangeContext {
   catalog: RoleCatalog;
   policy: Policy;
   now: EpochMillis;
+  /** The `ownership:` of the configuration. */
+  ownership: string;
+  /** The remote keys the plan was made from (revoked ones included): part of every idempotency key. */
+  fingerprint: string;
 }
 
 /** The action that brings a matched remote key to its declared state, or undefined when it already is. */
@@ -109,7 +113,7 @@ function rotateAction(
     roleChange: roles,
     reasons,
     warnings,
-    idempotencyKey: idempotencyKey(ctx.provider, spec, remote.id),
+    idempotencyKey: idempotencyKey(ctx.provider, spec, remote.id, ctx.fingerprint),
     retire: canRename ? { mode: 'rename', retiredName: retiredName(remote), overlapMs } : { mode: 'revoke-first' },
   };
 }
@@ -119,9 +123,14 @@ export function specFor(desired: DesiredKey, currentMetadata: Record<string, str
   return { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata) };
 }
 
-/** Deterministic: the same plan yields the same key, so the key service replays instead of duplicating. */
-export function idempotencyKey(provider: string, spec: KeySpec, replaces: string | null): string {
-  return `keyplan-${stableHash({ provider, spec, replaces })}`;
+/**
+ * Deterministic within a plan, so a retried request or a resumed apply (the journal keeps the key) replays
+ * instead of duplicating. It covers the fingerprint of every remote key, revoked ones included: a key once
+ * created by a create is in every later snapshot, so no later plan can ever send that create's key again and
+ * be handed back its (since revoked or renamed) key and secret.
+ */
+export function idempotencyKey(provider: string, spec: KeySpec, replaces: string | null, fingerprint: string): string {
+  return `keyplan-${stableHash({ provider, spec, replaces, fingerprint })}`;
 }
 
 function retiredName(remote: RemoteKey): string {

@@ -79,6 +79,8 @@ export interface DesiredState {
   files: string[];
   providers: Record<string, ProviderConfig>;
   policy: Policy;
+  /** Top-level `ownership:`; DEFAULT_OWNERSHIP when not written. */
+  ownership: string;
   keys: DesiredKey[];
 }
 
@@ -124,3 +126,8 @@ export interface Capabilities {
 export const MANAGED_BY_KEY = 'managed-by';
 export const MANAGED_BY_VALUE = 'keyplan';
 export const OWNER_KEY = 'keyplan-owner';
+/** The `ownership:` of the configuration that manages the key; absent on a managed key means `default`. */
+export const OWNERSHIP_KEY = 'keyplan-ownership';
+export const DEFAULT_OWNERSHIP = 'default';
+/** Written just before keyplan revokes a key: the ownership that revoked it, so a later plan can say who did. */
+export const REVOKED_BY_KEY = 'keyplan-revoked-by';

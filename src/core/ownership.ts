@@ -1,4 +1,4 @@
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY } from './model.js';
+import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, REVOKED_BY_KEY } from './model.js';
 import type { DesiredKey, RemoteKey } from './model.js';
 
 /** Metadata keyplan writes on a key so the marks survive the YAML block being removed. */
@@ -8,7 +8,7 @@ export const PREVENT_REVOKE_KEY = 'keyplan-prevent-revoke';
 export const RETIRING_FOR_KEY = 'keyplan-retiring-for';
 export const RETIRE_AT_KEY = 'keyplan-retire-at';
 
-const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY]);
+const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REVOKED_BY_KEY]);
 
 export function isManaged(remote: RemoteKey): boolean {
   return remote.metadata[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
@@ -50,6 +50,11 @@ export function retiringInfo(remote: RemoteKey): { replacedBy: string; retireAt:
 
 export function retiringMetadata(remote: RemoteKey, replacedBy: string, retireAt: number | null): Record<string, string> {
   return sortKeys({ ...remote.metadata, [RETIRING_FOR_KEY]: replacedBy, [RETIRE_AT_KEY]: retireAt === null ? RETIRE_PENDING : String(retireAt) });
+}
+
+/** What a key carries once keyplan revokes it: its metadata and which ownership revoked it. */
+export function revokedMetadata(remote: RemoteKey, ownership: string): Record<string, string> {
+  return sortKeys({ ...remote.metadata, [REVOKED_BY_KEY]: ownership });
 }
 
 export function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {

@@ -81,6 +81,8 @@ export interface RotateAction extends ActionBase {
 export interface RevokeAction extends ActionBase {
   kind: 'revoke';
   remote: RemoteKey;
+  /** Metadata written just before the revoke (who revoked it), where the provider can edit metadata. */
+  mark?: Record<string, string>;
 }
 
 export type PlannedAction = CreateAction | UpdateAction | RotateAction | RevokeAction;

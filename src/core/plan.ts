@@ -2,11 +2,11 @@ import { preventRevokeWarning, revokeWarnings } from './dependency.js';
 import { expiryRefusal } from './expiry.js';
 import { evaluateFindings } from './findings.js';
 import { remoteFingerprint } from './fingerprint.js';
-import { isoDate } from './humanize.js';
+import { isoDate, relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
-import type { Capabilities, DesiredKey, DesiredState, EpochMillis, Policy, RemoteKey, Role } from './model.js';
-import { isManaged, recordedConsumers, recordedPreventRevoke, retiringInfo } from './ownership.js';
+import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
+import { isManaged, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
 import { roleCatalog } from './permissions.js';
 import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
 
@@ -23,14 +23,22 @@ export function makePlan(desired: DesiredState, snapshots: Readonly<Record<strin
     .sort()
     .map((provider) => {
       const snapshot = snapshots[provider] as ProviderSnapshot;
-      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now);
+      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now, desired.ownership);
     });
   return { createdAt: now, policy: desired.policy, providers };
 }
 
-export function planProvider(provider: string, desiredKeys: readonly DesiredKey[], snapshot: ProviderSnapshot, policy: Policy, now: EpochMillis): ProviderPlan {
+export function planProvider(
+  provider: string,
+  desiredKeys: readonly DesiredKey[],
+  snapshot: ProviderSnapshot,
+  policy: Policy,
+  now: EpochMillis,
+  ownership: string = DEFAULT_OWNERSHIP,
+): ProviderPlan {
   const catalog = roleCatalog(snapshot.roles);
-  const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now };
+  const fingerprint = remoteFingerprint(snapshot.keys);
+  const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now, fingerprint, ownership };
   const { live, revoked } = indexRemote(snapshot.keys);
   const actions: PlannedAction[] = [];
   const problems: PlanProblem[] = [];
@@ -51,7 +59,7 @@ export function planProvider(provider: string, desiredKeys: readonly DesiredKey[
     }
     const problem = declaredKeyProblem(desired, snapshot, catalog, now);
     if (problem) problems.push({ provider, name: desired.name, message: problem, desired });
-    else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, provider));
+    else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, ctx));
     else {
       const action = changeForMatched(desired, match.remote, match.renamedFrom, ctx);
       if (action) actions.push(action);
@@ -80,7 +88,7 @@ export function planProvider(provider: string, desiredKeys: readonly DesiredKey[
     findings: evaluateFindings({ provider, keys: liveKeys, declared, catalog, policy, now }),
     pending,
     managedCount: liveKeys.filter(isManaged).length,
-    remoteFingerprint: remoteFingerprint(snapshot.keys),
+    remoteFingerprint: fingerprint,
   };
 }
 
@@ -92,18 +100,26 @@ function declaredKeyProblem(desired: DesiredKey, snapshot: ProviderSnapshot, cat
   return expiryRefusal(desired.expires, snapshot.capabilities, now);
 }
 
-function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, provider: string): CreateAction {
+function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, ctx: ChangeContext): CreateAction {
   const spec = specFor(desired);
-  const reason = revoked
-    ? `${revoked.id} named ${desired.name} was revoked ${isoDate(revoked.revokedAt ?? 0)} outside this plan; a new key replaces it`
-    : 'declared, and no live key has this name (never created, or revoked or deleted outside keyplan)';
-  return { kind: 'create', provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: idempotencyKey(provider, spec, revoked?.id ?? null) };
+  const reason = revoked ? revokedReason(revoked, ctx.now) : 'declared, and no live key has this name (never created, or deleted outside keyplan)';
+  const key = idempotencyKey(ctx.provider, spec, revoked?.id ?? null, ctx.fingerprint);
+  return { kind: 'create', provider: ctx.provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: key };
+}
+
+/** Why a declared key whose last key was revoked gets a new one: who revoked it, and when. */
+function revokedReason(revoked: RemoteKey, now: EpochMillis): string {
+  const when = relativeTime(revoked.revokedAt ?? now, now);
+  const byKeyplan = revoked.metadata[REVOKED_BY_KEY] !== undefined || retiringInfo(revoked) !== undefined;
+  return `${revoked.id} named ${revoked.name} was revoked ${byKeyplan ? `by keyplan ${when}` : `${when} outside keyplan`}; a revoked key's secret never comes back: a new key with a new secret replaces it`;
 }
 
 function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, consumers = recordedConsumers(remote)): RevokeAction {
   const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now);
   if (recordedPreventRevoke(remote)) warnings.push(preventRevokeWarning(remote));
-  return { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
+  const action: RevokeAction = { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
+  if (ctx.capabilities.metadata && ctx.capabilities.editableFields.includes('metadata')) action.mark = revokedMetadata(remote, ctx.ownership);
+  return action;
 }
 
 export function summarize(plan: Plan): PlanSummary {

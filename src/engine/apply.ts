@@ -6,6 +6,8 @@ import type { CreatedKey, Provider } from '../providers/index.js';
 import type { ActionOutcome } from '../core/apply-outcome.js';
 import type { SecretDelivery } from './deliver.js';
 import type { Journal, PendingDelivery } from './journal.js';
+import { requireLive } from './live-secret.js';
+import { revokePlanned } from './revoke.js';
 import { runLimited } from './run-limited.js';
 
 export interface ApplyContext {
@@ -111,7 +113,7 @@ async function rotate(action: RotateAction, ctx: ApplyContext): Promise<ActionOu
 }
 
 async function revoke(action: RevokeAction, ctx: ApplyContext): Promise<ActionOutcome> {
-  await providerOf(ctx, action.provider).revoke(action.remote.id);
+  await revokePlanned(providerOf(ctx, action.provider), action);
   return { ...base(action), status: 'done', keyId: action.remote.id, delivered: [] };
 }
 
@@ -130,7 +132,8 @@ async function createAndDeliver(
 
 async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: ApplyContext): Promise<CreatedKey> {
   if (!ctx.journal.has(entry.idempotencyKey)) await ctx.journal.record(entry);
-  return provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey }).catch((error: unknown) => {
+  const create = provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey });
+  return create.then((created) => requireLive(created, entry.spec, ctx.now())).catch((error: unknown) => {
     // A refusal (409, 422, ...) means no key was made: nothing to resume. Anything else may have committed.
     if (isRefusal(error)) ctx.journal.complete(entry.idempotencyKey);
     throw error;

@@ -32,11 +32,14 @@ export function openProviders(state: DesiredState, names: readonly string[], opt
   return { providers, close };
 }
 
-/** Reads each provider's keys, capabilities and roles, all providers at once. */
+/**
+ * Reads each provider's keys (revoked ones too: the plan explains a re-create with them, and its idempotency
+ * keys then never match an earlier create), capabilities and roles, all providers at once.
+ */
 export async function readSnapshots(providers: ReadonlyMap<string, Provider>): Promise<Record<string, ProviderSnapshot>> {
   const entries = await Promise.all(
     [...providers].map(async ([name, provider]) => {
-      const [keys, capabilities, roles] = await Promise.all([provider.list(), provider.capabilities(), provider.roles()]);
+      const [keys, capabilities, roles] = await Promise.all([provider.list({ includeRevoked: true }), provider.capabilities(), provider.roles()]);
       return [name, { keys, capabilities, roles }] as const;
     }),
   );

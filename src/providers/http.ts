@@ -4,7 +4,7 @@ import type { Capabilities, RemoteKey, Role } from '../core/model.js';
 import { Secret } from '../core/secret.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from './http-client.js';
 import { responseError } from './http-errors.js';
-import { PERMISSION_FOR, type CreateKeyInput, type CreatedKey, type Provider, type ProviderOperation, type UpdateKeyInput } from './provider.js';
+import { PERMISSION_FOR, type CreateKeyInput, type CreatedKey, type ListOptions, type Provider, type ProviderOperation, type UpdateKeyInput } from './provider.js';
 import {
   createBody,
   fromWireCapabilities,
@@ -52,16 +52,18 @@ export class HttpProvider implements Provider {
     return this.#parse(() => fromWireRoles(res.body));
   }
 
-  async list(): Promise<RemoteKey[]> {
+  async list(options: ListOptions = {}): Promise<RemoteKey[]> {
+    const includeRevoked = options.includeRevoked === true;
     const keys: RemoteKey[] = [];
     const seen = new Set<string>();
     let cursor: string | null = null;
     do {
       const query: Record<string, string> = { limit: String(PAGE_SIZE) };
       if (cursor !== null) query.cursor = cursor;
+      if (includeRevoked) query.include_revoked = 'true';
       const res = await this.#call('list', 'list keys', { method: 'GET', path: '/v1/keys', query });
       const page = this.#parse(() => fromWireKeyPage(res.body));
-      keys.push(...page.keys.filter((key) => key.revokedAt === null));
+      keys.push(...(includeRevoked ? page.keys : page.keys.filter((key) => key.revokedAt === null)));
       cursor = page.nextCursor;
       if (cursor !== null) {
         if (seen.has(cursor)) {

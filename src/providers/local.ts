@@ -6,7 +6,7 @@ import { displayPath } from '../io/display-path.js';
 import type { Capabilities, RemoteKey, Role } from '../core/model.js';
 import { StoreError, type StoreErrorCode } from '../store/errors.js';
 import { KeyStore, type StoreKey } from '../store/key-store.js';
-import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
+import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from './provider.js';
 
 const PAGE_SIZE = 1000;
 
@@ -60,13 +60,14 @@ export class LocalProvider implements Provider {
     return this.#run('read the roles', () => this.#store.roles());
   }
 
-  async list(): Promise<RemoteKey[]> {
+  async list(options: ListOptions = {}): Promise<RemoteKey[]> {
+    const includeRevoked = options.includeRevoked === true;
     return this.#run('list keys', () => {
       const keys: RemoteKey[] = [];
       let cursor: string | null = null;
       do {
-        const page = this.#store.listKeys({ limit: PAGE_SIZE, ...(cursor === null ? {} : { cursor }) });
-        for (const key of page.keys) if (key.revokedAt === null) keys.push(toRemoteKey(key));
+        const page = this.#store.listKeys({ limit: PAGE_SIZE, includeRevoked, ...(cursor === null ? {} : { cursor }) });
+        for (const key of page.keys) if (includeRevoked || key.revokedAt === null) keys.push(toRemoteKey(key));
         cursor = page.nextCursor;
       } while (cursor !== null);
       return keys;

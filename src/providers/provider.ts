@@ -12,6 +12,10 @@ export interface CreateKeyInput {
   idempotencyKey: string;
 }
 
+export interface ListOptions {
+  includeRevoked?: boolean;
+}
+
 export interface UpdateKeyInput {
   name?: string;
   description?: string;
@@ -38,8 +42,8 @@ export interface Provider {
   readonly description: string;
   capabilities(): Promise<Capabilities>;
   roles(): Promise<Role[]>;
-  /** Every live (non-revoked) key, across all pages. */
-  list(): Promise<RemoteKey[]>;
+  /** Every live key, across all pages; revoked keys too with `includeRevoked` (the plan explains re-creates with them). */
+  list(options?: ListOptions): Promise<RemoteKey[]>;
   create(input: CreateKeyInput): Promise<CreatedKey>;
   /** `etag` makes the update fail with status 412 if the key changed since it was read. */
   update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey>;

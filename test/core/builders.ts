@@ -76,6 +76,7 @@ export function desiredState(keys: DesiredKey[], policyOverrides: Partial<Policy
     files: ['/repo/keys.yaml'],
     providers: { default: { name: 'default', type: 'local', path: '/repo/.keyplan/keys.db', source: { file: 'keys.yaml', line: 1, column: 1 } } },
     policy: policy(policyOverrides),
+    ownership: 'default',
     keys,
   };
 }

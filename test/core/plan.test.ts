@@ -20,7 +20,7 @@ describe('plan: the DESIGN.md table', () => {
     expect(action.kind).toBe('create');
     if (action.kind !== 'create') return;
     expect(action.spec.metadata).toEqual({ 'managed-by': 'keyplan', 'keyplan-owner': 'team-billing' });
-    expect(action.reasons).toEqual(['declared, and no live key has this name (never created, or revoked or deleted outside keyplan)']);
+    expect(action.reasons).toEqual(['declared, and no live key has this name (never created, or deleted outside keyplan)']);
     expect(action.idempotencyKey).toMatch(/^keyplan-[0-9a-f]{32}$/);
   });
 
@@ -152,7 +152,33 @@ describe('plan: keys changed out of band', () => {
     const revoked = remoteKey({ revokedAt: NOW - 2 * DAY });
     const action = only(planOf([desiredKey()], [revoked]));
     expect(action.kind).toBe('create');
-    expect(action.reasons[0]).toBe(`${revoked.id} named Billing_Reader was revoked 2026-11-21 outside this plan; a new key replaces it`);
+    expect(action.reasons[0]).toBe(
+      `${revoked.id} named Billing_Reader was revoked 2 days ago outside keyplan; a revoked key's secret never comes back: a new key with a new secret replaces it`,
+    );
+  });
+
+  it('says when keyplan itself revoked the key, from the mark it leaves', () => {
+    const revoked = remoteKey({ revokedAt: NOW - 3 * HOUR, metadata: { 'managed-by': 'keyplan', 'keyplan-revoked-by': 'default' } });
+    const action = only(planOf([desiredKey()], [revoked]));
+    expect(action.reasons[0]).toContain(`${revoked.id} named Billing_Reader was revoked by keyplan 3 hours ago;`);
+  });
+
+  it('never sends the idempotency key of an earlier create: a revoke or any other remote change makes a new one', () => {
+    const desired = desiredKey();
+    const first = only(planOf([desired], []));
+    const created = remoteFor(desired);
+    const afterRevoke = only(planOf([desired], [{ ...created, revokedAt: NOW - HOUR }]));
+    const afterRename = planOf([desired], [{ ...created, name: 'Renamed' }]).actions.find((a) => a.kind === 'create') as PlannedAction;
+    const keys = [first, afterRevoke, afterRename].map((a) => (a.kind === 'create' ? a.idempotencyKey : ''));
+    expect(new Set(keys).size).toBe(3);
+    // The same remote state plans the same key: a retried plan replays rather than duplicates.
+    expect(only(planOf([desired], []))).toMatchObject({ kind: 'create', idempotencyKey: keys[0] });
+  });
+
+  it('marks a key it revokes with the ownership that revoked it, where the provider edits metadata', () => {
+    const leaving = remoteKey({ name: 'Gone' });
+    const action = only(planOf([], [leaving]));
+    expect(action).toMatchObject({ kind: 'revoke', mark: { 'managed-by': 'keyplan', 'keyplan-revoked-by': 'default' } });
   });
 
   it('plans a create when the key vanished entirely', () => {

@@ -27,7 +27,7 @@ describe('text renderer', () => {
             roles:       READONLY
             expires:     90d
             owner:       team-a
-            # declared, and no live key has this name (never created, or revoked or deleted outside keyplan)
+            # declared, and no live key has this name (never created, or deleted outside keyplan)
 
         ~ update Ops (key_ops)
             ~ description: "old text" → "ops automation"
