@@ -37,6 +37,13 @@ async function planText(ws: E2eWorkspace, target: ApplyTarget): Promise<string> 
   return planned.stdout;
 }
 
+/** Svc (and Other) applied: Svc's key and its secret. */
+async function started(ws: E2eWorkspace, target: ApplyTarget, overrides: Partial<KeysYamlKey> = {}) {
+  await writeConfig(ws, target, [svc(overrides), other()]);
+  await expectExit(apply(ws, target), 0);
+  return { target, first: await activeByName(target.service, 'Svc'), firstSecret: await secretIn(ws, SINK, 'SVC_KEY') };
+}
+
 /** Apply after the block came back: a new key with a new, working secret, and the next plan is empty. */
 async function expectFreshKey(ws: E2eWorkspace, target: ApplyTarget, deadSecret: string, deadId: string): Promise<void> {
   const applied = await expectExit(apply(ws, target), 0);
@@ -61,11 +68,7 @@ describe.each([
 
   it('removed, applied, restored (git revert) and applied again: a new key with a new secret', async () => {
     const ws = workspace();
-    const target = await makeTarget(ws);
-    await writeConfig(ws, target, [svc(), other()]);
-    await expectExit(apply(ws, target), 0);
-    const first = await activeByName(target.service, 'Svc');
-    const firstSecret = await secretIn(ws, SINK, 'SVC_KEY');
+    const { target, first, firstSecret } = await started(ws, await makeTarget(ws));
 
     await writeConfig(ws, target, [other()]);
     const removed = await expectExit(apply(ws, target), 0);
@@ -81,11 +84,7 @@ describe.each([
 
   it('revoked outside keyplan while declared: the plan says so, and apply makes a new key', async () => {
     const ws = workspace();
-    const target = await makeTarget(ws);
-    await writeConfig(ws, target, [svc(), other()]);
-    await expectExit(apply(ws, target), 0);
-    const first = await activeByName(target.service, 'Svc');
-    const firstSecret = await secretIn(ws, SINK, 'SVC_KEY');
+    const { target, first, firstSecret } = await started(ws, await makeTarget(ws));
     await target.service.revokeKey(first.id);
 
     const plan = await planText(ws, target);
@@ -95,11 +94,7 @@ describe.each([
 
   it('a rotation of a key revoked out of band becomes a create with a new secret', async () => {
     const ws = workspace();
-    const target = await makeTarget(ws);
-    await writeConfig(ws, target, [svc({ expires: '30d' }), other()]);
-    await expectExit(apply(ws, target), 0);
-    const first = await activeByName(target.service, 'Svc');
-    const firstSecret = await secretIn(ws, SINK, 'SVC_KEY');
+    const { target, first, firstSecret } = await started(ws, await makeTarget(ws), { expires: '30d' });
     await target.service.revokeKey(first.id);
 
     // The expiry cannot be edited in place: against the live key this would be a rotation.
@@ -112,11 +107,7 @@ describe.each([
 
   it('a renamed key reverted to its old name: the old secret is not handed back', async () => {
     const ws = workspace();
-    const target = await makeTarget(ws);
-    await writeConfig(ws, target, [svc(), other()]);
-    await expectExit(apply(ws, target), 0);
-    const first = await activeByName(target.service, 'Svc');
-    const firstSecret = await secretIn(ws, SINK, 'SVC_KEY');
+    const { target, first, firstSecret } = await started(ws, await makeTarget(ws));
 
     await writeConfig(ws, target, [svc({ name: 'Svc2', renamed_from: ['Svc'] }), other()]);
     await expectExit(apply(ws, target), 0);
