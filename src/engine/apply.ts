@@ -133,7 +133,7 @@ async function createAndDeliver(
 async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: ApplyContext): Promise<CreatedKey> {
   if (!ctx.journal.has(entry.idempotencyKey)) await ctx.journal.record(entry);
   const create = provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey });
-  return create.then((created) => requireLive(created, entry.spec, ctx.now())).catch((error: unknown) => {
+  return create.then((created) => requireLive(created, entry.spec, ctx.now)).catch((error: unknown) => {
     // A refusal (409, 422, ...) means no key was made: nothing to resume. Anything else may have committed.
     if (isRefusal(error)) ctx.journal.complete(entry.idempotencyKey);
     throw error;

@@ -41,7 +41,7 @@ async function applyWith(provider: Provider) {
   const key = desiredKey({ name: 'Svc', deliver: [{ type: 'file', path: join(dir, 'svc.env'), format: 'dotenv', var: 'SVC_KEY' }] });
   const plan = makePlan(desiredState([key]), await readSnapshots(providers), Date.now());
   const journal = await Journal.open(join(dir, 'journal.json'));
-  const outcomes = await applyPlan(plan, { providers, journal, delivery: new SecretDelivery(join(dir, 'recovery.env')), parallelism: 1, now: Date.now });
+  const outcomes = await applyPlan(plan, { providers, journal, delivery: new SecretDelivery(join(dir, 'recovery.env')), parallelism: 1, now: Date.now() });
   return { outcomes, journal };
 }
 
