@@ -49,8 +49,8 @@ async function expectFreshKey(ws: E2eWorkspace, target: ApplyTarget, deadSecret:
   const applied = await expectExit(apply(ws, target), 0);
   const fresh = await activeByName(target.service, 'Svc');
   expect(fresh.id).not.toBe(deadId);
-  expect(applied.stderr).toContain(fresh.id);
-  expect(applied.stderr).not.toContain(`created main/Svc (${deadId})`);
+  expect(applied.stdout).toContain(fresh.id);
+  expect(applied.stdout).not.toContain(`created main/Svc (${deadId})`);
   const secret = await secretIn(ws, SINK, 'SVC_KEY');
   expect(secret).not.toBe(deadSecret);
   expect(await whoami(target.service, secret)).toEqual({ status: 200, name: 'Svc' });
@@ -72,7 +72,7 @@ describe.each([
 
     await writeConfig(ws, target, [other()]);
     const removed = await expectExit(apply(ws, target), 0);
-    expect(removed.stderr).toContain('1 revoked');
+    expect(removed.stdout).toContain('1 revoked');
     expect((await activeKeys(target.service)).map((k) => k.name)).toEqual(['Other']);
 
     await writeConfig(ws, target, [svc(), other()]);
