@@ -1,7 +1,7 @@
-// `keyplan apply` creating 1,000 keys against a real `keyplan serve`, vs the raw throughput of 1,000
-// POST /v1/keys sent with undici (Pool, same concurrency) to another fresh server, in one run.
+// `keyplan apply` creating 1,000 keys against a real `keyplan serve`, vs its floor: 1,000 raw POST /v1/keys sent
+// with undici (Pool, same parallelism) to another fresh server, in the same round. Medians of several rounds.
 // The apply figure includes process start, config load, the plan and writing the secrets file.
-// Usage: npm run build && npm run bench:apply [-- --keys 1000 --parallelism 8]
+// Usage: npm run build && npm run bench:apply [-- --keys 1000 --parallelism 8 --runs 3]
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,10 +10,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { applyBenchYaml } from './configs.mjs';
+import { median, summary } from './lib.mjs';
 
-const { values } = parseArgs({ options: { keys: { type: 'string', default: '1000' }, parallelism: { type: 'string', default: '8' } } });
+const { values } = parseArgs({
+  options: { keys: { type: 'string', default: '1000' }, parallelism: { type: 'string', default: '8' }, runs: { type: 'string', default: '3' } },
+});
 const count = Number(values.keys);
 const parallelism = Number(values.parallelism);
+const runs = Number(values.runs);
 const BIN = fileURLToPath(new URL('../bin/keyplan.js', import.meta.url));
 const ADMIN = `bench-admin-${randomBytes(16).toString('hex')}`;
 const baseEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('KEYPLAN_')));
@@ -50,12 +55,6 @@ async function serve(dir) {
   return { url, stop: () => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGTERM'))) };
 }
 
-function keysYaml(url) {
-  const lines = ['version: 1', 'providers:', `  main: { type: http, url: "${url}", token_env: KEYPLAN_TOKEN }`, 'keys:'];
-  for (let i = 0; i < count; i++) lines.push(`  - { name: Bench_${String(i).padStart(5, '0')}, description: Benchmark key ${i}, roles: [READONLY], expires: 90d }`);
-  return `${lines.join('\n')}\n`;
-}
-
 async function rawCreates(url) {
   const pool = new Pool(url, { connections: parallelism });
   let next = 0;
@@ -87,33 +86,42 @@ async function timed(work) {
   return { result, seconds: (performance.now() - started) / 1000 };
 }
 
+/** One round on fresh servers: `keyplan --version`, `keyplan plan`, `keyplan apply`, then the raw creates. */
+async function round(index) {
+  const roundDir = join(dir, `round-${index}`);
+  const applyServer = await serve(join(roundDir, 'apply-service'));
+  const rawServer = await serve(join(roundDir, 'raw-service'));
+  try {
+    const work = join(roundDir, 'work');
+    await mkdir(work);
+    await writeFile(join(work, 'keys.yaml'), applyBenchYaml(count, applyServer.url, 'KEYPLAN_TOKEN'));
+    const env = { KEYPLAN_TOKEN: ADMIN };
+    const startup = await timed(() => run(['--version'], { cwd: work }));
+    const planOnly = await timed(() => run(['plan'], { cwd: work, env }));
+    if (planOnly.result.code !== 0) throw new Error(`plan failed:\n${planOnly.result.stderr}`);
+    const secrets = join(roundDir, 's.env');
+    const apply = await timed(() => run(['apply', '--auto-approve', '--parallelism', String(parallelism), '--secrets-out', secrets], { cwd: work, env }));
+    if (apply.result.code !== 0) throw new Error(`apply failed (exit ${apply.result.code}):\n${apply.result.stderr.slice(-2000)}`);
+    const delivered = (await readFile(secrets, 'utf8')).split('\n').filter((line) => line.startsWith('BENCH_')).length;
+    if (delivered !== count) throw new Error(`expected ${count} secrets in s.env, found ${delivered}`);
+    const raw = await rawCreates(rawServer.url);
+    return { raw, apply: apply.seconds, plan: planOnly.seconds, startup: startup.seconds };
+  } finally {
+    await applyServer.stop();
+    await rawServer.stop();
+  }
+}
+
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-apply-'));
-const applyServer = await serve(join(dir, 'apply-service'));
-const rawServer = await serve(join(dir, 'raw-service'));
 try {
-  const work = join(dir, 'work');
-  await mkdir(work);
-  await writeFile(join(work, 'keys.yaml'), keysYaml(applyServer.url));
-  const env = { KEYPLAN_TOKEN: ADMIN };
-
-  const startup = await timed(() => run(['--version'], { cwd: work }));
-  const planOnly = await timed(() => run(['plan'], { cwd: work, env }));
-  if (planOnly.result.code !== 0) throw new Error(`plan failed:\n${planOnly.result.stderr}`);
-  const apply = await timed(() => run(['apply', '--auto-approve', '--parallelism', String(parallelism), '--secrets-out', join(dir, 's.env')], { cwd: work, env }));
-  if (apply.result.code !== 0) throw new Error(`apply failed (exit ${apply.result.code}):\n${apply.result.stderr.slice(-2000)}`);
-  const delivered = (await readFile(join(dir, 's.env'), 'utf8')).split('\n').filter((line) => line.startsWith('BENCH_')).length;
-  if (delivered !== count) throw new Error(`expected ${count} secrets in s.env, found ${delivered}`);
-  const rawSeconds = await rawCreates(rawServer.url);
-
-  const fmt = (seconds) => `${seconds.toFixed(2)} s (${Math.round(count / seconds).toLocaleString('en-US')} keys/s)`;
-  console.log(`${count} creates, parallelism ${parallelism}, node ${process.version}`);
-  console.log(`raw POST /v1/keys (undici Pool, ${parallelism} connections): ${fmt(rawSeconds)}`);
-  console.log(`keyplan apply --auto-approve (whole process):        ${fmt(apply.seconds)}`);
-  console.log(`  of which, roughly: process start ${startup.seconds.toFixed(2)} s; start + config load + plan (keyplan plan) ${planOnly.seconds.toFixed(2)} s`);
-  console.log(`ratio apply / raw throughput: ${(rawSeconds / apply.seconds).toFixed(2)} (aim >= 0.70)`);
-  console.log(`ratio excluding the plan-only time: ${(rawSeconds / Math.max(0.001, apply.seconds - planOnly.seconds)).toFixed(2)}`);
+  const rounds = [];
+  for (let i = 0; i < runs; i++) rounds.push(await round(i));
+  const med = (field) => median(rounds.map((r) => r[field]));
+  const floorWhat = `raw POST /v1/keys, undici Pool of ${parallelism} connections, fresh server`;
+  console.log(`${count} creates, parallelism ${parallelism}, node ${process.version}; medians of ${runs} rounds, each on fresh servers`);
+  console.log(`  apply runs: ${rounds.map((r) => r.apply.toFixed(2)).join(', ')} s; raw runs: ${rounds.map((r) => r.raw.toFixed(2)).join(', ')} s`);
+  summary({ name: `apply ${count} creates`, value: med('apply'), unit: 's', floor: med('raw'), floorWhat, aim: 1.43, note: 'whole process: start, config load, plan, creates, secrets file; aim = throughput >= 0.70 of raw' });
+  summary({ name: `apply ${count} creates minus plan`, value: median(rounds.map((r) => r.apply - r.plan)), unit: 's', floor: med('raw'), floorWhat, note: `keyplan plan alone ${med('plan').toFixed(2)} s, --version ${med('startup').toFixed(2)} s` });
 } finally {
-  await applyServer.stop();
-  await rawServer.stop();
   await rm(dir, { recursive: true, force: true });
 }

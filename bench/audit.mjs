@@ -1,19 +1,40 @@
 // Audit speed: seed a local store with 100,000 keys (varied last use), declare some in keys.yaml, and time
-// `keyplan audit --format json` (wall time and peak RSS) against `node -e 0` as the floor, in the same run.
-// Run after `npm run build`: npm run bench:audit [-- KEY_COUNT]
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `keyplan audit --format json` (wall time, CPU time, peak RSS) against its floor in the same run: a node process
+// that opens the same SQLite file with better-sqlite3, streams every active row and writes it to stdout as JSON
+// (the unavoidable part: read the rows, serialize them). Both outputs go to a pipe this script drains.
+// Run after `npm run build`: npm run bench:audit [-- KEY_COUNT [RUNS]]
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeyStore } from '../dist/store/key-store.js';
+import { interleave, medianOf, runNode, summary } from './lib.mjs';
 
 const KEY_COUNT = Number(process.argv[2] ?? 100_000);
+const RUNS = Number(process.argv[3] ?? 3);
 const DECLARED = Math.min(2_000, KEY_COUNT);
 const DAY = 86_400_000;
 const BIN = fileURLToPath(new URL('../bin/keyplan.js', import.meta.url));
-const GNU_TIME = '/usr/bin/time';
+const SQLITE = fileURLToPath(new URL('../node_modules/better-sqlite3/lib/index.js', import.meta.url));
+
+/** The floor, run with `node -e`: every active row, read and written out as one JSON object per key. */
+const FLOOR = `
+const Database = require(${JSON.stringify(SQLITE)});
+const db = new Database(process.argv[1], { readonly: true });
+const rows = db.prepare('SELECT id, name, description, roles, prefix, created_at, expires_at, last_used_at, metadata FROM keys WHERE revoked_at IS NULL ORDER BY seq').raw().iterate();
+const iso = (ms) => (ms === null ? null : new Date(ms).toISOString());
+(async () => {
+  let batch = [];
+  const flush = async () => { if (!process.stdout.write(batch.join(',\\n') + ',\\n')) await new Promise((r) => process.stdout.once('drain', r)); batch = []; };
+  process.stdout.write('{"keys":[\\n');
+  for (const r of rows) {
+    batch.push(JSON.stringify({ id: r[0], name: r[1], description: r[2], roles: JSON.parse(r[3]), prefix: r[4], created_at: iso(r[5]), expires_at: iso(r[6]), last_used_at: iso(r[7]), metadata: JSON.parse(r[8]) }));
+    if (batch.length === 1000) await flush();
+  }
+  if (batch.length) await flush();
+  process.stdout.write('{}]}\\n');
+})();
+`;
 
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-audit-'));
 try {
@@ -42,42 +63,30 @@ try {
   for (let i = 0; i < DECLARED; i += 1) lines.push(`  - name: key_${i}`, `    description: bench key ${i}`, `    roles: [${i % 10 === 0 ? 'ADMIN' : 'READONLY'}]`);
   await writeFile(join(dir, 'keys.yaml'), `${lines.join('\n')}\n`);
 
-  const floor = await measure([process.execPath, '-e', '0']);
-  const audit = await measure([process.execPath, BIN, 'audit', '--format', 'json', '-c', join(dir, 'keys.yaml')]);
-  if (audit.code !== 0 && audit.code !== 2) throw new Error(`audit exited ${audit.code}: ${audit.stderr}`);
-  const report = JSON.parse(audit.stdout);
-
+  const env = { ...process.env, NO_COLOR: '1' };
+  const s = await interleave(
+    {
+      floor: async () => {
+        const run = await runNode(['-e', FLOOR, db], { cwd: dir, env, stdout: 'pipe' });
+        const listed = JSON.parse(run.stdout).keys.length - 1;
+        if (listed !== KEY_COUNT) throw new Error(`the floor listed ${listed} keys, expected ${KEY_COUNT}`);
+        return { ...run, stdout: '' };
+      },
+      audit: async () => {
+        const run = await runNode([BIN, 'audit', '--format', 'json', '-c', join(dir, 'keys.yaml')], { cwd: dir, env, stdout: 'pipe', okCodes: [0, 2] });
+        const report = JSON.parse(run.stdout);
+        return { ...run, stdout: '', report, bytes: run.stdout.length };
+      },
+    },
+    RUNS,
+  );
+  const { report, bytes } = s.audit[0];
   console.log(`seeded ${KEY_COUNT} keys (${DECLARED} declared) in ${seedSeconds.toFixed(1)} s`);
-  console.log(`audit: ${report.summary.keys} keys, ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${(audit.stdout.length / 1e6).toFixed(1)} MB of JSON`);
-  console.log(`floor (node -e 0): ${floor.seconds.toFixed(2)} s wall, ${floor.maxRssMb.toFixed(0)} MB peak RSS`);
-  console.log(`keyplan audit:     ${audit.seconds.toFixed(2)} s wall, ${audit.maxRssMb.toFixed(0)} MB peak RSS`);
-  console.log(`ratio to floor:    ${(audit.seconds / floor.seconds).toFixed(1)}x wall, ${(audit.maxRssMb / floor.maxRssMb).toFixed(1)}x RSS (measured with ${floor.tool})`);
+  console.log(`audit: ${report.summary.keys} keys, ${report.summary.errors} errors, ${report.summary.warnings} warnings, ${(bytes / 1e6).toFixed(1)} MB of JSON; medians of ${RUNS} interleaved runs`);
+  const floorWhat = 'node + better-sqlite3 streaming the same rows as JSON';
+  summary({ name: `audit ${KEY_COUNT} keys`, value: medianOf(s.audit, 'ms') / 1000, unit: 's', floor: medianOf(s.floor, 'ms') / 1000, floorWhat, aim: 1.5 });
+  summary({ name: `audit ${KEY_COUNT} keys cpu`, value: medianOf(s.audit, 'cpuMs') / 1000, unit: 's', floor: medianOf(s.floor, 'cpuMs') / 1000, floorWhat });
+  summary({ name: `audit ${KEY_COUNT} keys peak RSS`, value: medianOf(s.audit, 'maxRssKb') / 1024, unit: 'MiB', floor: medianOf(s.floor, 'maxRssKb') / 1024, floorWhat });
 } finally {
   await rm(dir, { recursive: true, force: true });
-}
-
-/** Wall time and peak RSS of a command: GNU time when present, else the child's own resource usage. */
-async function measure(command) {
-  const useGnuTime = existsSync(GNU_TIME);
-  const argv = useGnuTime
-    ? [GNU_TIME, '-f', '%e %M', ...command]
-    : [process.execPath, '-e', `const r=require('node:child_process').spawnSync(process.argv[1],process.argv.slice(2),{stdio:['ignore','inherit','pipe']});process.stderr.write(r.stderr);process.stderr.write('\\n'+require('node:process').resourceUsage().maxRSS+'\\n');process.exitCode=r.status`, ...command];
-  const started = performance.now();
-  const { code, stdout, stderr } = await run(argv);
-  const seconds = (performance.now() - started) / 1000;
-  const last = stderr.trim().split('\n').at(-1) ?? '';
-  // GNU time prints "elapsed maxrss_kb"; the fallback prints the wrapper's children-inclusive maxRSS in KB.
-  const maxRssKb = Number(useGnuTime ? last.split(' ')[1] : last);
-  return { code, stdout, stderr, seconds, maxRssMb: maxRssKb / 1024, tool: useGnuTime ? 'GNU time' : 'process.resourceUsage' };
-}
-
-function run([file, ...args]) {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    const out = [];
-    let stderr = '';
-    child.stdout.on('data', (chunk) => out.push(chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr }));
-  });
 }

@@ -1,6 +1,7 @@
 // Times `keyplan plan --format json > /dev/null` against a served store of 10,000 and 100,000 keys, versus the
 // floor: a fresh node process fetching the same pages with undici alone (GET /v1/keys?limit=1000, following
-// next_cursor, parsing each page). Prints both medians, their ratio, and the plan process's peak RSS.
+// next_cursor, parsing each page). Prints medians of wall and CPU time and their ratios, and the plan process's
+// highest peak RSS over the runs beside the floor's median.
 // Run after `npm run build`: npm run bench:plan   (optional: node bench/plan.mjs 10000 50000 ...)
 //
 // The store is seeded directly through dist/store/key-store.js with the pepper the server then uses
@@ -8,19 +9,17 @@
 // with a new description, so the plan holds updates for 5% and revokes for 50% of the keys.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
+import { planBenchYaml, seedPlanBench } from './configs.mjs';
+import { median, runNode, summary } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'keyplan.js');
 const RUNS = 3;
 const TOKEN_ENV = 'KEYPLAN_BENCH_TOKEN';
-// Preloaded into both timed processes: reports peak RSS (KiB) and CPU time (user + system, µs) on stderr at exit.
-// CPU time is printed beside wall time because on a busy machine the wall clock also measures other processes.
-const REPORT_USAGE = `data:text/javascript,process.on('exit',()=>{const u=process.resourceUsage();process.stderr.write('\\nBENCH_USAGE='+u.maxRSS+','+(u.userCPUTime+u.systemCPUTime)+'\\n')})`;
-
 if (process.argv[2] === '--floor') await floor(process.argv[3]);
 else await main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
@@ -48,22 +47,16 @@ async function main(requested) {
   const { KeyStore } = await import(join(root, 'dist', 'store', 'key-store.js'));
   const rows = [];
   for (const size of sizes) rows.push(await benchSize(size, KeyStore));
-  console.log('');
-  const cell = (text, width) => String(text).padEnd(width);
-  console.log(`${cell('keys', 8)} ${cell('seed', 9)} ${cell('floor wall / cpu', 19)} ${cell('plan wall / cpu', 19)} ${cell('ratio wall / cpu', 18)} plan peak RSS`);
+  console.log(`medians of ${RUNS} runs each, floor and plan alternating`);
+  const floorWhat = 'node + undici paging GET /v1/keys';
   for (const r of rows) {
-    console.log(
-      [
-        cell(r.size, 8),
-        cell(`${(r.seedMs / 1000).toFixed(1)} s`, 9),
-        cell(`${r.floorMs.toFixed(0)} / ${r.floorCpuMs.toFixed(0)} ms`, 19),
-        cell(`${r.planMs.toFixed(0)} / ${r.planCpuMs.toFixed(0)} ms`, 19),
-        cell(`${(r.planMs / r.floorMs).toFixed(2)}x / ${(r.planCpuMs / r.floorCpuMs).toFixed(2)}x`, 18),
-        `${(r.planRssKb / 1024).toFixed(0)} MiB`,
-      ].join(' '),
-    );
+    console.log(`  ${r.size} keys: seeded in ${(r.seedMs / 1000).toFixed(1)} s; floor runs ${r.floors.map((ms) => ms.toFixed(0)).join(', ')} ms; plan runs ${r.plans.map((ms) => ms.toFixed(0)).join(', ')} ms`);
   }
-  console.log(`(medians of ${RUNS} runs each, floor and plan alternating; target ratio <= 1.3x)`);
+  for (const r of rows) {
+    summary({ name: `plan ${r.size} keys`, value: r.planMs, unit: 'ms', floor: r.floorMs, floorWhat, aim: 1.3 });
+    summary({ name: `plan ${r.size} keys cpu`, value: r.planCpuMs, unit: 'ms', floor: r.floorCpuMs, floorWhat });
+    summary({ name: `plan ${r.size} keys peak RSS`, value: r.planRssKb / 1024, unit: 'MiB', floor: r.floorRssKb / 1024, floorWhat, note: 'aim <= 300 MiB at 100000 keys' });
+  }
 }
 
 async function benchSize(size, KeyStore) {
@@ -76,26 +69,38 @@ async function benchSize(size, KeyStore) {
     const seedMs = seed(KeyStore, dbPath, pepper, size);
     console.log(`seeded ${size} keys in ${(seedMs / 1000).toFixed(1)} s`);
     server = await serve(dir, dbPath, pepper, adminKey);
-    writeConfig(dir, size, server.url);
+    writeFileSync(join(dir, 'keys.yaml'), planBenchYaml(size, server.url, TOKEN_ENV));
     const env = { ...process.env, [TOKEN_ENV]: adminKey, NO_COLOR: '1' };
     const floors = [];
     const plans = [];
     const floorCpu = [];
     const planCpu = [];
-    let planRssKb = 0;
-    await run([fileURLToPath(import.meta.url), '--floor', server.url], dir, env); // warm the server's page cache
+    const planRss = [];
+    const floorRss = [];
+    await runNode([fileURLToPath(import.meta.url), '--floor', server.url], { cwd: dir, env }); // warm the server's page cache
     for (let i = 0; i < RUNS; i++) {
-      const f = await run([fileURLToPath(import.meta.url), '--floor', server.url], dir, env, { stdout: 'pipe' });
+      const f = await runNode([fileURLToPath(import.meta.url), '--floor', server.url], { cwd: dir, env, stdout: 'pipe' });
       if (Number(f.stdout.trim()) !== size) throw new Error(`floor listed ${f.stdout.trim()} keys, expected ${size}`);
       floors.push(f.ms);
       floorCpu.push(f.cpuMs);
-      const p = await run([bin, 'plan', '--format', 'json'], dir, env, { stdout: 'devnull' });
+      floorRss.push(f.maxRssKb);
+      const p = await runNode([bin, 'plan', '--format', 'json'], { cwd: dir, env, stdout: 'devnull' });
       plans.push(p.ms);
       planCpu.push(p.cpuMs);
-      planRssKb = Math.max(planRssKb, p.maxRssKb);
+      planRss.push(p.maxRssKb);
     }
-    console.log(`  floor runs: ${floors.map((ms) => ms.toFixed(0)).join(', ')} ms; plan runs: ${plans.map((ms) => ms.toFixed(0)).join(', ')} ms`);
-    return { size, seedMs, floorMs: median(floors), planMs: median(plans), floorCpuMs: median(floorCpu), planCpuMs: median(planCpu), planRssKb };
+    return {
+      size,
+      seedMs,
+      floors,
+      plans,
+      floorMs: median(floors),
+      planMs: median(plans),
+      floorCpuMs: median(floorCpu),
+      planCpuMs: median(planCpu),
+      floorRssKb: median(floorRss),
+      planRssKb: Math.max(...planRss),
+    };
   } finally {
     if (server) await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -107,38 +112,11 @@ function seed(KeyStore, dbPath, pepper, size) {
   const started = performance.now();
   const store = KeyStore.open(dbPath, { pepper });
   try {
-    store.batch(() => {
-      for (let i = 0; i < size; i++) {
-        store.createKey({
-          name: keyName(i),
-          description: `Generated key ${i}`,
-          roles: [i % 10 === 0 ? 'ADMIN' : 'READONLY'],
-          metadata: { 'managed-by': 'keyplan', 'keyplan-owner': `team-${i % 7}` },
-        });
-      }
-    });
+    seedPlanBench(store, size);
   } finally {
     store.close();
   }
   return performance.now() - started;
-}
-
-function keyName(i) {
-  return `Bench_Key_${String(i).padStart(6, '0')}`;
-}
-
-/** Declares every other key; one in ten of those with a changed description. */
-function writeConfig(dir, size, url) {
-  const lines = ['version: 1', 'providers:', '  bench:', '    type: http', `    url: ${url}`, `    token_env: ${TOKEN_ENV}`, 'keys:'];
-  for (let i = 0; i < size; i += 2) {
-    lines.push(
-      `  - name: ${keyName(i)}`,
-      `    description: ${i % 20 === 0 ? `Changed description ${i}` : `Generated key ${i}`}`,
-      `    roles: [${i % 10 === 0 ? 'ADMIN' : 'READONLY'}]`,
-      `    owner: team-${i % 7}`,
-    );
-  }
-  writeFileSync(join(dir, 'keys.yaml'), `${lines.join('\n')}\n`);
 }
 
 async function serve(dir, dbPath, pepper, adminKey) {
@@ -166,30 +144,4 @@ async function serve(dir, dbPath, pepper, adminKey) {
         child.kill('SIGTERM');
       }),
   };
-}
-
-/** Spawns node with the RSS reporter preloaded; resolves with wall time, peak RSS and (if piped) stdout. */
-function run(args, cwd, env, { stdout = 'ignore' } = {}) {
-  const out = stdout === 'devnull' ? openSync('/dev/null', 'w') : stdout;
-  const started = performance.now();
-  const child = spawn(process.execPath, ['--import', REPORT_USAGE, ...args], { cwd, env, stdio: ['ignore', out, 'pipe'] });
-  let text = '';
-  let err = '';
-  child.stdout?.on('data', (chunk) => (text += chunk));
-  child.stderr.on('data', (chunk) => (err += chunk));
-  return new Promise((resolve, reject) => {
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (typeof out === 'number') closeSync(out);
-      if (code !== 0) return reject(new Error(`node ${args.join(' ')} exited ${code}: ${err.slice(0, 2000)}`));
-      const usage = /BENCH_USAGE=(\d+),(\d+)/.exec(err);
-      if (!usage) return reject(new Error(`node ${args.join(' ')} did not report its resource usage: ${err.slice(0, 2000)}`));
-      resolve({ ms, stdout: text, maxRssKb: Number(usage[1]), cpuMs: Number(usage[2]) / 1000 });
-    });
-  });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }

@@ -1,21 +1,24 @@
-// Times `keyplan validate` on a generated 5,000-key config against `node -e 0` (the floor) in the same run.
-// Run after `npm run build`: npm run bench:validate
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+// Fixed costs and validation: `keyplan --help`, and `keyplan validate` of a generated 5,000-key config (6 files),
+// each against `node -e 0` in the same run; validate also against its work floor, a node process that reads the
+// same files and parses them with js-yaml (no positions, no schema, no checks).
+// Run after `npm run build`: npm run bench:validate [-- RUNS]
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleave, medianOf, runNode, summary } from './lib.mjs';
 
 const KEYS = 5000;
-const RUNS = 7;
+const TEAMS = ['billing', 'search', 'platform', 'support', 'data'];
+const RUNS = Number(process.argv[2] ?? 7);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = join(root, 'bin', 'keyplan.js');
+const jsYaml = join(root, 'node_modules', 'js-yaml', 'dist', 'js-yaml.mjs');
 
 function generate(dir) {
-  const teams = ['billing', 'search', 'platform', 'support', 'data'];
   mkdirSync(join(dir, 'teams'));
-  const perTeam = KEYS / teams.length;
-  for (const [t, team] of teams.entries()) {
+  const perTeam = KEYS / TEAMS.length;
+  for (const [t, team] of TEAMS.entries()) {
     const lines = ['keys:'];
     for (let i = 0; i < perTeam; i++) {
       const n = t * perTeam + i;
@@ -38,33 +41,35 @@ function generate(dir) {
   );
 }
 
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-function time(args, cwd) {
-  const samples = [];
-  for (let i = 0; i < RUNS; i++) {
-    const start = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, args, { cwd, encoding: 'utf8' });
-    samples.push(Number(process.hrtime.bigint() - start) / 1e6);
-    if (result.status !== 0) {
-      throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr.slice(0, 2000)}`);
-    }
-  }
-  return median(samples);
-}
+/** The work floor: read the six files and parse them, nothing else. */
+const parseFloor = [
+  `import { readFileSync } from 'node:fs';`,
+  `import { load } from ${JSON.stringify(jsYaml)};`,
+  `for (const f of ['keys.yaml', ...${JSON.stringify(TEAMS.map((team) => `teams/${team}.yaml`))}]) load(readFileSync(f, 'utf8'));`,
+].join('\n');
 
 const dir = mkdtempSync(join(tmpdir(), 'keyplan-bench-'));
 try {
   generate(dir);
-  const floor = time(['-e', '0'], dir);
-  const validate = time([bin, 'validate', '-c', 'keys.yaml'], dir);
-  console.log(`keys:                 ${KEYS} in 6 files`);
-  console.log(`node -e 0 (floor):    ${floor.toFixed(0)} ms (median of ${RUNS})`);
-  console.log(`keyplan validate:     ${validate.toFixed(0)} ms (median of ${RUNS})`);
-  console.log(`ratio to floor:       ${(validate / floor).toFixed(1)}x`);
+  const opts = { cwd: dir, stdout: 'devnull' };
+  const s = await interleave(
+    {
+      node: () => runNode(['-e', '0'], opts),
+      help: () => runNode([bin, '--help'], opts),
+      validate: () => runNode([bin, 'validate', '-c', 'keys.yaml'], opts),
+      parse: () => runNode(['--input-type=module', '-e', parseFloor], opts),
+    },
+    RUNS,
+  );
+  const figure = (name, sample, floor, floorWhat, aim) => {
+    const [cpu, floorCpu] = [medianOf(s[sample], 'cpuMs'), medianOf(s[floor], 'cpuMs')];
+    const note = `cpu ${cpu.toFixed(0)} / ${floorCpu.toFixed(0)} ms = ${(cpu / floorCpu).toFixed(2)}x`;
+    summary({ name, value: medianOf(s[sample], 'ms'), unit: 'ms', floor: medianOf(s[floor], 'ms'), floorWhat, aim, note });
+  };
+  console.log(`${KEYS} keys in ${TEAMS.length + 1} files; medians of ${RUNS} interleaved runs, wall time`);
+  figure('keyplan --help', 'help', 'node', 'node -e 0', 2);
+  figure(`keyplan validate ${KEYS} keys`, 'validate', 'node', 'node -e 0', 4);
+  figure(`keyplan validate ${KEYS} keys vs parse`, 'validate', 'parse', 'node reading and js-yaml parsing the same files');
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

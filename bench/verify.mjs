@@ -1,6 +1,9 @@
-// POST /v1/verify throughput of the real key service vs a bare node:http server answering constant JSON,
-// both on 127.0.0.1 in this process run, same client (undici Pool, fixed concurrency).
-// Usage: npm run build && npm run bench:verify [-- --seconds 5 --connections 32]
+// POST /v1/verify throughput of the real key service vs its floor, a bare node:http server answering constant JSON,
+// both on 127.0.0.1 in this process, same client (undici Pool, fixed concurrency). The service runs twice: with the
+// per-request log as `keyplan serve` writes it (a timestamped line per request, to a file) and with it off
+// (`--quiet`). Rounds interleave bare / log on / log off; the figures are medians over the rounds.
+// Usage: npm run build && npm run bench:verify [-- --seconds 2 --connections 32 --rounds 3]
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,10 +11,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startServer } from '../dist/server/server.js';
+import { median, summary } from './lib.mjs';
 
 const { values } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' }, connections: { type: 'string', default: '32' }, 'max-requests': { type: 'string', default: '2000000' } },
+  options: {
+    seconds: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '32' },
+    rounds: { type: 'string', default: '3' },
+    'max-requests': { type: 'string', default: '2000000' },
+  },
 });
+const rounds = Number(values.rounds);
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const maxRequests = Number(values['max-requests']);
@@ -50,7 +60,11 @@ await writeFile(rolesFile, [
   '  READONLY: { description: Read keys and roles, permissions: [keys:read, roles:read] }',
   '  GATEWAY: { description: Verifies keys, permissions: [keys:verify] }',
 ].join('\n'));
-const service = await startServer({ dbPath: join(dir, 'keys.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN });
+const logFd = openSync(join(dir, 'serve.log'), 'w');
+// As `keyplan serve` logs to stderr redirected to a file: one synchronous write per line.
+const log = (line) => writeSync(logFd, `${new Date().toISOString()} ${line}\n`);
+const quiet = await startServer({ dbPath: join(dir, 'quiet.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN });
+const logged = await startServer({ dbPath: join(dir, 'logged.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN, log });
 const bare = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
@@ -61,22 +75,41 @@ const bare = createServer((req, res) => {
 });
 await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
 
-try {
+/** A gateway credential and a presented key on one service; the request that verifies the one with the other. */
+function verifyRequest(service) {
   const gateway = service.store.createKey({ name: 'bench-gateway', roles: ['GATEWAY'] }).secret.reveal();
   const presented = service.store.createKey({ name: 'bench-client', roles: ['READONLY'] }).secret.reveal();
   const body = JSON.stringify({ key: presented, permission: 'keys:read' });
   const headers = { authorization: `Bearer ${gateway}`, 'content-type': 'application/json' };
-  const check = await measure(service.url, '/v1/verify', headers, body).catch((error) => {
-    throw new Error(`verify failed: ${error.message.replaceAll(presented, '[redacted]').replaceAll(gateway, '[redacted]')}`);
-  });
-  const floor = await measure(`http://127.0.0.1:${bare.address().port}`, '/', { 'content-type': 'application/json' }, body);
-  const fmt = (n) => Math.round(n).toLocaleString('en-US');
-  console.log(`connections: ${connections}, ~${seconds}s each, node ${process.version}`);
-  console.log(`bare node:http constant JSON: ${fmt(floor.perSecond)} req/s (${fmt(floor.requests)} requests)`);
-  console.log(`keyplan POST /v1/verify:      ${fmt(check.perSecond)} req/s (${fmt(check.requests)} requests)`);
-  console.log(`ratio verify / bare: ${(check.perSecond / floor.perSecond).toFixed(2)} (aim >= 0.50)`);
+  const run = () =>
+    measure(service.url, '/v1/verify', headers, body).catch((error) => {
+      throw new Error(`verify failed: ${error.message.replaceAll(presented, '[redacted]').replaceAll(gateway, '[redacted]')}`);
+    });
+  return { run, body };
+}
+
+try {
+  const loggedVerify = verifyRequest(logged);
+  const quietVerify = verifyRequest(quiet);
+  // The bare server reads a body of the same size and shape (a key nobody checks).
+  const bareBody = JSON.stringify({ key: 'x'.repeat(JSON.parse(quietVerify.body).key.length), permission: 'keys:read' });
+  const jobs = {
+    bare: () => measure(`http://127.0.0.1:${bare.address().port}`, '/', { 'content-type': 'application/json' }, bareBody),
+    logged: loggedVerify.run,
+    quiet: quietVerify.run,
+  };
+  const results = { bare: [], logged: [], quiet: [] };
+  for (let i = 0; i < rounds; i++) for (const [name, job] of Object.entries(jobs)) results[name].push((await job()).perSecond);
+  const med = (name) => median(results[name]);
+  console.log(`connections: ${connections}, ~${seconds}s per measurement, ${rounds} rounds, node ${process.version}`);
+  for (const [name, values] of Object.entries(results)) console.log(`  ${name} runs: ${values.map((v) => Math.round(v)).join(', ')} req/s`);
+  const floorWhat = 'bare node:http answering constant JSON';
+  summary({ name: 'verify, log on', value: med('logged'), unit: 'req/s', floor: med('bare'), floorWhat, aim: 0.6, higherIsBetter: true });
+  summary({ name: 'verify, log off', value: med('quiet'), unit: 'req/s', floor: med('bare'), floorWhat, aim: 0.6, higherIsBetter: true });
 } finally {
-  await service.close();
+  await quiet.close();
+  await logged.close();
   await new Promise((resolve) => bare.close(resolve));
+  closeSync(logFd);
   await rm(dir, { recursive: true, force: true });
 }

@@ -1,11 +1,19 @@
 import { Command, CommanderError } from 'commander';
 import { KeyplanError, ExitCode } from '../core/errors.js';
+import { addCommandStandIns, readCommandIndex, type CommandSummary } from './command-index.js';
 import { commandLoaders } from './commands/index.js';
 import { printError } from './output.js';
 import { packageVersion } from './version.js';
 
-/** Builds the program with the command `argv` names, or every command when it names none. */
-export async function buildProgram(argv: readonly string[], setExit: (code: number) => void): Promise<Command> {
+/**
+ * Builds the program with the command `argv` names, or every command when it names none: their stand-ins from
+ * the build's command index when there is one (`index`), else the command modules themselves.
+ */
+export async function buildProgram(
+  argv: readonly string[],
+  setExit: (code: number) => void,
+  index: () => CommandSummary[] | undefined = readCommandIndex,
+): Promise<Command> {
   const program = new Command('keyplan')
     .description('API keys as code: declare keys in YAML, plan and apply them against a key service.')
     .version(packageVersion(), '-V, --version')
@@ -14,7 +22,13 @@ export async function buildProgram(argv: readonly string[], setExit: (code: numb
     .showHelpAfterError('(run with --help for usage)');
   const named = argv.slice(2).find((arg) => !arg.startsWith('-'));
   const versionOnly = named === undefined && argv.some((arg) => arg === '-V' || arg === '--version');
-  const loaders = versionOnly ? [] : named !== undefined && named in commandLoaders ? [commandLoaders[named]] : Object.values(commandLoaders);
+  if (versionOnly) return program;
+  const summaries = named === undefined ? index() : undefined;
+  if (summaries) {
+    addCommandStandIns(program, summaries);
+    return program;
+  }
+  const loaders = named !== undefined && named in commandLoaders ? [commandLoaders[named]] : Object.values(commandLoaders);
   for (const load of loaders) if (load) (await load())(program, setExit);
   return program;
 }

@@ -64,7 +64,7 @@ async function loadSource(path: string, cwd: string, role: FileRole, issues: Con
     issues.push({ file: shown, line: 1, column: 1, path: '', message: `${shown} is empty: expected ${expected}` });
     return undefined;
   }
-  issues.push(...validateAgainstSchema(parsed.doc, role));
+  issues.push(...(await validateAgainstSchema(parsed.doc, role)));
   return parsed.doc;
 }
 

@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from '../core/config.js';
-import { createSchemaAjv, FILE_DEFS, KEYS_SCHEMA_URL } from './schema-compiler.js';
 import { issueFromSchemaError } from './schema-messages.js';
 
 /** Which shape a file must have: the root config, or a file pulled in by `include:`. */
@@ -12,11 +11,15 @@ export type FileRole = 'root' | 'included';
 
 const PRECOMPILED = new URL('./keys-schema.validators.cjs', import.meta.url);
 
-let validators: Record<FileRole, ValidateFunction> | undefined;
+let validators: Promise<Record<FileRole, ValidateFunction>> | undefined;
 
-/** The build's precompiled validators when present (`npm run build`), else the schema compiled now. */
-function load(): Record<FileRole, ValidateFunction> {
+/**
+ * The build's precompiled validators when present (`npm run build`), else the schema compiled now. Ajv itself
+ * (some 80 modules) loads only in the second case: the precompiled code needs two small runtime helpers.
+ */
+async function load(): Promise<Record<FileRole, ValidateFunction>> {
   if (existsSync(PRECOMPILED)) return createRequire(import.meta.url)(fileURLToPath(PRECOMPILED)) as Record<FileRole, ValidateFunction>;
+  const { createSchemaAjv, FILE_DEFS, KEYS_SCHEMA_URL } = await import('./schema-compiler.js');
   const schema = JSON.parse(readFileSync(KEYS_SCHEMA_URL, 'utf8')) as { $id: string };
   const ajv = createSchemaAjv(schema);
   const get = (role: FileRole): ValidateFunction => {
@@ -28,9 +31,9 @@ function load(): Record<FileRole, ValidateFunction> {
 }
 
 /** Checks a parsed file against schema/keys.schema.json; every violation becomes a positioned issue. */
-export function validateAgainstSchema(doc: SourceDocument, role: FileRole): ConfigIssue[] {
+export async function validateAgainstSchema(doc: SourceDocument, role: FileRole): Promise<ConfigIssue[]> {
   validators ??= load();
-  const validate = validators[role];
+  const validate = (await validators)[role];
   if (validate(doc.data)) return [];
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();

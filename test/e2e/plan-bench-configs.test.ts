@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { applyBenchYaml, planBenchYaml, seedPlanBench } from '../../bench/configs.mjs';
+import { KeyStore } from '../../src/store/key-store.js';
+import { describeRun } from './helpers/cli.js';
+import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
+
+// The plan JSON for the benchmarks' configs (bench/configs.mjs, at a smaller size), byte for byte as recorded in
+// test/fixtures/plan-bench/ before the performance work on plan: making plan faster must not change what it says.
+// Key ids are random, the service's port varies, the plan is stamped with the time it was made, and the remote
+// fingerprint hashes the ids and creation times: these are replaced by stable stand-ins before comparing.
+// To record again after an intended change of the plan: KEYPLAN_RECORD_FIXTURES=1 npx vitest run <this file>.
+
+const TOKEN_ENV = 'KP_BENCH_TOKEN';
+const FIXTURES = join(import.meta.dirname, '../fixtures/plan-bench');
+
+async function planJson(ws: E2eWorkspace, url: string, token: string): Promise<string> {
+  const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: token } });
+  expect(result.exitCode, describeRun(result)).toBe(0);
+  return result.stdout;
+}
+
+/** Ids become `key_<n>` in order of first appearance; the URL, time stamp and fingerprint become placeholders. */
+function stable(json: string, url: string): string {
+  const ids = new Map<string, string>();
+  const plan = JSON.parse(json) as { created_at: string; providers: { remote_fingerprint: string }[] };
+  expect(plan.providers).toHaveLength(1);
+  return json
+    .replace(`"created_at": "${plan.created_at}"`, '"created_at": "PLAN-TIME"')
+    .replace(`"remote_fingerprint": "${plan.providers[0]?.remote_fingerprint}"`, '"remote_fingerprint": "FINGERPRINT"')
+    .replaceAll(url, 'http://127.0.0.1:PORT')
+    .replace(/key_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
+      if (!ids.has(id)) ids.set(id, `key_${String(ids.size).padStart(26, '0')}`);
+      return ids.get(id) as string;
+    });
+}
+
+async function expectFixture(name: string, actual: string): Promise<void> {
+  const file = join(FIXTURES, name);
+  if (process.env.KEYPLAN_RECORD_FIXTURES) await writeFile(file, actual);
+  expect(actual).toBe(await readFile(file, 'utf8'));
+}
+
+describe('plan JSON for the benchmark configs', () => {
+  const workspace = useWorkspace();
+
+  it('bench:plan (updates, revokes and unchanged keys over a served store) is unchanged', async () => {
+    const ws = workspace();
+    const pepper = randomBytes(32).toString('hex');
+    const dbPath = ws.path('service-db', 'keys.db');
+    await ws.writeFile('service-db/.keep', '');
+    const store = KeyStore.open(dbPath, { pepper });
+    try {
+      seedPlanBench(
+        {
+          batch: (work) => store.batch(work),
+          createKey: (input) => {
+            const created = store.createKey(input);
+            ws.secrets.addSecret(created.secret.reveal());
+            return created;
+          },
+        },
+        400,
+      );
+    } finally {
+      store.close();
+    }
+    const service = await ws.startKeyService({ dbPath, env: { KEYPLAN_PEPPER: pepper } });
+    await ws.writeFile('keys.yaml', planBenchYaml(400, service.url, TOKEN_ENV));
+    const json = await planJson(ws, service.url, service.adminKey);
+    expect(JSON.parse(json).summary).toEqual({ create: 0, update: 20, rotate: 0, revoke: 200 });
+    await expectFixture('plan.json', stable(json, service.url));
+  });
+
+  it('bench:apply (creates only, against an empty service) is unchanged', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    await ws.writeFile('keys.yaml', applyBenchYaml(100, service.url, TOKEN_ENV));
+    const json = await planJson(ws, service.url, service.adminKey);
+    expect(JSON.parse(json).summary).toEqual({ create: 100, update: 0, rotate: 0, revoke: 0 });
+    await expectFixture('apply.json', stable(json, service.url));
+  });
+});
