@@ -12,6 +12,7 @@ const PAGE_SIZE = 1000;
 
 const STATUS_FOR: Record<StoreErrorCode, number> = {
   not_found: 404,
+  forbidden: 403,
   conflict: 409,
   precondition_failed: 412,
   unprocessable: 422,

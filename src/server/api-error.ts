@@ -1,4 +1,6 @@
 import { StoreError } from '../store/errors.js';
+import { storageFailureOf } from '../store/sqlite-errors.js';
+import { redactSecrets } from './redact.js';
 
 const STATUS_CODES = {
   bad_request: 400,
@@ -6,12 +8,17 @@ const STATUS_CODES = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  request_timeout: 408,
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   unprocessable: 422,
   rate_limited: 429,
+  headers_too_large: 431,
   internal: 500,
+  unavailable: 503,
+  insufficient_storage: 507,
 } as const;
 
 export type ApiErrorCode = keyof typeof STATUS_CODES;
@@ -30,8 +37,10 @@ export class ApiError extends Error {
     this.status = STATUS_CODES[code];
   }
 
+  /** The JSON body; anything secret-shaped that came from the request (a field name, a value) is redacted. */
   toBody(): { error: { code: string; message: string; details?: Record<string, unknown> } } {
-    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    const body = { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+    return JSON.parse(redactSecrets(JSON.stringify(body))) as typeof body;
   }
 }
 
@@ -46,8 +55,20 @@ export function unauthorized(): ApiError {
   });
 }
 
+export function rateLimited(retryAfter: number, message: string): ApiError {
+  return new ApiError('rate_limited', message, { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
+}
+
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return fromStoreError(error);
+  const storage = storageFailureOf(error);
+  if (storage === 'full') {
+    return new ApiError(
+      'insufficient_storage',
+      'the key service cannot store this change: its disk is full. Reads and verification keep working; retry once space is freed.',
+    );
+  }
+  if (storage === 'unavailable') return new ApiError('unavailable', 'the key store is busy or unavailable; retry shortly', undefined, { 'retry-after': '2' });
   return new ApiError('internal', 'internal error');
 }

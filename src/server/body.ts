@@ -2,27 +2,77 @@ import type { IncomingMessage } from 'node:http';
 import { ApiError } from './api-error.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-/** Past this we stop draining and drop the connection rather than read an endless body. */
-const MAX_DRAIN_BYTES = 16 * MAX_BODY_BYTES;
+/** Request bodies held in memory at once, across all requests; past it new bodies get 503. */
+export const DEFAULT_BODY_BUDGET_BYTES = 64 * 1024 * 1024;
 
-/** The raw request body; a 413 when it is over 1 MiB (the rest is drained so the answer can be read). */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+export function tooLarge(): ApiError {
+  return new ApiError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`, { max_bytes: MAX_BODY_BYTES });
+}
+
+/** Whether the request says it carries a body. */
+export function hasBody(req: IncomingMessage): boolean {
+  return req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+}
+
+/** Refusals decided from the headers alone, before any of the body is read: 413 for a declared size over the limit, 415. */
+export function checkBodyHeaders(req: IncomingMessage): void {
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge();
+  if (hasBody(req) && !JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+    throw new ApiError('unsupported_media_type', 'send the body as JSON with Content-Type: application/json');
+  }
+}
+
+/** Bytes of request bodies held in memory now, shared by all requests of one server. */
+export class BodyBudget {
+  #held = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  take(bytes: number): boolean {
+    if (this.#held + bytes > this.maxBytes) return false;
+    this.#held += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#held -= bytes;
+  }
+}
+
+/**
+ * The raw request body, at most MAX_BODY_BYTES (413 past it), counted against the shared
+ * budget while it is read and parsed (503 when the server holds too many bodies already).
+ */
+export function readBody(req: IncomingMessage, budget: BodyBudget): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = declared > MAX_BODY_BYTES;
+    let settled = false;
+    const settle = () => {
+      if (settled) return false;
+      settled = true;
+      budget.give(size);
+      return true;
+    };
+    const fail = (error: unknown) => {
+      if (!settle()) return;
+      req.pause();
+      reject(error);
+    };
     req.on('data', (chunk: Buffer) => {
+      if (settled) return;
+      if (size + chunk.length > MAX_BODY_BYTES) return fail(tooLarge());
+      if (!budget.take(chunk.length)) return fail(new ApiError('unavailable', 'the key service is handling too many request bodies; retry shortly', undefined, { 'retry-after': '1' }));
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      if (size > MAX_DRAIN_BYTES) req.destroy();
-      if (!tooLarge) chunks.push(chunk);
+      chunks.push(chunk);
     });
     req.on('end', () => {
-      if (tooLarge) reject(new ApiError('payload_too_large', `the request body is over ${MAX_BODY_BYTES} bytes`, { max_bytes: MAX_BODY_BYTES }));
-      else resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+      if (settle()) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
-    req.on('error', reject);
+    req.on('error', fail);
+    req.on('close', () => fail(new ApiError('bad_request', 'the connection closed before the body arrived')));
   });
 }
 

@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { Secret } from '../core/secret.js';
 import type { KeyStore, StoreKey } from '../store/key-store.js';
 import { grants } from '../store/permissions.js';
 import { ApiError } from './api-error.js';
@@ -11,6 +12,8 @@ export interface Caller {
   permissions: string[];
   /** For the event log and to scope idempotency keys. */
   actor: string;
+  /** The bearer token itself: idempotent-replay copies are sealed under it. */
+  credential: Secret;
 }
 
 /**
@@ -41,14 +44,13 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   return match?.[1];
 }
 
-/** The caller behind the request's bearer token, or undefined (the same for unknown, expired, revoked). */
-export function identifyCaller(headers: IncomingHttpHeaders, store: KeyStore, bootstrap: BootstrapCredential | undefined): Caller | undefined {
-  const token = bearerToken(headers);
+/** The caller behind a bearer token, or undefined (the same for unknown, expired, revoked). */
+export function identifyCaller(token: string | undefined, store: KeyStore, bootstrap: BootstrapCredential | undefined): Caller | undefined {
   if (token === undefined) return undefined;
-  if (bootstrap?.matches(token)) return { key: null, bootstrap: true, permissions: ['*'], actor: 'bootstrap' };
+  if (bootstrap?.matches(token)) return { key: null, bootstrap: true, permissions: ['*'], actor: 'bootstrap', credential: new Secret(token) };
   const auth = store.authenticate(token);
   if (!auth.ok) return undefined;
-  return { key: auth.key, bootstrap: false, permissions: auth.permissions, actor: auth.key.id };
+  return { key: auth.key, bootstrap: false, permissions: auth.permissions, actor: auth.key.id, credential: new Secret(token) };
 }
 
 export function requirePermission(caller: Caller, permission: string): void {

@@ -1,5 +1,4 @@
 import { ApiError } from './api-error.js';
-import { redactSecrets } from './redact.js';
 import { requireGrantable } from './caller.js';
 import { parseBooleanQuery, parseCreateBody, parseIfMatch, parsePage, parsePatchBody } from './request-validation.js';
 import type { RequestContext, Reply, Route } from './route-types.js';
@@ -12,8 +11,20 @@ function keyReply(key: StoreKey, status = 200, headers: Record<string, string> =
   return { status, body: wireKey(key), headers: { etag: etagOf(key), ...headers } };
 }
 
+const KEY_ID = /^key_[0-9A-Z]{26}$/;
+
+/** The key id from the path; a 400 when its percent-encoding is malformed. */
 function keyId(context: RequestContext): string {
-  return decodeURIComponent(context.params[0] ?? '');
+  try {
+    return decodeURIComponent(context.params[0] ?? '');
+  } catch {
+    throw new ApiError('bad_request', 'the key id in the path is not valid percent-encoding');
+  }
+}
+
+/** A key id fit for a log line or a message: only ever the id shape, never whatever else was sent. */
+export function loggableKeyId(param: string | undefined): string | undefined {
+  return param !== undefined && KEY_ID.test(param) ? param : undefined;
 }
 
 function listKeys(context: RequestContext): Reply {
@@ -27,9 +38,15 @@ function createKey(context: RequestContext): Reply {
   const knownRoles = new Set(context.store.roleCatalog().keys());
   const input = parseCreateBody(context.json(), knownRoles);
   requireGrantable(context.caller, input.roles, context.store);
-  const idempotencyKey = context.headers['idempotency-key'];
-  if (Array.isArray(idempotencyKey)) throw new ApiError('bad_request', 'send one Idempotency-Key header');
-  const created = context.store.createKey({ ...input, idempotencyKey, actor: context.caller.actor });
+  const sent = context.headersDistinct['idempotency-key'];
+  if (sent && sent.length > 1) throw new ApiError('bad_request', 'send one Idempotency-Key header, not several');
+  const idempotencyKey = sent?.[0];
+  const created = context.store.createKey({
+    ...input,
+    idempotencyKey,
+    actor: context.caller.actor,
+    replayCredential: context.caller.credential.reveal(),
+  });
   return {
     status: created.replayed ? 200 : 201,
     body: { key: wireKey(created.key), secret: created.secret.reveal() },
@@ -42,8 +59,9 @@ function createKey(context: RequestContext): Reply {
 }
 
 function getKey(context: RequestContext): Reply {
-  const key = context.store.getKey(keyId(context));
-  if (!key) throw new ApiError('not_found', `no key with id ${redactSecrets(keyId(context).slice(0, 200))}`);
+  const id = keyId(context);
+  const key = context.store.getKey(id);
+  if (!key) throw new ApiError('not_found', loggableKeyId(id) ? `no key with id ${id}` : 'no key with that id');
   return keyReply(key);
 }
 
@@ -54,19 +72,20 @@ function updateKey(context: RequestContext): Reply {
   if (patch.roles) requireGrantable(context.caller, patch.roles, context.store);
   const key = context.store.updateKey(id, patch, {
     actor: context.caller.actor,
+    within: context.caller.permissions,
     ...(typeof ifMatch === 'number' ? { ifVersion: ifMatch } : {}),
   });
   return keyReply(key);
 }
 
 function revokeKey(context: RequestContext): Reply {
-  return keyReply(context.store.revokeKey(keyId(context), { actor: context.caller.actor }));
+  return keyReply(context.store.revokeKey(keyId(context), { actor: context.caller.actor, within: context.caller.permissions }));
 }
 
 export const keyRoutes: Route[] = [
-  { method: 'GET', pattern: /^\/v1\/keys$/, permission: 'keys:read', handle: listKeys },
-  { method: 'POST', pattern: /^\/v1\/keys$/, permission: 'keys:create', handle: createKey },
-  { method: 'GET', pattern: KEY_PATH, permission: 'keys:read', handle: getKey },
-  { method: 'PATCH', pattern: KEY_PATH, permission: 'keys:update', handle: updateKey },
-  { method: 'DELETE', pattern: KEY_PATH, permission: 'keys:revoke', handle: revokeKey },
+  { method: 'GET', template: '/v1/keys', pattern: /^\/v1\/keys$/, permission: 'keys:read', handle: listKeys },
+  { method: 'POST', template: '/v1/keys', pattern: /^\/v1\/keys$/, permission: 'keys:create', body: true, handle: createKey },
+  { method: 'GET', template: '/v1/keys/{id}', pattern: KEY_PATH, permission: 'keys:read', handle: getKey },
+  { method: 'PATCH', template: '/v1/keys/{id}', pattern: KEY_PATH, permission: 'keys:update', body: true, handle: updateKey },
+  { method: 'DELETE', template: '/v1/keys/{id}', pattern: KEY_PATH, permission: 'keys:revoke', handle: revokeKey },
 ];

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KeyStore } from '../store/key-store.js';
-import { ApiError, toApiError, unauthorized } from './api-error.js';
-import { parseJsonBody, readBody } from './body.js';
-import { redactSecrets } from './redact.js';
-import { identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
-import type { FailureLimiter } from './failure-limiter.js';
-import { keyRoutes } from './key-routes.js';
+import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
+import type { AuthThrottle } from './auth-throttle.js';
+import { checkBodyHeaders, hasBody, parseJsonBody, readBody, type BodyBudget } from './body.js';
+import { bearerToken, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
+import { keyRoutes, loggableKeyId } from './key-routes.js';
 import type { Reply, Route } from './route-types.js';
 import { serviceRoutes } from './service-routes.js';
 
@@ -14,71 +13,108 @@ const ROUTES: Route[] = [...keyRoutes, ...serviceRoutes];
 export interface HandlerDeps {
   store: KeyStore;
   bootstrap: BootstrapCredential | undefined;
-  limiter: FailureLimiter;
-  /** One line per request; never given headers, bodies or query strings. */
+  throttle: AuthThrottle;
+  bodies: BodyBudget;
+  /** One line per request: method, route template, key id, status, time. Never a raw path, header, body or query. */
   log?: (line: string) => void;
 }
+
+type Match = { route: Route; params: string[] } | { error: ApiError };
 
 export function createRequestHandler(deps: HandlerDeps) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const started = performance.now();
-    const path = (req.url ?? '/').split('?', 1)[0] as string;
-    const loggedPath = redactSecrets(path.slice(0, 200));
-    handle(req, path, deps)
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const path = queryAt === -1 ? url : url.slice(0, queryAt);
+    const match = matchRoute(req.method ?? 'GET', path);
+    const what = 'route' in match ? `${match.route.template}${idNote(match.params[0])}` : '(no such endpoint)';
+    respond(req, match, queryAt === -1 ? '' : url.slice(queryAt + 1), deps)
       .catch((error: unknown) => {
         const apiError = toApiError(error);
-        if (apiError.status === 500) deps.log?.(`internal error on ${req.method} ${loggedPath}: ${error instanceof Error ? error.name : 'unknown'}`);
+        if (apiError.status >= 500) deps.log?.(`${apiError.status === 500 ? 'internal error' : apiError.code} on ${req.method} ${what}: ${describe(error)}`);
         return { status: apiError.status, body: apiError.toBody(), headers: apiError.headers };
       })
       .then((reply) => {
-        send(res, reply);
-        deps.log?.(`${req.method} ${loggedPath} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
+        send(req, res, reply);
+        deps.log?.(`${req.method} ${what} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
       })
       .catch(() => res.destroy());
   };
 }
 
-async function handle(req: IncomingMessage, path: string, deps: HandlerDeps): Promise<Reply> {
+function idNote(param: string | undefined): string {
+  const id = loggableKeyId(param);
+  return id ? ` ${id}` : '';
+}
+
+/** The route for a method and path (HEAD is GET without the body); 404 and 405 never echo the path. */
+function matchRoute(method: string, path: string): Match {
   const candidates = ROUTES.filter((route) => route.pattern.test(path));
-  if (candidates.length === 0) throw new ApiError('not_found', `no such endpoint: ${redactSecrets(path.slice(0, 200))}`);
-  const route = candidates.find((candidate) => candidate.method === req.method);
+  if (candidates.length === 0) return { error: new ApiError('not_found', 'no such endpoint; see the OpenAPI document for the routes of /v1') };
+  const wanted = method === 'HEAD' ? 'GET' : method;
+  const route = candidates.find((candidate) => candidate.method === wanted);
   if (!route) {
-    const allow = candidates.map((candidate) => candidate.method).join(', ');
-    throw new ApiError('method_not_allowed', `${req.method} is not allowed on ${redactSecrets(path)}; allowed: ${allow}`, { allow: allow.split(', ') }, { allow });
+    const allow = candidates.flatMap((candidate) => (candidate.method === 'GET' ? ['GET', 'HEAD'] : [candidate.method]));
+    return { error: new ApiError('method_not_allowed', `${method.slice(0, 16)} is not allowed here; allowed: ${allow.join(', ')}`, { allow }, { allow: allow.join(', ') }) };
   }
-  const address = req.socket.remoteAddress ?? 'unknown';
-  const retryAfter = deps.limiter.retryAfter(address);
-  if (retryAfter > 0) {
-    req.resume();
-    throw new ApiError('rate_limited', 'too many failed authentications from this address; try again later', { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
-  }
-  const raw = await readBody(req);
-  // Nothing below awaits: the handler runs start to finish without another request in between.
-  const caller = identifyCaller(req.headers, deps.store, deps.bootstrap);
+  return { route, params: route.pattern.exec(path)?.slice(1) ?? [] };
+}
+
+/**
+ * Authenticates from the headers before reading any body: an unauthenticated or
+ * refused request is answered without its body ever being read.
+ */
+async function respond(req: IncomingMessage, match: Match, queryText: string, deps: HandlerDeps): Promise<Reply> {
+  if ('error' in match) throw match.error;
+  const { route, params } = match;
+  const token = bearerToken(req.headers);
+  const caller = identifyCaller(token, deps.store, deps.bootstrap);
   if (!caller) {
-    deps.limiter.fail(address);
+    const wait = deps.throttle.failedAuthentication(req.socket.remoteAddress, token);
+    if (wait > 0) throw rateLimited(wait, 'too many failed authentications; try again later (valid keys are not affected)');
     throw unauthorized();
   }
   if (route.permission) requirePermission(caller, route.permission);
-  const query = new URLSearchParams((req.url ?? '').slice(path.length + 1));
+  let raw: Buffer = Buffer.alloc(0);
+  if (route.body) {
+    checkBodyHeaders(req);
+    if (hasBody(req)) raw = await readBody(req, deps.bodies);
+  }
   let parsed: { value: unknown } | undefined;
+  // Nothing below awaits: the handler runs start to finish without another request in between.
+  // A key used to authenticate may have been revoked while the body arrived: check again.
+  const current = raw.length > 0 ? identifyCaller(token, deps.store, deps.bootstrap) : caller;
+  if (!current) throw unauthorized();
+  if (route.permission) requirePermission(current, route.permission);
   return route.handle({
     store: deps.store,
-    caller,
-    params: route.pattern.exec(path)?.slice(1) ?? [],
-    query,
+    caller: current,
+    params,
+    query: new URLSearchParams(queryText),
     headers: req.headers,
+    headersDistinct: req.headersDistinct,
+    throttle: deps.throttle,
     json: () => (parsed ??= { value: parseJsonBody(raw) }).value,
   });
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
   const body = JSON.stringify(reply.body);
+  // A body left unread (refused before reading it) is not drained: the connection is closed instead.
+  const unread = !req.complete;
   res.writeHead(reply.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'cache-control': 'no-store',
+    ...(unread ? { connection: 'close' } : {}),
     ...reply.headers,
   });
   res.end(body);
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return 'unknown';
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? `${error.name} ${code}` : error.name;
 }

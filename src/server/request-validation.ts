@@ -1,6 +1,7 @@
 import type { CreateKeyInput, KeyPatch } from '../store/key-store.js';
 import type { FieldIssue } from '../store/errors.js';
 import { keyFieldIssues } from '../store/key-input.js';
+import { parseDate } from '../core/duration.js';
 import { ApiError } from './api-error.js';
 import { MAX_PAGE_SIZE } from './wire.js';
 
@@ -28,9 +29,10 @@ export function parseCreateBody(body: unknown, knownRoles: ReadonlySet<string>):
   let expiresAt: number | null | undefined;
   if (fields.expires_at !== undefined && fields.expires_at !== null) {
     const text = fields.expires_at;
-    if (typeof text !== 'string' || !DATE_TIME.test(text) || Number.isNaN(Date.parse(text))) {
-      issues.push({ field: 'expires_at', message: 'must be an ISO-8601 date-time such as 2027-06-30T00:00:00Z, or null' });
-    } else expiresAt = Date.parse(text);
+    const at = typeof text === 'string' && DATE_TIME.test(text) ? parseDate(text) : undefined;
+    if (at === undefined) {
+      issues.push({ field: 'expires_at', message: 'must be an ISO-8601 date-time of a real day and time, such as 2027-06-30T00:00:00Z, or null' });
+    } else expiresAt = at;
   } else if (fields.expires_at === null) expiresAt = null;
   if (fields.expires_in !== undefined && typeof fields.expires_in !== 'string') issues.push({ field: 'expires_in', message: 'must be a duration like 90d, or never' });
   if (expiresAt != null && fields.expires_in !== undefined) issues.push({ field: 'expires_in', message: 'give expires_at or expires_in, not both' });

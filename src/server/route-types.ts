@@ -1,14 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { KeyStore } from '../store/key-store.js';
+import type { AuthThrottle } from './auth-throttle.js';
 import type { Caller } from './caller.js';
 
 export interface RequestContext {
   store: KeyStore;
   caller: Caller;
-  /** Captured path segments, e.g. the key id. */
+  /** Captured path segments, e.g. the key id (still percent-encoded). */
   params: string[];
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
+  /** Header values exactly as sent, one entry per occurrence (to refuse a repeated single-valued header). */
+  headersDistinct: Record<string, string[] | undefined>;
+  throttle: AuthThrottle;
   /** The parsed JSON body (a 400 when malformed or missing). */
   json(): unknown;
 }
@@ -21,9 +25,13 @@ export interface Reply {
 
 export interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The path as the OpenAPI document writes it, e.g. `/v1/keys/{id}`: what the request log shows. */
+  template: string;
   pattern: RegExp;
   /** The permission the caller needs; null: any valid key. */
   permission: string | null;
+  /** Whether the route reads a JSON body (read only after the caller is authenticated). */
+  body?: boolean;
   /** Synchronous on purpose: a check and the write that depends on it never interleave with another request. */
   handle(context: RequestContext): Reply;
 }

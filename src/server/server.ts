@@ -1,12 +1,44 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { KeyplanError } from '../core/errors.js';
 import { KeyStore } from '../store/key-store.js';
 import { defaultServiceConfig, loadServiceConfig } from '../store/service-config-file.js';
+import { AuthThrottle, type ThrottleLimits } from './auth-throttle.js';
+import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body.js';
 import { BootstrapCredential } from './caller.js';
-import { FailureLimiter } from './failure-limiter.js';
+import { answerClientErrors, limitConnectionsPerClient } from './connection-limits.js';
 import { createRequestHandler } from './request-handler.js';
+
+/** Limits that keep one client, or many unauthenticated ones, from exhausting the server. */
+export interface ConnectionLimits {
+  /** Open connections overall; more are refused. Default 10,000. */
+  maxConnections: number;
+  /** Open connections per client address (IPv6: per /64); more get 503. Default 256. */
+  maxConnectionsPerClient: number;
+  /** Time for a client to send the request headers. Default 10 s. */
+  headersTimeoutMs: number;
+  /** Time for a client to send the whole request, body included. Default 30 s. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. Default 5 s. */
+  keepAliveTimeoutMs: number;
+  /** Request bodies held in memory at once, all requests together. Default 64 MiB. */
+  bodyBudgetBytes: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  maxConnections: 10_000,
+  maxConnectionsPerClient: 256,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  bodyBudgetBytes: DEFAULT_BODY_BUDGET_BYTES,
+};
+
+/** The bootstrap credential must be at least this long: it grants everything. */
+export const MIN_ADMIN_KEY_LENGTH = 32;
 
 export interface ServerOptions {
   dbPath: string;
@@ -14,13 +46,18 @@ export interface ServerOptions {
   port?: number;
   /** Roles and capabilities (YAML or JSON); default roles ADMIN and READONLY. */
   rolesFile?: string;
-  /** Accepted as an admin credential; kept only as an in-memory HMAC. */
+  /** Accepted as an admin credential (at least 32 characters); kept only as an in-memory HMAC. */
   adminKey?: string;
   tls?: { certFile: string; keyFile: string };
-  /** Failed authentications per client address per minute before 429; default 20. */
+  /** Failed authentications per client address per minute before failures get 429; default 20. */
   maxAuthFailuresPerMinute?: number;
-  /** Per-request log lines (method, path, status, time; never headers or bodies). */
+  /** The other failure budgets (per key prefix, global, per verifying key). */
+  throttle?: Partial<ThrottleLimits>;
+  limits?: Partial<ConnectionLimits>;
+  /** Per-request log lines (method, route, key id, status, time; never raw paths, headers or bodies). */
   log?: (line: string) => void;
+  /** Background problems (a failing last-use write, a full disk), once each, not per request; default: `log`. */
+  notice?: (line: string) => void;
   clock?: () => number;
   pepper?: Buffer | string;
 }
@@ -30,6 +67,8 @@ export interface RunningServer {
   host: string;
   port: number;
   store: KeyStore;
+  /** True when this start created a new, empty database. */
+  createdDatabase: boolean;
   /** Stops accepting, lets in-flight requests finish, flushes last use and closes the database. */
   close(): Promise<void>;
 }
@@ -37,6 +76,11 @@ export interface RunningServer {
 const FORCE_CLOSE_AFTER_MS = 10_000;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  if (options.adminKey !== undefined && options.adminKey.length < MIN_ADMIN_KEY_LENGTH) {
+    throw new KeyplanError(`KEYPLAN_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (it grants everything); generate one with: openssl rand -base64 32`);
+  }
+  checkDatabaseDirectory(options.dbPath);
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const config = options.rolesFile ? loadServiceConfig(options.rolesFile) : defaultServiceConfig();
   const tls = options.tls && { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) };
   const store = KeyStore.open(options.dbPath, {
@@ -44,15 +88,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     capabilities: config.capabilities,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pepper !== undefined ? { pepper: options.pepper } : {}),
+    ...(options.notice ?? options.log ? { log: options.notice ?? options.log } : {}),
   });
   const handler = createRequestHandler({
     store,
     bootstrap: options.adminKey ? new BootstrapCredential(options.adminKey) : undefined,
-    limiter: new FailureLimiter(options.maxAuthFailuresPerMinute ?? 20, options.clock),
+    throttle: new AuthThrottle({ ...options.throttle, ...(options.maxAuthFailuresPerMinute ? { perAddress: options.maxAuthFailuresPerMinute } : {}) }, options.clock),
+    bodies: new BodyBudget(limits.bodyBudgetBytes),
     ...(options.log ? { log: options.log } : {}),
   });
-  const server: Server = tls ? createHttpsServer(tls, handler) : createHttpServer(handler);
-  server.keepAliveTimeout = 5_000;
+  const serverOptions = {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // How often the timeouts above are checked (Node's default is every 30 s).
+    connectionsCheckingInterval: Math.max(250, Math.min(1_000, limits.headersTimeoutMs / 4)),
+  };
+  const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, handler) : createHttpServer(serverOptions, handler);
+  server.maxConnections = limits.maxConnections;
+  server.timeout = limits.requestTimeoutMs;
+  limitConnectionsPerClient(server, limits.maxConnectionsPerClient);
+  answerClientErrors(server);
   const host = options.host ?? '127.0.0.1';
   try {
     await new Promise<void>((resolve, reject) => {
@@ -73,8 +129,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host,
     port,
     store,
+    createdDatabase: store.created,
     close: () => (closing ??= shutDown(server, store)),
   };
+}
+
+/** The service makes a database only where asked: its directory must exist. */
+function checkDatabaseDirectory(dbPath: string): void {
+  if (dbPath === ':memory:') return;
+  const directory = dirname(dbPath);
+  if (!existsSync(directory)) throw new KeyplanError(`the directory of --db ${dbPath} does not exist: create it (mkdir -p ${directory}) or point --db at an existing database`);
+  if (!statSync(directory).isDirectory()) throw new KeyplanError(`--db ${dbPath}: ${directory} is not a directory`);
 }
 
 async function shutDown(server: Server, store: KeyStore): Promise<void> {

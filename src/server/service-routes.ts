@@ -1,4 +1,4 @@
-import { ApiError } from './api-error.js';
+import { ApiError, rateLimited } from './api-error.js';
 import { parsePage } from './request-validation.js';
 import type { RequestContext, Reply, Route } from './route-types.js';
 import { iso, wireCapabilities, wireEvent, wireKeySummary } from './wire.js';
@@ -30,6 +30,10 @@ function verify(context: RequestContext): Reply {
   if (permission !== undefined && typeof permission !== 'string') fields.push({ field: 'permission', message: 'must be a string' });
   if (fields.length > 0) throw new ApiError('unprocessable', `invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fields });
   const result = context.store.verify(key as string, permission as string | undefined);
+  if (!result.valid && result.reason !== 'missing_permission') {
+    const wait = context.throttle.failedLookup(context.caller.actor);
+    if (wait > 0) throw rateLimited(wait, 'too many failed key lookups by this key; try again later');
+  }
   return {
     status: 200,
     body: {
@@ -62,11 +66,11 @@ function events(context: RequestContext): Reply {
 }
 
 export const serviceRoutes: Route[] = [
-  { method: 'GET', pattern: /^\/v1\/roles$/, permission: 'roles:read', handle: roles },
-  { method: 'GET', pattern: /^\/v1\/capabilities$/, permission: null, handle: capabilities },
-  { method: 'GET', pattern: /^\/v1\/whoami$/, permission: null, handle: whoami },
-  { method: 'POST', pattern: /^\/v1\/verify$/, permission: 'keys:verify', handle: verify },
-  { method: 'GET', pattern: /^\/v1\/shared-secret$/, permission: 'shared-secret:read', handle: sharedSecret },
-  { method: 'POST', pattern: /^\/v1\/shared-secret\/rotate$/, permission: 'shared-secret:rotate', handle: rotateSharedSecret },
-  { method: 'GET', pattern: /^\/v1\/events$/, permission: 'events:read', handle: events },
+  { method: 'GET', template: '/v1/roles', pattern: /^\/v1\/roles$/, permission: 'roles:read', handle: roles },
+  { method: 'GET', template: '/v1/capabilities', pattern: /^\/v1\/capabilities$/, permission: null, handle: capabilities },
+  { method: 'GET', template: '/v1/whoami', pattern: /^\/v1\/whoami$/, permission: null, handle: whoami },
+  { method: 'POST', template: '/v1/verify', pattern: /^\/v1\/verify$/, permission: 'keys:verify', body: true, handle: verify },
+  { method: 'GET', template: '/v1/shared-secret', pattern: /^\/v1\/shared-secret$/, permission: 'shared-secret:read', handle: sharedSecret },
+  { method: 'POST', template: '/v1/shared-secret/rotate', pattern: /^\/v1\/shared-secret\/rotate$/, permission: 'shared-secret:rotate', handle: rotateSharedSecret },
+  { method: 'GET', template: '/v1/events', pattern: /^\/v1\/events$/, permission: 'events:read', handle: events },
 ];

@@ -1,4 +1,4 @@
-export type StoreErrorCode = 'conflict' | 'not_found' | 'precondition_failed' | 'unprocessable';
+export type StoreErrorCode = 'conflict' | 'forbidden' | 'not_found' | 'precondition_failed' | 'unprocessable';
 
 /** One field that failed validation, for `details.fields`. */
 export interface FieldIssue {

@@ -2,6 +2,9 @@ import { parseDuration } from '../core/duration.js';
 import { unprocessable } from './errors.js';
 import type { ExpirationConfig } from './service-config.js';
 
+/** The last instant a date-time can name (9999-12-31T23:59:59.999Z); later expiries are refused. */
+export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export interface ExpiryRequest {
   /** Absolute expiry (epoch ms); null: never. */
   expiresAt?: number | null;
@@ -24,11 +27,14 @@ export function resolveExpiry(request: ExpiryRequest, config: ExpirationConfig, 
   if (request.expiresIn !== undefined && request.expiresIn !== 'never') {
     const ms = parseDuration(request.expiresIn);
     if (ms === undefined) throw refuse(`"${request.expiresIn}" is not a duration like 90d, 12h, 2w, 3mo, 1y or never`);
+    if (ms <= 0) throw refuse('must be longer than zero');
+    if (now + ms > LATEST_EXPIRY) throw refuse('is too far in the future (the latest expiry is 9999-12-31)');
     lifetime = ms;
     expiresAt = now + ms;
   } else if (request.expiresAt != null) {
     if (!Number.isFinite(request.expiresAt)) throw refuse('not a valid date-time');
     if (request.expiresAt <= now) throw refuse('is in the past');
+    if (request.expiresAt > LATEST_EXPIRY) throw refuse('is too far in the future (the latest expiry is 9999-12-31)');
     lifetime = request.expiresAt - now;
     expiresAt = request.expiresAt;
   } else {

@@ -1,4 +1,5 @@
 import type { FieldIssue } from './errors.js';
+import { illFormedText, keyNameProblem } from './key-name.js';
 
 const MAX_NAME = 128;
 const MAX_DESCRIPTION = 1024;
@@ -6,8 +7,6 @@ const MAX_ROLES = 32;
 const MAX_METADATA_ENTRIES = 64;
 const MAX_METADATA_KEY = 128;
 const MAX_METADATA_VALUE = 1024;
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export interface KeyFields {
   name?: unknown;
@@ -23,11 +22,15 @@ export function keyFieldIssues(fields: KeyFields, knownRoles: ReadonlySet<string
   if (fields.name !== undefined) {
     if (typeof fields.name !== 'string' || fields.name.trim() === '') add('name', 'must be a non-empty string');
     else if (fields.name.length > MAX_NAME) add('name', `must be at most ${MAX_NAME} characters`);
-    else if (CONTROL.test(fields.name) || fields.name.trim() !== fields.name) add('name', 'must not contain control characters or surrounding spaces');
+    else {
+      const problem = keyNameProblem(fields.name);
+      if (problem) add('name', problem);
+    }
   }
   if (fields.description !== undefined) {
     if (typeof fields.description !== 'string') add('description', 'must be a string');
     else if (fields.description.length > MAX_DESCRIPTION) add('description', `must be at most ${MAX_DESCRIPTION} characters`);
+    else if (illFormedText(fields.description)) add('description', illFormedText(fields.description) as string);
   }
   if (fields.roles !== undefined) {
     if (!Array.isArray(fields.roles) || fields.roles.some((role) => typeof role !== 'string')) add('roles', 'must be a list of role names');
@@ -46,8 +49,10 @@ export function keyFieldIssues(fields: KeyFields, knownRoles: ReadonlySet<string
       if (entries.length > MAX_METADATA_ENTRIES) add('metadata', `must have at most ${MAX_METADATA_ENTRIES} entries`);
       for (const [key, value] of entries) {
         if (key === '' || key.length > MAX_METADATA_KEY) add(`metadata.${key}`, `keys must be 1 to ${MAX_METADATA_KEY} characters`);
+        else if (illFormedText(key)) add('metadata', `keys ${illFormedText(key) as string}`);
         else if (typeof value !== 'string') add(`metadata.${key}`, 'must be a string');
         else if (value.length > MAX_METADATA_VALUE) add(`metadata.${key}`, `must be at most ${MAX_METADATA_VALUE} characters`);
+        else if (illFormedText(value)) add(`metadata.${key}`, illFormedText(value) as string);
       }
     }
   }

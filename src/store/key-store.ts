@@ -1,6 +1,7 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { KeyplanError } from '../core/errors.js';
 import type { Capabilities, Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import { Secret } from '../core/secret.js';
@@ -11,10 +12,12 @@ import { resolveExpiry } from './expiry.js';
 import { IdempotencyRecords, requestFingerprint } from './idempotency.js';
 import { newKeyId } from './ids.js';
 import { keyFieldIssues } from './key-input.js';
+import { normalizeKeyName } from './key-name.js';
 import { LastUseTracker } from './last-use.js';
 import { migrate } from './migrations.js';
-import { loadPepper } from './pepper.js';
-import { grants } from './permissions.js';
+import { loadPepper, pepperCheckValue } from './pepper.js';
+import { grants, permissionsBeyond } from './permissions.js';
+import { describeStorageError } from './sqlite-errors.js';
 import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, type StoreKey } from './rows.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig, type InPlaceField } from './service-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
@@ -34,6 +37,8 @@ export interface KeyStoreOptions {
   clock?: () => number;
   /** Minimum time between two last-use writes of one key; default one minute. */
   lastUseWriteIntervalMs?: number;
+  /** Where background problems go (a failing last-use write, a failed purge): once, not per request. */
+  log?: (line: string) => void;
 }
 
 export interface CreateKeyInput {
@@ -49,6 +54,22 @@ export interface CreateKeyInput {
   idempotencyKey?: string;
   /** Who is asking: a key id, `bootstrap`, or `local` (the default). Also scopes idempotency keys. */
   actor?: string;
+  /**
+   * The caller's own secret (its bearer token). The idempotent-replay copy of the new secret is
+   * sealed under a key derived from it, so only this caller can replay it and the data directory
+   * alone yields nothing. Without it (the embedded local store) the copy is sealed under the pepper.
+   */
+  replayCredential?: string;
+}
+
+/** Options of a change to an existing key. */
+export interface ChangeOptions {
+  actor?: string;
+  /**
+   * The caller's permissions: a key holding permissions beyond them cannot be changed or
+   * revoked (403), the same rule that limits what a caller may grant. Absent: no limit (local).
+   */
+  within?: readonly string[];
 }
 
 export interface KeyPatch {
@@ -99,9 +120,14 @@ export class KeyStore {
   readonly #timer: NodeJS.Timeout;
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #authCache = new Map<string, { row: KeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  readonly #log: (line: string) => void;
   #closed = false;
+  /** True when open() made a new database file. */
+  readonly created: boolean;
 
-  private constructor(db: Database.Database, pepper: Buffer, options: KeyStoreOptions) {
+  private constructor(db: Database.Database, pepper: Buffer, options: KeyStoreOptions, created: boolean) {
+    this.created = created;
+    this.#log = options.log ?? (() => undefined);
     this.#db = db;
     this.#pepper = pepper;
     this.#clock = options.clock ?? Date.now;
@@ -112,26 +138,39 @@ export class KeyStore {
       (id, usedAt) => this.#stmt.writeLastUse.run(usedAt, usedAt, id),
       this.#clock,
       options.lastUseWriteIntervalMs,
+      this.#log,
     );
     this.#events = new EventLog(db);
     this.#idempotency = new IdempotencyRecords(db, pepper);
     this.#sharedSecret = new SharedSecretStore(db, pepper);
-    this.#idempotency.purgeExpired(this.#clock());
+    this.#maintain();
     this.#timer = setInterval(() => this.#maintain(), MAINTENANCE_INTERVAL_MS);
     this.#timer.unref();
   }
 
+  /**
+   * Opens (or creates) the database. Its files are kept mode 0600, deleted content is
+   * overwritten (secure_delete), and the pepper must be the one its keys were hashed with:
+   * a database remembers a check value of its pepper and refuses any other.
+   */
   static open(path: string, options: KeyStoreOptions = {}): KeyStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const pepper = loadPepper(path, options.pepper);
+    const inMemory = path === ':memory:';
+    const created = inMemory || isNewFile(path);
+    if (!inMemory) {
+      mkdirSync(dirname(path), { recursive: true });
+      if (created) closeSync(openSync(path, 'a', 0o600));
+    }
     const db = new Database(path);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
+      db.pragma('secure_delete = ON');
       migrate(db, path);
-      return new KeyStore(db, pepper, options);
+      if (!inMemory) restrictModes(path);
+      const pepper = checkedPepper(db, path, options.pepper);
+      return new KeyStore(db, pepper, options, created && !inMemory);
     } catch (error) {
       db.close();
       throw error;
@@ -168,21 +207,22 @@ export class KeyStore {
     if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
       throw unprocessable([{ field: 'idempotency_key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` }]);
     }
+    const name = typeof input.name === 'string' ? normalizeKeyName(input.name) : input.name;
     const fingerprint = requestFingerprint({
-      name: input.name,
+      name,
       description: input.description ?? '',
       roles: input.roles,
       expiresAt: input.expiresAt ?? null,
       expiresIn: input.expiresIn ?? null,
       metadata: input.metadata ?? {},
     });
-    // Purged outside the transaction so that a refused create still forgets expired secrets.
-    this.#idempotency.purgeExpired(this.#clock());
+    // Outside the transaction so that a refused create still forgets expired secrets.
+    this.#purgeReplayCopies();
     return this.#db
       .transaction(() => {
         const now = this.#clock();
         if (idempotencyKey !== undefined) {
-          const earlier = this.#idempotency.find(actor, idempotencyKey, now);
+          const earlier = this.#idempotency.find(actor, idempotencyKey, now, input.replayCredential);
           if (earlier) {
             if (earlier.requestHash !== fingerprint) {
               throw new StoreError('unprocessable', 'this Idempotency-Key was already used for a different request', {
@@ -190,7 +230,7 @@ export class KeyStore {
               });
             }
             const key = this.getKey(earlier.keyId);
-            if (key) return { key, secret: new Secret(earlier.secret), replayed: true };
+            if (key) return { key, secret: new Secret(replayableSecret(key, earlier.secret, now)), replayed: true };
           }
         }
         const issues = keyFieldIssues(
@@ -201,13 +241,13 @@ export class KeyStore {
         if (input.name === undefined) issues.push({ field: 'name', message: 'is required' });
         if (issues.length > 0) throw unprocessable(issues);
         const expiresAt = resolveExpiry(input, this.#capabilities.expiration, now);
-        this.#assertNameFree(input.name);
+        this.#assertNameFree(name);
 
         const plaintext = generateSecret(KEY_SECRET_PREFIX);
         const id = newKeyId(now);
         this.#stmt.insert.run({
           id,
-          name: input.name,
+          name,
           description: input.description ?? '',
           roles: JSON.stringify(input.roles),
           prefix: displayPrefix(plaintext),
@@ -217,21 +257,21 @@ export class KeyStore {
           metadata: JSON.stringify(input.metadata ?? {}),
         });
         if (idempotencyKey !== undefined) {
-          this.#idempotency.remember(actor, idempotencyKey, { requestHash: fingerprint, keyId: id, secret: plaintext }, now);
+          this.#idempotency.remember(actor, idempotencyKey, { requestHash: fingerprint, keyId: id, secret: plaintext }, now, input.replayCredential);
         }
         this.#events.record({
           at: now,
           actor,
           action: 'key.created',
           keyId: id,
-          details: { name: input.name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() },
+          details: { name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() },
         });
         return { key: this.getKey(id) as StoreKey, secret: new Secret(plaintext), replayed: false };
       })
       .immediate();
   }
 
-  updateKey(id: string, patch: KeyPatch, options: { ifVersion?: number; actor?: string } = {}): StoreKey {
+  updateKey(id: string, patch: KeyPatch, options: ChangeOptions & { ifVersion?: number } = {}): StoreKey {
     const notEditable = (Object.keys(patch) as (keyof KeyPatch)[]).filter(
       (field) => patch[field] !== undefined && !this.#capabilities.editableFields.includes(field as InPlaceField),
     );
@@ -240,9 +280,12 @@ export class KeyStore {
     }
     const issues = keyFieldIssues(patch, new Set(this.#roles.keys()));
     if (issues.length > 0) throw unprocessable(issues);
+    if (patch.name !== undefined) patch = { ...patch, name: normalizeKeyName(patch.name) };
     return this.#db
       .transaction(() => {
         const current = this.#require(id);
+        this.#assertWithin(current, options.within, 'change');
+        if (patch.roles && options.within) this.#assertWithin({ ...current, roles: patch.roles }, options.within, 'give');
         if (options.ifVersion !== undefined && options.ifVersion !== current.version) {
           throw new StoreError('precondition_failed', `key ${id} changed since it was read (now version ${current.version})`, {
             current_etag: `"${current.version}"`,
@@ -261,21 +304,23 @@ export class KeyStore {
           roles: JSON.stringify(next.roles),
           metadata: JSON.stringify(next.metadata),
         });
-        this.#events.record({ at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: { changed } });
+        this.#events.record({ at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: changeDetails(current, next, changed) });
         return this.#require(id);
       })
       .immediate();
   }
 
   /** Revokes a key; revoking a revoked key returns it unchanged. */
-  revokeKey(id: string, options: { actor?: string } = {}): StoreKey {
+  revokeKey(id: string, options: ChangeOptions = {}): StoreKey {
     return this.#db
       .transaction(() => {
         const current = this.#require(id);
+        this.#assertWithin(current, options.within, 'revoke');
         if (current.revokedAt !== null) return current;
         const now = this.#clock();
         this.#authCache.clear();
         this.#stmt.revoke.run(now, id);
+        this.#idempotency.forgetKey(id);
         this.#events.record({ at: now, actor: options.actor ?? 'local', action: 'key.revoked', keyId: id, details: { name: current.name } });
         return this.#require(id);
       })
@@ -370,14 +415,46 @@ export class KeyStore {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#lastUse.flushAll();
-    this.#idempotency.purgeExpired(this.#clock());
+    this.#purgeReplayCopies();
     this.#db.close();
   }
 
+  /** Whether last-use writes are failing now (e.g. a full disk); they are retried. */
+  get lastUseFailing(): boolean {
+    return this.#lastUse.failing;
+  }
+
+  /** Runs on a timer: never throws (a timer that throws would end the process); problems are logged once. */
   #maintain(): void {
     if (this.#closed) return;
-    this.#lastUse.flushDue();
-    this.#idempotency.purgeExpired(this.#clock());
+    try {
+      this.#lastUse.flushDue();
+    } catch (error) {
+      this.#log(`background last-use write failed: ${describeStorageError(error)}`);
+    }
+    this.#purgeReplayCopies();
+  }
+
+  #purgeFailing = false;
+
+  #purgeReplayCopies(): void {
+    try {
+      this.#idempotency.purgeExpired(this.#clock());
+      if (this.#purgeFailing) this.#log('purging expired replay copies works again');
+      this.#purgeFailing = false;
+    } catch (error) {
+      if (!this.#purgeFailing) this.#log(`purging expired replay copies failed, will retry: ${describeStorageError(error)}`);
+      this.#purgeFailing = true;
+    }
+  }
+
+  /** A 403 when `key` holds permissions beyond `within` (the caller's). */
+  #assertWithin(key: StoreKey, within: readonly string[] | undefined, verb: 'change' | 'revoke' | 'give'): void {
+    if (!within) return;
+    const beyond = permissionsBeyond(within, this.permissionsOf(key.roles));
+    if (beyond.length === 0) return;
+    const what = verb === 'give' ? 'cannot grant roles with permissions this key lacks' : `cannot ${verb} key ${key.id}: it holds permissions this key lacks`;
+    throw new StoreError('forbidden', `${what}: ${beyond.join(', ')}`, { permission: beyond[0], permissions: beyond });
   }
 
   #lookUpByHash(hash: Buffer, now: number): (KeyRow & { secret_hash: Buffer }) | undefined {
@@ -426,6 +503,64 @@ function prepareStatements(db: Database.Database) {
       'UPDATE keys SET last_used_at = ? WHERE (last_used_at IS NULL OR last_used_at < ?) AND id = ?',
     ),
   };
+}
+
+/** The secret an idempotent retry may be given back: only for a live key, and only to the caller who sealed it. */
+function replayableSecret(key: StoreKey, secret: string | undefined, now: number): string {
+  const label = `key ${key.id} ("${key.name}")`;
+  const retry = 'a retry cannot return its secret; send a new Idempotency-Key to create a new key';
+  if (key.revokedAt !== null) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since been revoked; ${retry}`, { id: key.id, name: key.name, state: 'revoked' });
+  if (key.expiresAt !== null && key.expiresAt <= now) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since expired; ${retry}`, { id: key.id, name: key.name, state: 'expired' });
+  if (secret === undefined) {
+    throw new StoreError('conflict', `this Idempotency-Key created ${label}, but its secret was sealed under another credential and cannot be shown again; ${retry}`, { id: key.id, name: key.name, state: 'sealed' });
+  }
+  return secret;
+}
+
+/** The event details of an update: which fields changed, with their values before and after (keys never hold secrets). */
+function changeDetails(before: StoreKey, after: KeyPatch & StoreKey, changed: string[]): Record<string, unknown> {
+  const pick = (key: StoreKey) => Object.fromEntries(changed.map((field) => [field, key[field as keyof StoreKey]]));
+  return { changed, before: pick(before), after: pick(after) };
+}
+
+/** Missing, or empty (a database whose creation failed, e.g. on a full disk). */
+function isNewFile(path: string): boolean {
+  try {
+    return statSync(path).size === 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Database, WAL and shared-memory files readable by the owner only (SQLite gives -wal and -shm the database's mode). */
+function restrictModes(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    try {
+      chmodSync(file, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
+
+/**
+ * The pepper for this database, checked against the check value it stores. A database
+ * that holds keys never gets a fresh pepper: a missing or different one refuses to start.
+ */
+function checkedPepper(db: Database.Database, path: string, explicit: Buffer | string | undefined): Buffer {
+  const stored = db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE name = 'pepper_check'").get()?.value;
+  const hasKeys = db.prepare('SELECT 1 FROM keys LIMIT 1').get() !== undefined || db.prepare('SELECT 1 FROM shared_secret LIMIT 1').get() !== undefined;
+  const { pepper, source } = loadPepper(path, explicit, stored === undefined && !hasKeys);
+  const check = pepperCheckValue(pepper);
+  if (stored === undefined) {
+    db.prepare("INSERT OR IGNORE INTO meta (name, value) VALUES ('pepper_check', ?)").run(check);
+  } else if (!sameHash(stored, check)) {
+    const where = source.endsWith('.pepper') ? `Restore ${source} from the backup made together with this database` : `Set ${source} back to the value this database was created with`;
+    throw new KeyplanError(
+      `the pepper from ${source} is not the one the keys in ${path} were hashed with, so no key would authenticate. ${where} (or point --db at the database that belongs to this pepper).`,
+    );
+  }
+  return pepper;
 }
 
 function changedFields(current: StoreKey, patch: KeyPatch): string[] {

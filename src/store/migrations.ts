@@ -46,6 +46,15 @@ const MIGRATIONS: readonly string[] = [
     rotated_at INTEGER NOT NULL
   );
   `,
+  // 2: a check value of the pepper; replay copies are now sealed under the caller's credential,
+  // so the older ones (sealed under the pepper) are dropped.
+  `
+  CREATE TABLE meta (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  DELETE FROM idempotency;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -22,3 +22,10 @@ export function grants(granted: readonly string[], wanted: string): boolean {
   }
   return false;
 }
+
+/** The permissions in `wanted` that `held` does not grant (sorted): empty when `wanted` is within `held`. */
+export function permissionsBeyond(held: readonly string[], wanted: Iterable<string>): string[] {
+  const beyond = new Set<string>();
+  for (const permission of wanted) if (!grants(held, permission)) beyond.add(permission);
+  return [...beyond].sort();
+}

@@ -30,14 +30,27 @@ export function sameHash(a: Buffer, b: Buffer): boolean {
 }
 
 /**
- * Seals secrets kept for idempotent replays: AES-256-GCM under a key derived
- * from the pepper, bound (as associated data) to the record it belongs to.
+ * Seals secrets kept for idempotent replays: AES-256-GCM, bound (as associated
+ * data) to the record it belongs to. The key comes from the calling credential's
+ * own secret, which the service never stores, so a copy of the data directory
+ * cannot open it. (HKDF with a fixed salt: its extract step is not the stored
+ * HMAC(pepper, secret).) Only the embedded local store, which has no caller
+ * credential, seals under a key derived from the pepper.
  */
 export class SecretBox {
   readonly #key: Buffer;
 
-  constructor(pepper: Buffer) {
-    this.#key = Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'keyplan idempotent-replay secret v1', 32));
+  private constructor(key: Buffer) {
+    this.#key = key;
+  }
+
+  static forCredential(credential: string): SecretBox {
+    const key = hkdfSync('sha256', Buffer.from(credential, 'utf8'), 'keyplan replay seal v2', 'keyplan idempotent-replay secret v2', 32);
+    return new SecretBox(Buffer.from(key));
+  }
+
+  static forPepper(pepper: Buffer): SecretBox {
+    return new SecretBox(Buffer.from(hkdfSync('sha256', pepper, Buffer.alloc(0), 'keyplan idempotent-replay secret v1', 32)));
   }
 
   seal(plaintext: string, context: string): Buffer {
@@ -48,7 +61,17 @@ export class SecretBox {
     return Buffer.concat([iv, cipher.getAuthTag(), body]);
   }
 
-  open(sealed: Buffer, context: string): string {
+  /** The plaintext, or undefined when this box did not seal it (another credential) or it was altered. */
+  open(sealed: Buffer, context: string): string | undefined {
+    if (sealed.length < 28) return undefined;
+    try {
+      return this.#open(sealed, context);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #open(sealed: Buffer, context: string): string {
     const decipher = createDecipheriv('aes-256-gcm', this.#key, sealed.subarray(0, 12));
     decipher.setAAD(Buffer.from(context, 'utf8'));
     decipher.setAuthTag(sealed.subarray(12, 28));

@@ -157,7 +157,7 @@ describe('bad input', () => {
     expect((await h.call('GET', '/v1/nothing')).status).toBe(404);
     const wrong = await h.call('PUT', '/v1/keys');
     expect(wrong.status).toBe(405);
-    expect(wrong.headers.allow).toBe('GET, POST');
+    expect(wrong.headers.allow).toBe('GET, HEAD, POST');
   });
 
   it('lists every invalid field with 422', async () => {

@@ -39,9 +39,10 @@ function serve(args: string[]) {
 describe('keyplan serve (the real CLI)', () => {
   it('prints the listening line, serves requests, and exits 0 on SIGTERM without logging secrets', async () => {
     dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
-    const db = join(dir, 'nested', 'keys.db');
+    const db = join(dir, 'keys.db');
     const server = serve(['--db', db]);
     const url = await server.listening;
+    expect(server.output().stderr).toContain(`created a new database ${db}`);
     expect(server.output().stdout).toContain(`(db: ${db})`);
 
     const created = await request(`${url}/v1/keys`, {
@@ -62,7 +63,7 @@ describe('keyplan serve (the real CLI)', () => {
     expect(await server.exited).toBe(0);
     const { stdout, stderr } = server.output();
     expect(stderr).toContain('POST /v1/keys 201');
-    expect(stderr).toContain('GET /v1/keys/[redacted] 404');
+    expect(stderr).toContain('GET /v1/keys/{id} 404');
     for (const text of [stdout, stderr]) {
       expect(text).not.toContain(secret);
       expect(text).not.toContain(ADMIN);

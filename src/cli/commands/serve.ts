@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { startKeyService } from '../../engine/serve.js';
+import { DEFAULT_CONNECTION_LIMITS, startKeyService, type ConnectionLimits } from '../../engine/serve.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
@@ -12,7 +12,29 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   quiet?: boolean;
+  maxConnections: string;
+  maxConnectionsPerClient: string;
+  headersTimeout: string;
+  requestTimeout: string;
 }
+
+/** A whole number from `min` to `max`, or a usage error naming the flag. */
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max) throw new UsageError(`${flag} must be a whole number from ${min} to ${max}, not "${text}"`);
+  return value;
+}
+
+function connectionLimits(options: ServeOptions): Partial<ConnectionLimits> {
+  return {
+    maxConnections: wholeNumber('--max-connections', options.maxConnections, 1, 1_000_000),
+    maxConnectionsPerClient: wholeNumber('--max-connections-per-client', options.maxConnectionsPerClient, 1, 1_000_000),
+    headersTimeoutMs: wholeNumber('--headers-timeout', options.headersTimeout, 1, 3600) * 1000,
+    requestTimeoutMs: wholeNumber('--request-timeout', options.requestTimeout, 1, 3600) * 1000,
+  };
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
 export const registerServe: RegisterCommand = (program) => {
   program
@@ -24,20 +46,33 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--roles <file>', 'roles and capabilities file (YAML or JSON)')
     .option('--tls-cert <file>', 'TLS certificate (PEM); needs --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM); needs --tls-cert')
+    .option('--max-connections <n>', 'open connections at most, overall', String(DEFAULT_CONNECTION_LIMITS.maxConnections))
+    .option('--max-connections-per-client <n>', 'open connections at most per client address (IPv6: per /64)', String(DEFAULT_CONNECTION_LIMITS.maxConnectionsPerClient))
+    .option('--headers-timeout <seconds>', 'time a client has to send the request headers', String(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000))
+    .option('--request-timeout <seconds>', 'time a client has to send the whole request, body included', String(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs / 1000))
     .addOption(new Option('--quiet', 'no per-request log lines on stderr'))
     .action(async (options: ServeOptions) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+      const limits = connectionLimits(options);
+      if (!options.tlsCert && !LOOPBACK.test(options.host)) {
+        process.stderr.write(`keyplan serve: warning: listening on ${options.host} without TLS; bearer keys cross the network in clear text. Use --tls-cert/--tls-key or a TLS-terminating proxy.\n`);
+      }
       const server = await startKeyService({
         dbPath: options.db,
         host: options.host,
         port,
+        limits,
         ...(options.roles ? { rolesFile: options.roles } : {}),
         ...(process.env.KEYPLAN_ADMIN_KEY ? { adminKey: process.env.KEYPLAN_ADMIN_KEY } : {}),
         ...(options.tlsCert && options.tlsKey ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
         ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) }),
+        notice: (line: string) => process.stderr.write(`${new Date().toISOString()} keyplan serve: ${line}\n`),
       });
+      if (server.createdDatabase) {
+        process.stderr.write(`keyplan serve: created a new database ${options.db}; back it up together with its pepper (${options.db}.pepper unless KEYPLAN_PEPPER is set)\n`);
+      }
       printOut(`keyplan serve listening on ${server.url} (db: ${options.db})`);
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { KEYPLAN_BIN, cleanEnv } from './cli.js';
 
@@ -49,6 +50,8 @@ export class KeyService {
 
   static async start(options: StartKeyServiceOptions): Promise<KeyService> {
     const dbPath = options.dbPath ?? join(options.dir, 'keys.db');
+    // keyplan serve makes a database only in an existing directory.
+    await mkdir(dirname(dbPath), { recursive: true });
     const args = [KEYPLAN_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', dbPath];
     if (options.rolesFile) args.push('--roles', options.rolesFile);
     const child = spawn(process.execPath, args, {
