@@ -1,8 +1,8 @@
-import { loadConfig } from '../io/load-config.js';
 import { makePlan } from '../core/plan.js';
 import type { DesiredState } from '../core/model.js';
 import type { Plan } from '../core/plan-types.js';
 import type { OpenProviderOptions, Provider } from '../providers/index.js';
+import { loadConfigAndList } from './plan-overlap.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
 export interface PlanRequest {
@@ -21,7 +21,8 @@ export interface PlanOutcome {
 
 /** Loads the config, reads the providers, and plans: the read-only half of every command. */
 export async function planFromConfig(request: PlanRequest): Promise<PlanOutcome> {
-  const state = await loadConfig(request.configPath, { now: request.now });
+  const { state, read } = await loadConfigAndList(request.configPath, request.provider, request.now, request.providerOptions);
+  if (read) return { state, plan: makePlan(state, read.snapshots, request.now), descriptions: read.descriptions };
   const names = selectProviderNames(state, request.provider);
   return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now));
 }

@@ -18,7 +18,7 @@ export interface OpenedProviders {
   close(): Promise<void>;
 }
 
-export function openProviders(state: DesiredState, names: readonly string[], options: OpenProviderOptions): OpenedProviders {
+export function openProviders(state: Pick<DesiredState, 'providers'>, names: readonly string[], options: OpenProviderOptions): OpenedProviders {
   const providers = new Map<string, Provider>();
   const close = async () => {
     await Promise.allSettled([...providers.values()].map((p) => p.close()));

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyBenchYaml, planBenchYaml, seedPlanBench } from '../../bench/configs.mjs';
+import { OVERLAP_MIN_BYTES } from '../../src/engine/plan-overlap.js';
 import { KeyStore } from '../../src/store/key-store.js';
 import { describeRun } from './helpers/cli.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
@@ -62,15 +63,17 @@ describe('plan JSON for the benchmark configs', () => {
             return created;
           },
         },
-        400,
+        1400,
       );
     } finally {
       store.close();
     }
     const service = await ws.startKeyService({ dbPath, env: { KEYPLAN_PEPPER: pepper } });
-    await ws.writeFile('keys.yaml', planBenchYaml(400, service.url, TOKEN_ENV));
+    const yaml = planBenchYaml(1400, service.url, TOKEN_ENV);
+    expect(yaml.length, 'large enough that plan lists while the config loads').toBeGreaterThanOrEqual(OVERLAP_MIN_BYTES);
+    await ws.writeFile('keys.yaml', yaml);
     const json = await planJson(ws, service.url, service.adminKey);
-    expect(JSON.parse(json).summary).toEqual({ create: 0, update: 20, rotate: 0, revoke: 200 });
+    expect(JSON.parse(json).summary).toEqual({ create: 0, update: 70, rotate: 0, revoke: 700 });
     await expectFixture('plan.json', stable(json, service.url));
   });
 

@@ -1,0 +1,73 @@
+import type { DesiredState, ProviderConfig } from '../core/model.js';
+import type { ProviderSnapshot } from '../core/plan.js';
+import { readProvidersEarly } from '../io/early-providers.js';
+import { loadConfigOffThread } from '../io/load-config-off-thread.js';
+import type { OpenProviderOptions } from '../providers/index.js';
+import { openProviders, readSnapshots, selectProviderNames, type OpenedProviders } from './providers.js';
+
+/**
+ * Below this size (a root file without `include:`; about 700 keys) the config loads in about the time a worker
+ * thread costs to start (some 40 ms of CPU), so plan runs the two halves one after the other.
+ */
+export const OVERLAP_MIN_BYTES = 64 * 1024;
+
+export interface ConfigAndSnapshots {
+  state: DesiredState;
+  /** Present when the keys were listed while the config loaded; else the caller reads the providers itself. */
+  read?: { snapshots: Record<string, ProviderSnapshot>; descriptions: Record<string, string> };
+}
+
+/**
+ * The config and the remote keys, the two overlapped: the root file's `providers:` are read first, listing starts
+ * at once, and the key files load on a worker thread while the pages arrive. Errors come in the order they
+ * always did (config, then --provider, then opening and listing). Only http providers start early: listing them
+ * is a read over the network, while opening a local store creates its file, which an invalid config must not do.
+ * When the full load's providers differ from the early read, the early listing is dropped.
+ */
+export async function loadConfigAndList(
+  configPath: string,
+  only: string | undefined,
+  now: number,
+  providerOptions: OpenProviderOptions,
+): Promise<ConfigAndSnapshots> {
+  const early = await readProvidersEarly(configPath, { minBytes: OVERLAP_MIN_BYTES });
+  const names = early && earlyNames(early, only);
+  if (!early || !names) {
+    const { loadConfig } = await import('../io/load-config.js');
+    return { state: await loadConfig(configPath, { now }) };
+  }
+  let opened: OpenedProviders | undefined;
+  const listing = (async () => {
+    opened = openProviders({ providers: early }, names, providerOptions);
+    return readSnapshots(opened.providers);
+  })();
+  listing.catch(() => undefined); // settled below, after the config's own errors
+  try {
+    const state = await loadConfigOffThread(configPath, { now });
+    const chosen = selectProviderNames(state, only);
+    if (!sameProviders(names, chosen, early, state.providers)) return { state };
+    const snapshots = await listing;
+    const descriptions = Object.fromEntries([...(opened as OpenedProviders).providers].map(([name, p]) => [name, p.description]));
+    return { state, read: { snapshots, descriptions } };
+  } finally {
+    await opened?.close();
+    await listing.catch(() => undefined);
+  }
+}
+
+/** The providers to list early: all declared (or the one --provider names), when every one is http. */
+function earlyNames(early: Record<string, ProviderConfig>, only: string | undefined): string[] | undefined {
+  const names = Object.keys(early).sort();
+  const chosen = only === undefined ? names : names.filter((name) => name === only);
+  if (chosen.length === 0 || chosen.some((name) => early[name]?.type !== 'http')) return undefined;
+  return chosen;
+}
+
+function sameProviders(
+  names: readonly string[],
+  chosen: readonly string[],
+  early: Record<string, ProviderConfig>,
+  loaded: Record<string, ProviderConfig>,
+): boolean {
+  return names.length === chosen.length && names.every((name, i) => name === chosen[i] && JSON.stringify(early[name]) === JSON.stringify(loaded[name]));
+}
