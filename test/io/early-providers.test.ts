@@ -1,19 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { providersBlock, readProvidersEarly } from '../../src/io/early-providers.js';
 import { loadConfig } from '../../src/io/load-config.js';
-import { makeConfigDir, NOW } from './temp-config.js';
+import { NOW, useConfigDirs } from './temp-config.js';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-async function setup(files: Record<string, string>): Promise<string> {
-  const made = await makeConfigDir(files);
-  cleanup = made.cleanup;
-  return made.dir;
-}
+const setup = useConfigDirs();
 
 const KEYS = 'keys:\n  - name: A\n    roles: [READONLY]\n  - { name: B, roles: [ADMIN] }\n';
 const KEYS_IN_PROD = 'keys:\n  - name: A\n    provider: prod\n    roles: [READONLY]\n';

@@ -1,19 +1,9 @@
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/io/load-config.js';
-import { brief, issuesOf, makeConfigDir, NOW } from './temp-config.js';
+import { brief, issuesOf, NOW, useConfigDirs } from './temp-config.js';
 
-let cleanup: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await cleanup?.();
-  cleanup = undefined;
-});
-
-async function setup(files: Record<string, string>): Promise<string> {
-  const made = await makeConfigDir(files);
-  cleanup = made.cleanup;
-  return made.dir;
-}
+const setup = useConfigDirs();
 
 describe('loadConfig', () => {
   it('loads a root file and its includes, resolving paths against the root directory', async () => {

@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { afterEach } from 'vitest';
 import { ConfigError, type ConfigIssue } from '../../src/core/errors.js';
 import { loadConfig } from '../../src/io/load-config.js';
 
@@ -12,6 +13,20 @@ export async function makeConfigDir(files: Record<string, string>): Promise<{ di
     await writeFile(join(dir, path), text);
   }
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** In a describe block: `setup(files)` makes a config dir for the current test, removed after it. */
+export function useConfigDirs(): (files: Record<string, string>) => Promise<string> {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+  return async (files) => {
+    const made = await makeConfigDir(files);
+    cleanup = made.cleanup;
+    return made.dir;
+  };
 }
 
 export const NOW = Date.UTC(2026, 0, 1);
