@@ -1,10 +1,11 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { KeyplanError } from '../core/errors.js';
-import { KeyStore } from '../store/key-store.js';
+import { KeyStore, type KeyStoreOptions } from '../store/key-store.js';
+import { describeStorageError } from '../store/sqlite-errors.js';
 import { defaultServiceConfig, loadServiceConfig } from '../store/service-config-file.js';
 import { AuthThrottle, type ThrottleLimits } from './auth-throttle.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body.js';
@@ -42,6 +43,8 @@ export const MIN_ADMIN_KEY_LENGTH = 32;
 
 export interface ServerOptions {
   dbPath: string;
+  /** Create the database's directory when missing (for the default path); otherwise a missing directory is an error. */
+  createDbDirectory?: boolean;
   host?: string;
   port?: number;
   /** Roles and capabilities (YAML or JSON); default roles ADMIN and READONLY. */
@@ -60,6 +63,8 @@ export interface ServerOptions {
   notice?: (line: string) => void;
   clock?: () => number;
   pepper?: Buffer | string;
+  /** How often the store writes pending last uses and purges expired replay copies; default 15 s. */
+  maintenanceIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -79,15 +84,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.adminKey !== undefined && options.adminKey.length < MIN_ADMIN_KEY_LENGTH) {
     throw new KeyplanError(`KEYPLAN_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (it grants everything); generate one with: openssl rand -base64 32`);
   }
+  if (options.createDbDirectory) mkdirSync(dirname(options.dbPath), { recursive: true });
   checkDatabaseDirectory(options.dbPath);
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const config = options.rolesFile ? loadServiceConfig(options.rolesFile) : defaultServiceConfig();
   const tls = options.tls && { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) };
-  const store = KeyStore.open(options.dbPath, {
+  const store = openStore(options.dbPath, {
     roles: config.roles,
     capabilities: config.capabilities,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pepper !== undefined ? { pepper: options.pepper } : {}),
+    ...(options.maintenanceIntervalMs ? { maintenanceIntervalMs: options.maintenanceIntervalMs } : {}),
     ...(options.notice ?? options.log ? { log: options.notice ?? options.log } : {}),
   });
   const handler = createRequestHandler({
@@ -132,6 +139,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     createdDatabase: store.created,
     close: () => (closing ??= shutDown(server, store)),
   };
+}
+
+/** The store, or a one-line error saying why the database cannot be opened (e.g. the disk is full). */
+function openStore(dbPath: string, options: KeyStoreOptions): KeyStore {
+  try {
+    return KeyStore.open(dbPath, options);
+  } catch (error) {
+    if (error instanceof KeyplanError) throw error;
+    throw new KeyplanError(`cannot open the database ${dbPath}: ${describeStorageError(error)}`);
+  }
 }
 
 /** The service makes a database only where asked: its directory must exist. */

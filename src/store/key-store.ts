@@ -37,6 +37,8 @@ export interface KeyStoreOptions {
   clock?: () => number;
   /** Minimum time between two last-use writes of one key; default one minute. */
   lastUseWriteIntervalMs?: number;
+  /** How often pending last uses are written and expired replay copies purged; default 15 s. */
+  maintenanceIntervalMs?: number;
   /** Where background problems go (a failing last-use write, a failed purge): once, not per request. */
   log?: (line: string) => void;
 }
@@ -144,7 +146,7 @@ export class KeyStore {
     this.#idempotency = new IdempotencyRecords(db, pepper);
     this.#sharedSecret = new SharedSecretStore(db, pepper);
     this.#maintain();
-    this.#timer = setInterval(() => this.#maintain(), MAINTENANCE_INTERVAL_MS);
+    this.#timer = setInterval(() => this.#maintain(), options.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS);
     this.#timer.unref();
   }
 

@@ -104,6 +104,14 @@ describe('keyplan validate', () => {
     expect(garbage.stderr).toContain('garbage.yaml:1:1: cannot read garbage.yaml: it is not a text file');
   });
 
+  it('reports key names with zero-width, bidi or control characters at their position', async () => {
+    const yaml = 'version: 1\nkeys:\n  - name: "ro1\\u200b"\n    roles: [READONLY]\n  - name: "a\\u202eb"\n    roles: [READONLY]\n  - name: "c\\u0085"\n    roles: [READONLY]\n';
+    await writeFile(join(dir, 'lookalike.yaml'), yaml);
+    const result = run(['-c', 'lookalike.yaml']);
+    expect(result.status).toBe(1);
+    for (const [line, index] of [[3, 0], [5, 1], [7, 2]]) expect(result.stderr).toContain(`lookalike.yaml:${line}:11: keys[${index}].name: must be a key name`);
+  });
+
   it('rejects an unknown --format as a usage error', () => {
     const result = run(['--format', 'xml']);
     expect(result.status).toBe(1);

@@ -29,14 +29,14 @@ export function openSocket(url: string, localAddress?: string): Promise<Socket> 
 }
 
 /** Sends raw bytes and collects everything the server answers until it closes the connection. */
-export async function rawExchange(url: string, bytes: string | Buffer, options: { localAddress?: string } = {}): Promise<RawAnswer> {
+export async function rawExchange(url: string, bytes: string | Buffer | (string | Buffer)[], options: { localAddress?: string } = {}): Promise<RawAnswer> {
   const socket = await openSocket(url, options.localAddress);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
     socket.on('error', () => undefined);
     socket.on('close', () => resolve(parseRawAnswer(Buffer.concat(chunks).toString('latin1'))));
-    socket.write(bytes, () => undefined);
+    for (const part of [bytes].flat()) socket.write(part, () => undefined);
   });
 }
 

@@ -15,9 +15,9 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function serve(args: string[]) {
+function serve(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
-    env: { ...process.env, KEYPLAN_ADMIN_KEY: ADMIN, NO_COLOR: '1' },
+    env: { ...process.env, KEYPLAN_ADMIN_KEY: ADMIN, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -78,5 +78,25 @@ describe('keyplan serve (the real CLI)', () => {
     const server = serve(['--db', join(dir, 'keys.db'), '--roles', roles]);
     expect(await server.exited).toBe(1);
     expect(server.output().stderr).toContain(`${roles}:4:30: unknown key-service permission "keys:reed"`);
+  });
+
+  it('refuses a --db in a missing directory and a short admin key, each in one line with exit code 1', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
+    const missing = serve(['--db', join(dir, 'missing', 'keys.db')]);
+    expect(await missing.exited).toBe(1);
+    expect(missing.output().stderr.trim()).toMatch(/^Error: the directory of --db .*missing\/keys\.db does not exist: create it \(mkdir -p .*\)[^\n]*$/);
+    const short = serve(['--db', join(dir, 'keys.db')], { KEYPLAN_ADMIN_KEY: 'too-short' });
+    expect(await short.exited).toBe(1);
+    expect(short.output().stderr).toContain('KEYPLAN_ADMIN_KEY must be at least 32 characters');
+    expect(short.output().stderr).not.toContain('too-short');
+  });
+
+  it('warns when listening beyond loopback without TLS', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
+    const server = serve(['--db', join(dir, 'keys.db'), '--host', '0.0.0.0']);
+    await new Promise<void>((resolve) => server.child.stdout.on('data', () => server.output().stdout.includes('listening on') && resolve()));
+    server.child.kill('SIGTERM');
+    expect(await server.exited, JSON.stringify(server.output())).toBe(0);
+    expect(server.output().stderr).toContain('warning: listening on 0.0.0.0 without TLS');
   });
 });

@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_CONNECTION_LIMITS, startKeyService, type ConnectionLimits } from '../../engine/serve.js';
 import { printOut } from '../output.js';
@@ -51,7 +51,7 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--headers-timeout <seconds>', 'time a client has to send the request headers', String(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000))
     .option('--request-timeout <seconds>', 'time a client has to send the whole request, body included', String(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs / 1000))
     .addOption(new Option('--quiet', 'no per-request log lines on stderr'))
-    .action(async (options: ServeOptions) => {
+    .action(async (options: ServeOptions, command: Command) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
@@ -61,6 +61,8 @@ export const registerServe: RegisterCommand = (program) => {
       }
       const server = await startKeyService({
         dbPath: options.db,
+        // The default .keyplan/ directory is made on first use; a --db given explicitly must point into an existing one.
+        createDbDirectory: command.getOptionValueSource('db') === 'default',
         host: options.host,
         port,
         limits,
@@ -73,8 +75,8 @@ export const registerServe: RegisterCommand = (program) => {
       if (server.createdDatabase) {
         process.stderr.write(`keyplan serve: created a new database ${options.db}; back it up together with its pepper (${options.db}.pepper unless KEYPLAN_PEPPER is set)\n`);
       }
-      printOut(`keyplan serve listening on ${server.url} (db: ${options.db})`);
-      await new Promise<void>((resolve) => {
+      // Signal handlers first: whoever reads the listening line may stop the server at once.
+      const stopped = new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGTERM', stop);
           process.off('SIGINT', stop);
@@ -83,6 +85,8 @@ export const registerServe: RegisterCommand = (program) => {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
+      printOut(`keyplan serve listening on ${server.url} (db: ${options.db})`);
+      await stopped;
       process.stderr.write('keyplan serve: shutting down (finishing in-flight requests)\n');
       await server.close();
     });
