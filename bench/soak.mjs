@@ -5,13 +5,13 @@
 // Usage: npm run build && npm run bench:soak [-- --seconds 60 --clients 100]
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { startBareServer, writeBenchRoles } from './key-service-lib.mjs';
 import { summary } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -39,13 +39,7 @@ function percentile(sorted, p) {
 }
 
 async function startService(dir) {
-  const rolesFile = join(dir, 'roles.yaml');
-  await writeFile(rolesFile, [
-    'roles:',
-    '  ADMIN: { description: Everything, permissions: ["*"] }',
-    '  READONLY: { description: Read keys and roles, permissions: [keys:read, roles:read] }',
-    '  GATEWAY: { description: Verifies keys, permissions: [keys:verify] }',
-  ].join('\n'));
+  const rolesFile = await writeBenchRoles(dir);
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--quiet', '--db', join(dir, 'keys.db'), '--roles', rolesFile], {
     env: { ...process.env, KEYPLAN_ADMIN_KEY: ADMIN },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -93,14 +87,6 @@ async function drive(pool, next, durationSeconds) {
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-soak-'));
 const service = await startService(dir);
 const admin = new Pool(service.url, { connections: 4 });
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const body = '{"valid":true,"key":{"id":"key_x","name":"x","roles":["READONLY"]},"permissions":["keys:read","roles:read"]}';
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
 const secrets = [];
 const redact = (text) => secrets.reduce((out, secret) => out.replaceAll(secret, '[redacted]'), text);
 let failed = false;
@@ -180,11 +166,12 @@ try {
   console.log(`server RSS: start ${(rssStart / MB).toFixed(1)} MB, end ${(rssEnd / MB).toFixed(1)} MB`);
   console.log(`check: ${createdNames.length} created keys, ${missingOrDuplicated.length} missing or duplicated; ${presented.filter((c) => c.used).length} used keys, ${unusedShown.length} without last use`);
 
-  await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
-  const barePool = new Pool(`http://127.0.0.1:${bare.address().port}`, { connections: clients, pipelining: 1 });
+  const bare = await startBareServer();
+  const barePool = new Pool(bare.url, { connections: clients, pipelining: 1 });
   const floorBody = JSON.stringify({ key: presented[0].secret.replace(/./g, 'x'), permission: 'keys:read' });
   const floorRun = await drive(barePool, () => ({ kind: 'bare', options: { method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, body: floorBody } }), floorSeconds);
   await barePool.close();
+  await bare.close();
   summary({
     name: 'soak throughput',
     value: total / elapsed,
@@ -199,7 +186,6 @@ try {
   failed = true;
 } finally {
   await admin.close();
-  if (bare.listening) await new Promise((resolve) => bare.close(resolve));
   service.child.kill('SIGTERM');
   await new Promise((resolve) => service.child.once('exit', resolve));
   await rm(dir, { recursive: true, force: true });

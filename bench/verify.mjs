@@ -4,13 +4,13 @@
 // (`--quiet`). Rounds interleave bare / log on / log off; the figures are medians over the rounds.
 // Usage: npm run build && npm run bench:verify [-- --seconds 2 --connections 32 --rounds 3]
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { startServer } from '../dist/server/server.js';
+import { startBareServer, writeBenchRoles } from './key-service-lib.mjs';
 import { median, summary } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -53,27 +53,13 @@ async function measure(origin, path, headers, body) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-'));
-const rolesFile = join(dir, 'roles.yaml');
-await writeFile(rolesFile, [
-  'roles:',
-  '  ADMIN: { description: Everything, permissions: ["*"] }',
-  '  READONLY: { description: Read keys and roles, permissions: [keys:read, roles:read] }',
-  '  GATEWAY: { description: Verifies keys, permissions: [keys:verify] }',
-].join('\n'));
+const rolesFile = await writeBenchRoles(dir);
 const logFd = openSync(join(dir, 'serve.log'), 'w');
 // As `keyplan serve` logs to stderr redirected to a file: one synchronous write per line.
 const log = (line) => writeSync(logFd, `${new Date().toISOString()} ${line}\n`);
 const quiet = await startServer({ dbPath: join(dir, 'quiet.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN });
 const logged = await startServer({ dbPath: join(dir, 'logged.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN, log });
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const body = '{"valid":true,"key":{"id":"key_x","name":"x","roles":["READONLY"]},"permissions":["keys:read","roles:read"]}';
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bare = await startBareServer();
 
 /** A gateway credential and a presented key on one service; the request that verifies the one with the other. */
 function verifyRequest(service) {
@@ -94,7 +80,7 @@ try {
   // The bare server reads a body of the same size and shape (a key nobody checks).
   const bareBody = JSON.stringify({ key: 'x'.repeat(JSON.parse(quietVerify.body).key.length), permission: 'keys:read' });
   const jobs = {
-    bare: () => measure(`http://127.0.0.1:${bare.address().port}`, '/', { 'content-type': 'application/json' }, bareBody),
+    bare: () => measure(bare.url, '/', { 'content-type': 'application/json' }, bareBody),
     logged: loggedVerify.run,
     quiet: quietVerify.run,
   };
@@ -109,7 +95,7 @@ try {
 } finally {
   await quiet.close();
   await logged.close();
-  await new Promise((resolve) => bare.close(resolve));
+  await bare.close();
   closeSync(logFd);
   await rm(dir, { recursive: true, force: true });
 }
