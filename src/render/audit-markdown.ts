@@ -2,7 +2,7 @@ import { countFindings, worstSeverity, type AuditReport } from '../core/audit.js
 import { isoTime, plural } from '../core/humanize.js';
 import { findingLocation, keyCells, truncate } from './audit-cells.js';
 import { linesInChunks } from './audit-lines.js';
-import { escape } from './plan-markdown.js';
+import { codeSpan, mdText } from './markdown-escape.js';
 
 const ICON = { error: '🔴', warning: '🟡', none: '🟢' } as const;
 
@@ -40,9 +40,9 @@ function* tableRows(report: AuditReport, withProvider: boolean): Generator<strin
   for (const key of report.keys) {
     const cells = keyCells(key, report.asOf);
     const icon = ICON[worstSeverity(key.findings) ?? 'none'];
-    const described = cells.description ? `<br>${escape(truncate(cells.description, 60))}` : '';
+    const described = cells.description ? `<br>${mdText(truncate(cells.description, 60))}` : '';
     const findings = key.findings.map((f) => f.kind).join(', ') || 'ok';
-    yield `| ${icon} | ${withProvider ? `${escape(key.provider)} | ` : ''}**${escape(cells.name)}**${described} | ${escape(cells.roles)} | ${cells.lastUsed} | ${cells.age} | ${escape(cells.expires)} | ${escape(cells.owner)} | ${findings} |`;
+    yield `| ${icon} | ${withProvider ? `${mdText(key.provider)} | ` : ''}**${mdText(cells.name)}**${described} | ${mdText(cells.roles)} | ${cells.lastUsed} | ${cells.age} | ${mdText(cells.expires)} | ${mdText(cells.owner)} | ${findings} |`;
   }
 }
 
@@ -50,8 +50,8 @@ function* findingItems(report: AuditReport): Generator<string> {
   for (const key of report.keys) {
     if (key.findings.length === 0) continue;
     const at = findingLocation(key, report.rootFile);
-    const where = key.desired ? ` (\`${escape(at.file)}:${at.line}\`)` : ' (not declared)';
-    for (const f of key.findings) yield `- ${ICON[f.severity]} **${f.kind}** \`${escape(key.remote.name)}\`${where}: ${escape(f.message)}`;
+    const where = key.desired ? ` (${codeSpan(`${at.file}:${at.line}`)})` : ' (not declared)';
+    for (const f of key.findings) yield `- ${ICON[f.severity]} **${f.kind}** ${codeSpan(key.remote.name)}${where}: ${mdText(f.message)}`;
   }
 }
 

@@ -1,75 +1,168 @@
-import { describeExpiry } from '../core/expiry.js';
-import { plural } from '../core/humanize.js';
+import { describeExpiry, describeRemoteExpiry } from '../core/expiry.js';
+import { humanDuration, isoTime, plural } from '../core/humanize.js';
 import { describeRoleChange } from '../core/key-changes.js';
 import { hasChanges, summarize } from '../core/plan.js';
-import type { Plan, PlannedAction } from '../core/plan-types.js';
+import type { Finding, PendingRetirement, Plan, PlannedAction, PlanWarning, RotateAction } from '../core/plan-types.js';
+import type { RemoteKey } from '../core/model.js';
+import { codeSpan, htmlText, mdText } from './markdown-escape.js';
+import { fitBlocks, type Fitted } from './markdown-fit.js';
 import { formatValue } from './plan-text.js';
 
 const EMOJI: Record<PlannedAction['kind'], string> = { create: '🟢', update: '🟡', rotate: '🔄', revoke: '🔴' };
+const GATE_BADGE: Record<NonNullable<PlanWarning['gate']>, string> = { 'allow-in-use': '🔒', 'prevent-revoke': '⛔' };
+const GATE_LEGEND: Record<NonNullable<PlanWarning['gate']>, string> = {
+  'allow-in-use': '🔒 apply refuses this unless run with `--allow-in-use` or confirmed at a terminal',
+  'prevent-revoke': '⛔ apply refuses this outright: the key has `prevent_revoke`',
+};
 
-/** Markdown for a pull-request comment: warnings first, then one collapsible section per key. */
-export function renderPlanMarkdown(plan: Plan): string {
-  const s = summarize(plan);
-  const out: string[] = ['## keyplan plan', ''];
-  const problems = plan.providers.flatMap((p) => p.problems.map((problem) => ({ provider: p.provider, problem })));
-  if (problems.length > 0) {
-    out.push(`### ❌ ${plural(problems.length, 'problem')}`, '');
-    for (const { provider, problem } of problems) out.push(`- **${escape(provider)}/${escape(problem.name)}**: ${escape(problem.message)}${where(problem.desired?.source)}`);
-    out.push('');
-  }
-  const warned = plan.providers.flatMap((p) => p.actions.filter((a) => a.warnings.length > 0));
-  if (warned.length > 0) {
-    out.push(`### ⚠️ Warnings`, '');
-    for (const action of warned) for (const w of action.warnings) out.push(`- ${gateBadge(w.gate)}**${escape(action.name)}** (${action.kind}): ${escape(w.message)}`);
-    out.push('');
-  }
-  out.push(
-    hasChanges(plan) ? `**Plan:** ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke.` : '**No changes.** The key service matches keys.yaml.',
-    '',
-  );
-  for (const providerPlan of plan.providers) {
-    if (providerPlan.actions.length === 0) continue;
-    if (plan.providers.length > 1) out.push(`### Provider \`${providerPlan.provider}\``, '');
-    for (const action of providerPlan.actions) out.push(...actionSection(action), '');
-  }
-  const findings = plan.providers.flatMap((p) => p.findings);
-  if (findings.length > 0) {
-    out.push(`<details><summary>${plural(findings.length, 'audit finding')}</summary>`, '', '| severity | finding | key | detail |', '| --- | --- | --- | --- |');
-    for (const f of findings) out.push(`| ${f.severity} | ${f.kind} | ${escape(f.name)} | ${escape(f.message)} |`);
-    out.push('', '</details>', '');
-  }
-  return `${out.join('\n').trimEnd()}\n`;
+export interface PlanMarkdownOptions {
+  /** The configuration the plan is for, named in the heading (`keys.yaml`). */
+  config?: string;
+  /** The body stays within this many characters (UTF-16 units, never fewer than GitHub counts); detail is folded first. */
+  limit?: number;
+  /** Where the whole plan can be read when detail had to be folded: a URL or a phrase. */
+  fullPlanAt?: string;
 }
 
-function actionSection(action: PlannedAction): string[] {
-  const id = action.kind === 'create' ? '' : ` <code>${escape(action.remote.id)}</code>`;
-  const out = [`<details><summary>${EMOJI[action.kind]} <b>${action.kind}</b> <code>${escape(action.name)}</code>${id}</summary>`, ''];
-  for (const reason of action.reasons) out.push(`- ${escape(reason)}`);
-  if (action.kind === 'create') {
-    out.push(`- roles: ${action.spec.roles.join(', ')}; expires: ${describeExpiry(action.spec.expires)}${action.desired?.owner ? `; owner: ${escape(action.desired.owner)}` : ''}`);
-  }
-  if (action.kind === 'update' || action.kind === 'rotate') {
-    if (action.changes.length > 0) {
-      out.push('', '| field | before | after |', '| --- | --- | --- |');
-      for (const c of action.changes) out.push(`| ${c.field} | ${escape(formatValue(c.before))} | ${escape(formatValue(c.after))} |`);
-    }
-    if (action.roleChange) out.push('', escape(describeRoleChange(action.roleChange)));
+/**
+ * Markdown for a pull-request comment or step summary: the outcome, problems and warnings first, then one
+ * collapsible section per key. Over `limit`, per-key detail is folded to one line per key, then cut, with a
+ * note saying what was left out; problems and warnings are the last thing shortened.
+ */
+export function renderPlanMarkdown(plan: Plan, options: PlanMarkdownOptions = {}): string {
+  return planMarkdown(plan, options).text;
+}
+
+export function planMarkdown(plan: Plan, options: PlanMarkdownOptions = {}): Fitted {
+  const heading = [`## keyplan plan${options.config ? ` for ${codeSpan(options.config)}` : ''}`, '', outcomeLine(plan)];
+  const actions = plan.providers.flatMap((p) => p.actions);
+  const multi = plan.providers.length > 1;
+  return fitBlocks({
+    limit: options.limit,
+    fullPlanAt: options.fullPlanAt,
+    heading: heading.join('\n'),
+    lists: [
+      { title: (n) => `### ❌ ${plural(n, 'problem')}`, items: problemItems(plan), noun: 'problem' },
+      { title: () => '### ⚠️ Warnings', items: warningItems(plan), noun: 'warning', footer: legend(actions) },
+    ],
+    detail: [
+      ...plan.providers.flatMap((p) => (p.actions.length === 0 ? [] : [...(multi ? [`### Provider ${codeSpan(p.provider)}`] : []), ...p.actions.map(actionSection)])),
+      ...pendingSection(plan.providers.flatMap((p) => p.pending)),
+      ...findingsSection(plan.providers.flatMap((p) => p.findings)),
+    ],
+    folded: actions.map(compactLine),
+    foldedNoun: 'change',
+  });
+}
+
+function outcomeLine(plan: Plan): string {
+  const problems = plan.providers.reduce((n, p) => n + p.problems.length, 0);
+  if (problems > 0) return `**Plan failed:** ${plural(problems, 'problem')} must be fixed first; nothing can be applied.`;
+  const pending = plan.providers.reduce((n, p) => n + p.pending.length, 0);
+  const waiting = pending > 0 ? ` ${plural(pending, 'old key')} from earlier rotations ${pending === 1 ? 'waits' : 'wait'} to be revoked.` : '';
+  if (!hasChanges(plan)) return `**No changes.** The key service matches the configuration.${waiting}`;
+  const s = summarize(plan);
+  return `**Plan:** ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke.${waiting}`;
+}
+
+function problemItems(plan: Plan): string[] {
+  return plan.providers.flatMap((p) =>
+    p.problems.map((problem) => {
+      const at = problem.desired ? ` (${codeSpan(`${problem.desired.source.file}:${problem.desired.source.line}:${problem.desired.source.column}`)})` : '';
+      return `- **${mdText(`${problem.provider}/${problem.name}`)}**${at}: ${mdText(problem.message)}`;
+    }),
+  );
+}
+
+function warningItems(plan: Plan): string[] {
+  return plan.providers.flatMap((p) =>
+    p.actions.flatMap((action) =>
+      action.warnings.map((w) => `- ${w.gate ? `${GATE_BADGE[w.gate]} ` : ''}**${mdText(action.name)}** (${action.kind}): ${mdText(w.message)}`),
+    ),
+  );
+}
+
+/** Explains each badge the warnings use, once. */
+function legend(actions: readonly PlannedAction[]): string[] {
+  const gates = new Set(actions.flatMap((a) => a.warnings.flatMap((w) => (w.gate ? [w.gate] : []))));
+  return gates.size === 0 ? [] : [`**Legend:** ${[...gates].sort().map((gate) => GATE_LEGEND[gate]).join(' · ')}.`];
+}
+
+function summaryLine(action: PlannedAction): string {
+  const id = action.kind === 'create' ? '' : ` <code>${htmlText(action.remote.id)}</code>`;
+  const gates = [...new Set(action.warnings.flatMap((w) => (w.gate ? [GATE_BADGE[w.gate]] : [])))].join('');
+  return `<summary>${EMOJI[action.kind]} <b>${action.kind}</b> <code>${htmlText(action.name)}</code>${id}${gates ? ` ${gates}` : ''}</summary>`;
+}
+
+function actionSection(action: PlannedAction): string {
+  const out = ['<details>', summaryLine(action), ''];
+  for (const reason of action.reasons) out.push(`- ${mdText(reason)}`);
+  for (const warning of action.warnings) out.push(`- ${warning.gate ? GATE_BADGE[warning.gate] : '⚠️'} ${mdText(warning.message)}`);
+  const rows = beforeAfter(action);
+  if (rows.length > 0) out.push('', '| field | before | after |', '| --- | --- | --- |', ...rows.map(([field, before, after]) => `| ${field} | ${before} | ${after} |`));
+  if ((action.kind === 'update' || action.kind === 'rotate') && action.roleChange) {
+    out.push('', `${action.roleChange.escalation ? '**Privilege escalation:** ' : ''}${mdText(describeRoleChange(action.roleChange))}`);
   }
   out.push('', '</details>');
-  return out;
+  return out.join('\n');
 }
 
-function gateBadge(gate: string | null): string {
-  if (gate === 'prevent-revoke') return '⛔ ';
-  if (gate === 'allow-in-use') return '🔒 ';
-  return '';
+type Row = [field: string, before: string, after: string];
+
+function beforeAfter(action: PlannedAction): Row[] {
+  const cell = (text: string) => mdText(text);
+  switch (action.kind) {
+    case 'create': {
+      const rows: Row[] = [
+        ['description', '—', cell(JSON.stringify(action.spec.description))],
+        ['roles', '—', cell(action.spec.roles.join(', '))],
+        ['expires', '—', cell(describeExpiry(action.spec.expires))],
+      ];
+      if (action.desired?.owner) rows.push(['owner', '—', cell(action.desired.owner)]);
+      return rows;
+    }
+    case 'update':
+    case 'rotate': {
+      const rows: Row[] = action.changes.map((c) => [c.field, cell(formatValue(c.before)), cell(formatValue(c.after))]);
+      if (action.kind === 'rotate') rows.push(['key', codeSpan(action.remote.id, { inTable: true }), retireAfter(action)]);
+      return rows;
+    }
+    case 'revoke':
+      return [...remoteRows(action.remote), ['status', 'active', '**revoked**']];
+  }
 }
 
-function where(source: { file: string; line: number } | undefined): string {
-  return source ? ` (${escape(source.file)}:${source.line})` : '';
+function retireAfter(action: RotateAction): string {
+  if (action.retire.mode === 'revoke-first') return 'a new key; the old one is revoked first (the provider cannot rename keys, so there is a short gap)';
+  const overlap = action.retire.overlapMs > 0 ? `, ${humanDuration(action.retire.overlapMs)} after the new secret is delivered` : ' once the new secret is delivered';
+  return `a new key; the old one is revoked${overlap}`;
 }
 
-/** Keeps user text from breaking tables or injecting markup into the comment. */
-export function escape(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>|]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+function remoteRows(remote: RemoteKey): Row[] {
+  return [
+    ['roles', mdText(remote.roles.join(', ')), '—'],
+    ['expires', mdText(describeRemoteExpiry(remote)), '—'],
+    ['last used', remote.lastUsedAt === null ? 'never' : isoTime(remote.lastUsedAt), '—'],
+  ];
+}
+
+function pendingSection(pending: readonly PendingRetirement[]): string[] {
+  if (pending.length === 0) return [];
+  const rows = pending.map((p) => {
+    const after = p.retireAt === null ? `revoked once the secret of ${codeSpan(p.replacedBy, { inTable: true })} is delivered (run apply)` : `revoked by an apply after ${isoTime(p.retireAt)}`;
+    return `| ${codeSpan(p.remote.name, { inTable: true })} | ${codeSpan(p.remote.id, { inTable: true })} | active, replaced by ${codeSpan(p.replacedBy, { inTable: true })} | ${after} |`;
+  });
+  return [['### Old keys waiting to be revoked', '', '| key | id | before | after |', '| --- | --- | --- | --- |', ...rows].join('\n')];
+}
+
+function findingsSection(findings: readonly Finding[]): string[] {
+  if (findings.length === 0) return [];
+  const rows = findings.map((f) => `| ${f.severity} | ${f.kind} | ${codeSpan(f.name, { inTable: true })} | ${mdText(f.message)} |`);
+  return [[`<details><summary>${plural(findings.length, 'audit finding')}</summary>`, '', '| severity | finding | key | detail |', '| --- | --- | --- | --- |', ...rows, '', '</details>'].join('\n')];
+}
+
+function compactLine(action: PlannedAction): string {
+  const id = action.kind === 'create' ? '' : ` (${codeSpan(action.remote.id)})`;
+  const gates = [...new Set(action.warnings.flatMap((w) => (w.gate ? [GATE_BADGE[w.gate]] : [])))].join('');
+  return `- ${EMOJI[action.kind]} ${action.kind} ${codeSpan(action.name)}${id}${gates ? ` ${gates}` : ''}`;
 }

@@ -84,7 +84,7 @@ describe('audit markdown', () => {
       - 🔴 **no-expiry** \`Deployer\` (\`keys.yaml:12\`): never expires, but policy requires an expiry for role ADMIN
       - 🟡 **stale** \`=HYPERLINK("http://evil")\` (not declared): last used 3 months ago (stale\\_after: 3 months)
       - 🟡 **unmanaged** \`=HYPERLINK("http://evil")\` (not declared): is not declared in keys.yaml and not managed by keyplan
-      - 🟡 **expiring** \`Billing\\_Reader\` (\`teams/billing.yaml:7\`): expires in 5 days (2026-11-28)
+      - 🟡 **expiring** \`Billing_Reader\` (\`teams/billing.yaml:7\`): expires in 5 days (2026-11-28)
       "
     `);
   });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../src/core/plan.js';
 import { renderPlanText } from '../../src/render/plan-text.js';
-import { renderPlanMarkdown } from '../../src/render/plan-markdown.js';
 import { planToJson } from '../../src/render/plan-json.js';
 import type { Paint } from '../../src/render/paint.js';
 import { DAY, HOUR, NOW, desiredKey, desiredState, remoteFor, remoteKey, snapshot } from '../core/builders.js';
@@ -56,22 +55,6 @@ describe('text renderer', () => {
   it('says so when nothing changes', () => {
     const plan = makePlan(desiredState([]), { default: snapshot([]) }, NOW);
     expect(renderPlanText(plan)).toContain('No changes. The key service matches keys.yaml.');
-  });
-});
-
-describe('markdown renderer', () => {
-  it('puts warnings first and a collapsible section per key', () => {
-    const md = renderPlanMarkdown(samplePlan());
-    expect(md.indexOf('### ⚠️ Warnings')).toBeLessThan(md.indexOf('<details>'));
-    expect(md).toContain('🔒 **Gone** (revoke): Gone (key\\_gone) was last used 2 hours ago');
-    expect(md).toContain('<details><summary>🟡 <b>update</b> <code>Ops</code> <code>key\\_ops</code></summary>');
-    expect(md).toContain('| description | "old text" | "ops automation" |');
-    expect(md).toContain('**Plan:** 1 to create, 1 to update, 0 to rotate, 1 to revoke.');
-  });
-
-  it('escapes user text so it cannot break the comment', () => {
-    const plan = makePlan(desiredState([desiredKey({ name: 'X', description: '<script>|`' })]), { default: snapshot([remoteFor(desiredKey({ name: 'X' }))]) }, NOW);
-    expect(renderPlanMarkdown(plan)).toContain('\\<script\\>\\|\\`');
   });
 });
 
