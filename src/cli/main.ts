@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { KeyplanError, ExitCode } from '../core/errors.js';
+import { ConfigError, KeyplanError, ExitCode } from '../core/errors.js';
 import { addCommandStandIns, readCommandIndex, type CommandSummary } from './command-index.js';
 import { commandLoaders } from './commands/index.js';
 import { printError } from './output.js';
@@ -48,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.error;
     }
     if (error instanceof KeyplanError) {
+      if (error instanceof ConfigError && process.env.GITHUB_ACTIONS === 'true') await annotate(error);
       printError(error.message);
       return error.exitCode;
     }
@@ -58,4 +59,10 @@ export async function main(argv: string[]): Promise<number> {
     if (process.env.KEYPLAN_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     return ExitCode.error;
   }
+}
+
+/** In GitHub Actions, each configuration issue is also a workflow annotation on its file and line. */
+async function annotate(error: ConfigError): Promise<void> {
+  const { annotationText, configAnnotations } = await import('../engine/github-actions.js');
+  process.stdout.write(annotationText(configAnnotations(error.issues)));
 }

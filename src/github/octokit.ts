@@ -49,14 +49,16 @@ export interface GitHubClientOptions {
   env: Env;
   /** Replaces the global fetch, for tests. */
   fetch?: typeof globalThis.fetch;
+  /** What the token is for, completing "set GITHUB_TOKEN or GH_TOKEN to a token that may …". */
+  purpose?: string;
 }
 
 // Octokit logs failed requests to the console by default; keyplan reports failures itself, once.
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-export function createGitHubClient({ env, fetch }: GitHubClientOptions): GitHubClient {
+export function createGitHubClient({ env, fetch, purpose = 'write Actions secrets' }: GitHubClientOptions): GitHubClient {
   const token = githubToken(env);
-  if (!token) throw new GitHubError(`no GitHub token: set ${GITHUB_TOKEN_VARS.join(' or ')} to a token that may write Actions secrets`);
+  if (!token) throw new GitHubError(`no GitHub token: set ${GITHUB_TOKEN_VARS.join(' or ')} to a token that may ${purpose}`);
   const baseUrl = githubApiUrl(env);
   const octokit = new Octokit({
     auth: token.value,

@@ -8,6 +8,7 @@ import { auditJsonChunks } from '../../render/audit-json.js';
 import { auditMarkdownChunks } from '../../render/audit-markdown.js';
 import { auditSarifChunks } from '../../render/audit-sarif.js';
 import { auditTextChunks } from '../../render/audit-text.js';
+import { summarizeChunks } from '../../engine/github-actions.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
 import { writeChunks } from '../write-chunks.js';
@@ -46,6 +47,7 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
     }
     const { report } = await auditFromConfig(request);
     await writeChunks(reportChunks(report, options.format));
+    await summarizeChunks(process.env, auditMarkdownChunks(report));
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
   });
   program.addCommand(command);

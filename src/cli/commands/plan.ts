@@ -7,11 +7,18 @@ import { writeGeneratedFile } from '../../engine/files.js';
 import { planToJson } from '../../render/plan-json.js';
 import { renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { renderPlanText } from '../../render/plan-text.js';
+import { annotationText, inGitHubActions, planAnnotations, setStepOutputs, summarizePlan } from '../../engine/github-actions.js';
+import { configName, ownershipOf } from '../../engine/github-context.js';
+import { commentPlanOnPullRequest } from '../../engine/github-plan-comment.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
+import { addPullRequestOptions, annotationStream, commentModeOption, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
-interface PlanOptions {
+interface PlanOptions extends PullRequestFlags {
+  comment?: boolean;
+  commentMode: 'update' | 'recreate';
+  labels: boolean;
   config: string;
   provider?: string;
   format: 'text' | 'markdown' | 'json';
@@ -25,12 +32,28 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     .option('--provider <name>', 'plan only this provider')
     .addOption(formatOption(['text', 'markdown', 'json'], 'text'))
     .option('--out <file>', 'save the plan for `keyplan apply FILE`')
-    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)');
-  addConfigOption(command).action(async (options: PlanOptions) => {
-    const { plan, descriptions } = await planFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+    .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
+    .option('--comment', 'keep the plan as one comment on the pull request, per configuration (token: GITHUB_TOKEN or GH_TOKEN)')
+    .addOption(commentModeOption())
+    .option('--no-labels', 'with --comment: do not set keyplan:* labels on the pull request');
+  addPullRequestOptions(addConfigOption(command)).action(async (options: PlanOptions) => {
+    const { plan, descriptions, state } = await planFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
     if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
     else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
+
+    const env = process.env;
+    const config = configName(options.config);
+    if (inGitHubActions(env)) annotationStream(options.format).write(annotationText(planAnnotations(plan, config)));
+    await summarizePlan(env, plan, { config });
+    let commentUrl = '';
+    if (options.comment) {
+      const outcome = await commentPlanOnPullRequest({ env, plan, config, ownership: ownershipOf(state), mode: options.commentMode, labels: options.labels, pr: options.pr, repo: options.repo });
+      if (outcome.url) reportGitHub(`Plan comment ${outcome.action}: ${outcome.url}`);
+      if (outcome.warning) reportGitHub(`Warning: ${outcome.warning}`);
+      commentUrl = outcome.url ?? '';
+    }
+    await setStepOutputs(env, { 'has-changes': String(hasChanges(plan)), 'comment-url': commentUrl });
 
     const problems = plan.providers.some((p) => p.problems.length > 0);
     if (options.out && !problems) {

@@ -3,6 +3,8 @@ import { Option } from 'commander';
 import { ExitCode, formatIssue } from '../../core/errors.js';
 import { plural } from '../../core/humanize.js';
 import { validateConfig } from '../../engine/validate.js';
+import { annotationText, configAnnotations, inGitHubActions } from '../../engine/github-actions.js';
+import { annotationStream } from '../github-options.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
@@ -30,6 +32,7 @@ async function runValidate(options: ValidateOptions): Promise<number> {
     else printOut(`${shown} is valid: ${plural(result.keys, 'key')} in ${plural(result.files, 'file')}, ${plural(result.providers, 'provider')}.`);
     return ExitCode.ok;
   }
+  if (inGitHubActions(process.env)) annotationStream(options.format).write(annotationText(configAnnotations(result.issues)));
   if (options.format === 'json') {
     const errors = result.issues.map(({ file, line, column, path, message }) => ({ file, line, column, path, message }));
     printOut(JSON.stringify({ valid: false, errors }, null, 2));

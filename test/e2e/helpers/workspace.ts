@@ -9,6 +9,7 @@ import { FaultProxy, type Fault } from './fault-proxy.js';
 import { KeyService, type StartKeyServiceOptions } from './key-service.js';
 import { keysYaml, type KeysYaml } from './keys-yaml.js';
 import { SecretScanner } from './secrets.js';
+import { FakeGitHubServer, TOKEN as GITHUB_TEST_TOKEN } from '../../github/fake-github.js';
 
 /**
  * One test's world: a temp directory (the CLI's working directory), the key services and
@@ -25,6 +26,7 @@ export class E2eWorkspace {
   readonly secrets = new SecretScanner();
   readonly #services: KeyService[] = [];
   readonly #proxies: FaultProxy[] = [];
+  readonly #githubs: FakeGitHubServer[] = [];
 
   private constructor(readonly dir: string) {}
 
@@ -82,10 +84,44 @@ export class E2eWorkspace {
     return proxy;
   }
 
+  /**
+   * Starts the GitHub stand-in (every request checked against GitHub's OpenAPI description). At dispose its
+   * breaches of the contract fail the test, and every body keyplan sent it is scanned for secrets.
+   */
+  async startGitHub(): Promise<FakeGitHubServer> {
+    this.secrets.addSecret(GITHUB_TEST_TOKEN);
+    const github = await FakeGitHubServer.start(GITHUB_TEST_TOKEN);
+    this.#githubs.push(github);
+    return github;
+  }
+
+  /**
+   * The environment of a GitHub Actions job for `github`: token, API URL, repository, run, the event payload
+   * (a pull_request event when `pullRequest` is given), and step summary and outputs files under this directory.
+   */
+  async actionsEnv(github: FakeGitHubServer, options: { repo?: string; pullRequest?: number; fork?: boolean; sha?: string } = {}): Promise<Record<string, string | undefined>> {
+    const repo = options.repo ?? 'acme/keys';
+    const event = options.pullRequest === undefined ? {} : {
+      pull_request: { number: options.pullRequest, head: { repo: { full_name: options.fork ? 'mallory/keys' : repo } }, base: { repo: { full_name: repo } } },
+    };
+    const eventPath = await this.writeFile(`.github-event-${options.pullRequest ?? 'push'}.json`, JSON.stringify(event));
+    return {
+      GITHUB_ACTIONS: 'true', GITHUB_TOKEN: GITHUB_TEST_TOKEN, GH_TOKEN: undefined, GITHUB_API_URL: github.url, GITHUB_REPOSITORY: repo,
+      GITHUB_EVENT_PATH: eventPath, GITHUB_SHA: options.sha ?? 'c0ffee0000000000000000000000000000000001', GITHUB_SERVER_URL: 'https://github.com', GITHUB_RUN_ID: '4242',
+      GITHUB_STEP_SUMMARY: this.path('step-summary.md'), GITHUB_OUTPUT: this.path('step-output.txt'),
+    };
+  }
+
   /** Stops services and proxies, scans their logs and databases and every recorded output, then deletes the directory. */
   async dispose(): Promise<void> {
     try {
       await Promise.all(this.#proxies.map((proxy) => proxy.stop()));
+      await Promise.all(this.#githubs.map((github) => github.stop()));
+      for (const [index, github] of this.#githubs.entries()) {
+        this.secrets.record(`bodies sent to GitHub stand-in ${index + 1}`, github.bodies.join('\n'));
+        if (github.violations.length > 0) throw new Error(`requests or answers broke GitHub's OpenAPI contract:\n  ${github.violations.join('\n  ')}`);
+      }
+      for (const file of ['step-summary.md', 'step-output.txt']) await this.secrets.recordFile(file, this.path(file));
       await Promise.all(this.#services.map((service) => service.stop()));
       for (const [index, service] of this.#services.entries()) {
         const { stdout, stderr } = service.output();

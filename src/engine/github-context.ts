@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import type { DesiredState } from '../core/model.js';
+import { KeyplanError } from '../core/errors.js';
+import { displayPath } from '../io/display-path.js';
+import { createGitHubClient, githubFailure, type Env, type GitHubClient, type GitHubError, type GitHubOperation } from '../github/octokit.js';
+import { actionsContext, parseRepo, repoName, type ActionsContext, type RepoRef } from '../github/repo.js';
+
+/** What every GitHub-facing command is given: the environment (token, API URL, Actions context) and, for tests, a fetch. */
+export interface GitHubRun {
+  env: Env;
+  fetch?: typeof globalThis.fetch;
+  cwd?: string;
+}
+
+/** How a configuration is named on GitHub: its path relative to the working directory (the repository root in Actions). */
+export function configName(configPath: string, cwd = process.cwd()): string {
+  return displayPath(resolve(cwd, configPath), cwd).split('\\').join('/');
+}
+
+/** The `ownership:` of keys.yaml, where the configuration has one. */
+export function ownershipOf(state: DesiredState): string | undefined {
+  const ownership = (state as DesiredState & { ownership?: unknown }).ownership;
+  return typeof ownership === 'string' && ownership !== '' ? ownership : undefined;
+}
+
+/**
+ * The hidden first line that names what keyplan wrote for one configuration: two keys.yaml files in one
+ * repository (or one file under two ownerships) keep two comments and two issues.
+ */
+export function markerFor(kind: 'plan' | 'audit', config: string, ownership: string | undefined): string {
+  const value = (text: string) => encodeURIComponent(text).replace(/%2F/g, '/');
+  return `<!-- keyplan:${kind} config=${value(config)} ownership=${value(ownership ?? '-')} -->`;
+}
+
+export function githubClient(run: GitHubRun, purpose: string): GitHubClient {
+  return createGitHubClient({ env: run.env, ...(run.fetch ? { fetch: run.fetch } : {}), purpose });
+}
+
+export interface PullRequestTarget {
+  repo: RepoRef;
+  number: number;
+  context: ActionsContext;
+}
+
+/** The pull request from --repo/--pr, else from the Actions event (pull_request.number, GITHUB_REPOSITORY). */
+export async function pullRequestTarget(run: GitHubRun, flags: { repo?: string; pr?: number }): Promise<PullRequestTarget> {
+  const context = await actionsContext(run.env);
+  const repo = flags.repo ? parseRepo(flags.repo, '--repo') : context.repo;
+  const number = flags.pr ?? context.pullRequest;
+  if (!repo || number === undefined) {
+    throw new KeyplanError('--comment needs a pull request: run it in a pull_request workflow, or pass --pr N --repo owner/name');
+  }
+  return { repo, number, context };
+}
+
+export function repoTarget(context: ActionsContext, flag: string | undefined, what: string): RepoRef {
+  const repo = flag ? parseRepo(flag, '--repo') : context.repo;
+  if (!repo) throw new KeyplanError(`${what} needs a repository: run it in GitHub Actions (GITHUB_REPOSITORY), or pass --repo owner/name`);
+  return repo;
+}
+
+/** A GitHub failure as a one-line KeyplanError naming what was being done. */
+export function failure(error: unknown, client: GitHubClient, repo: RepoRef, action: string, permission: string): GitHubError {
+  const operation: GitHubOperation = { action, repo: repoName(repo), permission };
+  return githubFailure(error, operation, client);
+}
+
+/** GitHub answered 403 to a write: a read-only token, as on pull requests from forks. */
+export function isForbidden(error: unknown): boolean {
+  const status = (error as { status?: unknown }).status;
+  const message = String((error as { response?: { data?: { message?: unknown } } }).response?.data?.message ?? (error as Error).message ?? '');
+  return status === 403 && !/rate limit/i.test(message);
+}
