@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { DesiredState } from '../core/model.js';
 import { KeyplanError } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
-import { createGitHubClient, githubFailure, type Env, type GitHubClient, type GitHubError, type GitHubOperation } from '../github/octokit.js';
+import { createGitHubClient, githubFailure, GitHubError, type Env, type GitHubClient, type GitHubOperation } from '../github/octokit.js';
 import { actionsContext, parseRepo, repoName, type ActionsContext, type RepoRef } from '../github/repo.js';
 
 /** What every GitHub-facing command is given: the environment (token, API URL, Actions context) and, for tests, a fetch. */
@@ -60,9 +60,10 @@ export function repoTarget(context: ActionsContext, flag: string | undefined, wh
 }
 
 /** A GitHub failure as a one-line KeyplanError naming what was being done. */
-export function failure(error: unknown, client: GitHubClient, repo: RepoRef, action: string, permission: string): GitHubError {
+export function failure(error: unknown, client: GitHubClient, repo: RepoRef, action: string, permission: string, notFound?: string): GitHubError {
   const operation: GitHubOperation = { action, repo: repoName(repo), permission };
-  return githubFailure(error, operation, client);
+  const mapped = githubFailure(error, operation, client);
+  return mapped.status === 404 && notFound ? new GitHubError(`${notFound}, or not visible to the token in ${client.tokenVariable}`, 404) : mapped;
 }
 
 /** GitHub answered 403 to a write: a read-only token, as on pull requests from forks. */

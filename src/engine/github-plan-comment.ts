@@ -64,7 +64,7 @@ export async function commentPlanOnPullRequest(request: PlanCommentRequest): Pro
     result = await upsertStickyComment(client, { repo: target.repo, issueNumber: target.number, marker, body, author, mode: request.mode });
   } catch (error) {
     if (isForbidden(error)) return { warning: forkWarning(where, repoName(target.repo), client.tokenVariable, target.context.fromFork) };
-    throw failure(error, client, target.repo, `comment on ${where}`, 'pull-requests: write');
+    throw failure(error, client, target.repo, `comment on ${where}`, 'pull-requests: write', `${where} of ${repoName(target.repo)} not found`);
   }
   const outcome: PlanCommentOutcome = { url: result.url, action: result.action };
   if (!request.labels) return outcome;

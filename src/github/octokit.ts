@@ -51,12 +51,14 @@ export interface GitHubClientOptions {
   fetch?: typeof globalThis.fetch;
   /** What the token is for, completing "set GITHUB_TOKEN or GH_TOKEN to a token that may …". */
   purpose?: string;
+  /** Waits before retrying a rate-limited request, for tests. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 // Octokit logs failed requests to the console by default; keyplan reports failures itself, once.
 const quiet = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-export function createGitHubClient({ env, fetch, purpose = 'write Actions secrets' }: GitHubClientOptions): GitHubClient {
+export function createGitHubClient({ env, fetch, sleep, purpose = 'write Actions secrets' }: GitHubClientOptions): GitHubClient {
   const token = githubToken(env);
   if (!token) throw new GitHubError(`no GitHub token: set ${GITHUB_TOKEN_VARS.join(' or ')} to a token that may ${purpose}`);
   const baseUrl = githubApiUrl(env);
@@ -67,7 +69,37 @@ export function createGitHubClient({ env, fetch, purpose = 'write Actions secret
     log: quiet,
     ...(fetch ? { request: { fetch } } : {}),
   });
+  retryRateLimits(octokit, sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))));
   return { octokit, tokenVariable: token.variable, baseUrl, redact: (text) => text.split(token.value).join('[redacted]') };
+}
+
+/** Waits longer than this are not worth holding a CI job for: the error says when to try again instead. */
+export const MAX_RATE_LIMIT_WAIT_MS = 60_000;
+const RATE_LIMIT_RETRIES = 2;
+
+/** Retries a request GitHub rate-limited when it says the wait is short (retry-after, or the reset time). */
+function retryRateLimits(octokit: Octokit, sleep: (ms: number) => Promise<void>): void {
+  octokit.hook.wrap('request', async (request, options) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(options);
+      } catch (error) {
+        const wait = rateLimitWait(error);
+        if (wait === undefined || wait > MAX_RATE_LIMIT_WAIT_MS || attempt >= RATE_LIMIT_RETRIES) throw error;
+        await sleep(wait);
+      }
+    }
+  });
+}
+
+function rateLimitWait(error: unknown): number | undefined {
+  const { status, message, headers, answered } = readFailure(error);
+  if (!answered || !isRateLimited(status, message, headers)) return undefined;
+  const retryAfter = Number(headers['retry-after']);
+  if (headers['retry-after'] !== undefined && Number.isFinite(retryAfter)) return Math.max(0, retryAfter * 1000);
+  const reset = Number(headers['x-ratelimit-reset']);
+  if (Number.isFinite(reset) && reset > 0) return Math.max(0, reset * 1000 - Date.now());
+  return undefined;
 }
 
 /** What was being done when GitHub failed, for the message. */
@@ -131,8 +163,9 @@ function readFailure(error: unknown): FailureFacts {
   const status = typeof facts.status === 'number' ? facts.status : 0;
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(response?.headers ?? {})) headers[name.toLowerCase()] = value === undefined ? undefined : String(value);
-  const data = response?.data as { message?: unknown } | undefined;
-  const githubMessage = typeof data?.message === 'string' ? data.message : undefined;
+  const data = response?.data as { message?: unknown; errors?: unknown } | undefined;
+  const details = Array.isArray(data?.errors) ? data.errors.flatMap((e: { message?: unknown }) => (typeof e?.message === 'string' ? [e.message] : [])) : [];
+  const githubMessage = typeof data?.message === 'string' ? [data.message, ...details].join(': ') : undefined;
   const ownMessage = typeof facts.message === 'string' ? facts.message : undefined;
   return { status, message: githubMessage ?? ownMessage, headers, answered: response !== undefined };
 }

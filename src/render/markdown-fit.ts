@@ -6,6 +6,8 @@ export interface KeptList {
   items: readonly string[];
   noun: string;
   footer?: readonly string[];
+  /** The title ends with a table header: items follow it with no blank line. */
+  tight?: boolean;
 }
 
 export interface FitInput {
@@ -54,7 +56,7 @@ export function fitBlocks(input: FitInput): Fitted {
   let budget = input.limit - input.heading.length - NOTE_RESERVE;
   const cutLists: string[] = [];
   for (const list of input.lists) {
-    const items = takeWithin(list.items, Math.max(0, budget - list.title(list.items.length).length - 50), (n) => `- … and ${plural(n, `more ${list.noun}`)}, not shown`);
+    const items = takeWithin(list.items, Math.max(0, budget - list.title(list.items.length).length - 50), (n) => `${list.tight ? '\n' : ''}- … and ${plural(n, `more ${list.noun}`)}, not shown`);
     const block = listBlock(list, items, list.items.length);
     if (items.length === 0 || block.length > budget) continue;
     cutLists.push(block);
@@ -65,7 +67,7 @@ export function fitBlocks(input: FitInput): Fitted {
 
 function listBlock(list: KeptList, items: readonly string[], count = items.length): string {
   if (items.length === 0) return '';
-  return [list.title(count), '', ...items, ...(list.footer && list.footer.length > 0 ? ['', ...list.footer] : [])].join('\n');
+  return [list.title(count), ...(list.tight ? [] : ['']), ...items, ...(list.footer && list.footer.length > 0 ? ['', ...list.footer] : [])].join('\n');
 }
 
 function note(input: FitInput, what: string): string {

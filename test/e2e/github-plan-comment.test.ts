@@ -158,7 +158,7 @@ describe('keyplan plan --comment on a pull request', () => {
     expect(noToken.stderr).toContain('Error: no GitHub token: set GITHUB_TOKEN or GH_TOKEN to a token that may comment on pull requests');
     const missing = await ws.run(['plan', '--comment', '--pr', '99', '--repo', REPO], { env: await ws.actionsEnv(github, { repo: REPO }) });
     expect(missing.exitCode).toBe(1);
-    expect(missing.stderr).toContain('Error: repository acme/keys not found or not visible to the token in GITHUB_TOKEN');
+    expect(missing.stderr).toContain('Error: pull request #99 of acme/keys not found, or not visible to the token in GITHUB_TOKEN');
     expect(github.requests.some((r) => r.includes('/comments') && !r.startsWith('GET'))).toBe(false);
   });
 });

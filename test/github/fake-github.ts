@@ -148,7 +148,13 @@ export class FakeGitHubServer {
 
   private constructor(token: string) {
     this.tokens.set(token, { login: ACTIONS_BOT, type: 'Bot', canWrite: true });
-    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server = createServer((req, res) => {
+      this.#handle(req, res).catch((error: unknown) => {
+        this.violations.push(`${req.method} ${req.url}: the stand-in failed: ${String(error)}`);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ message: 'stand-in failure' }));
+      });
+    });
   }
 
   static async start(token: string): Promise<FakeGitHubServer> {
@@ -440,7 +446,7 @@ export class FakeGitHubServer {
       ...this.#contract.example(op, 200),
       id: 7000 + pull.number, number: pull.number, state: pull.state, title: pull.title, body: pull.body, user: this.#user(pull.author),
       url: `${base}/repos/${fullName}/pulls/${pull.number}`, html_url: `https://github.com/${fullName}/pull/${pull.number}`,
-      merged_at: pull.mergedAt ?? null, merge_commit_sha: pull.mergeCommitSha ?? null, labels: [],
+      merged_at: pull.mergedAt ?? null, merge_commit_sha: pull.mergeCommitSha ?? null, labels: [], requested_teams: [], requested_reviewers: [],
     };
   }
 

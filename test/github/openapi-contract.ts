@@ -46,6 +46,7 @@ export class GitHubContract {
   private constructor() {
     const require = createRequire(import.meta.url);
     this.#spec = JSON.parse(readFileSync(require.resolve('@octokit/openapi/generated/api.github.com.json'), 'utf8')) as Spec;
+    nullableWithoutType(this.#spec);
     this.#ajv = new Ajv({ strict: false, validateSchema: false, allErrors: true });
     addFormats(this.#ajv);
     this.#ajv.addSchema(this.#spec, BASE);
@@ -163,6 +164,27 @@ export class GitHubContract {
   #resolve<T>(value: T | { $ref: string }): T {
     const ref = (value as { $ref?: string }).$ref;
     return ref ? (this.#at(ref) as T) : (value as T);
+  }
+}
+
+/**
+ * OpenAPI 3.0 allows `nullable: true` beside `allOf`/`anyOf` with no `type`, which ajv refuses: such a schema
+ * becomes `anyOf: [itself, {type: null}]`, which means the same; a nullable `enum` admits null, as GitHub sends it.
+ */
+function nullableWithoutType(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) nullableWithoutType(item);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const record = node as Record<string, unknown>;
+  for (const value of Object.values(record)) nullableWithoutType(value);
+  if (record.nullable === true && Array.isArray(record.enum) && !record.enum.includes(null)) record.enum = [...record.enum, null];
+  if (record.nullable === true && record.type === undefined) {
+    const rest = { ...record };
+    delete rest.nullable;
+    for (const key of Object.keys(record)) delete record[key];
+    record.anyOf = [rest, { type: 'null' }];
   }
 }
 

@@ -5,12 +5,17 @@ import { runApply, type ApplyHooks } from '../../engine/apply-run.js';
 import { applyReportJson, applySummary, outcomeLine } from '../../render/apply-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
+import { commentApplyOnPullRequest } from '../../engine/github-apply-comment.js';
+import { summarizeMarkdown } from '../../engine/github-actions.js';
+import { configName } from '../../engine/github-context.js';
+import { renderApplyFailureMarkdown, renderApplyMarkdown } from '../../render/apply-markdown.js';
+import { addPullRequestOptions, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { printOut } from '../output.js';
 import { ProgressReporter } from '../progress.js';
 import { confirm, isInteractive } from '../prompt.js';
 import type { RegisterCommand } from './index.js';
 
-interface ApplyOptions {
+interface ApplyOptions extends PullRequestFlags {
   config: string;
   provider?: string;
   autoApprove?: boolean;
@@ -19,6 +24,7 @@ interface ApplyOptions {
   parallelism: number;
   secretsOut?: string;
   format: 'text' | 'json';
+  comment?: boolean;
 }
 
 export const registerApply: RegisterCommand = (program, setExit) => {
@@ -31,8 +37,9 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--force', 'apply even when revokes and rotations exceed max_change_fraction')
     .option('--parallelism <n>', 'actions carried out at once', parsePositiveInt('--parallelism'), 8)
     .option('--secrets-out <file>', 'also write every new secret to this file (mode 0600; .json for JSON, else dotenv)')
-    .addOption(formatOption(['text', 'json'], 'text'));
-  addConfigOption(command).action(async (planFile: string | undefined, options: ApplyOptions) => {
+    .addOption(formatOption(['text', 'json'], 'text'))
+    .option('--comment', 'report the result on the merged pull request (found from GITHUB_SHA, or --pr)');
+  addPullRequestOptions(addConfigOption(command)).action(async (planFile: string | undefined, options: ApplyOptions) => {
     setExit(await applyCommand(planFile, options));
   });
   program.addCommand(command);
@@ -58,7 +65,7 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions)
     started: (total) => progress.start(total),
     onOutcome: (outcome) => progress.settled(outcomeLine(outcome, paint)),
   };
-  const result = await runApply(
+  const result = await reportFailureOnGitHub(options, () => runApply(
     {
       configPath: options.config,
       ...(planFile ? { planFile } : {}),
@@ -71,13 +78,44 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions)
       now: Date.now(),
     },
     hooks,
-  );
+  ));
   progress.finish();
   if (result.status === 'cancelled') {
     progress.line('Apply cancelled. Nothing was changed.');
     return ExitCode.error;
   }
+  await reportOnGitHub(result.outcomes, options);
   return finish(result.outcomes, json, out);
+}
+
+/** The result in the step summary and, with --comment, on the merged pull request. */
+async function reportOnGitHub(outcomes: readonly ActionOutcome[], options: ApplyOptions): Promise<void> {
+  const config = configName(options.config);
+  await summarizeMarkdown(process.env, renderApplyMarkdown(outcomes, { config }));
+  if (!options.comment) return;
+  const outcome = await commentApplyOnPullRequest({
+    env: process.env,
+    render: (limit, fullReportAt) => renderApplyMarkdown(outcomes, { config, limit, fullReportAt }),
+    ...(options.pr ? { pr: options.pr } : {}),
+    ...(options.repo ? { repo: options.repo } : {}),
+  });
+  if (outcome.url) reportGitHub(`Apply comment posted: ${outcome.url}`);
+  if (outcome.warning) reportGitHub(`Warning: ${outcome.warning}`);
+}
+
+/** An apply that stops before acting (a gate, a stale plan, a problem) is reported on the pull request too. */
+async function reportFailureOnGitHub<T>(options: ApplyOptions, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (options.comment && error instanceof KeyplanError) {
+      const markdown = renderApplyFailureMarkdown(error.message, { config: configName(options.config) });
+      await summarizeMarkdown(process.env, markdown);
+      const outcome = await commentApplyOnPullRequest({ env: process.env, render: () => markdown, ...(options.pr ? { pr: options.pr } : {}), ...(options.repo ? { repo: options.repo } : {}) }).catch(() => ({ url: undefined, warning: undefined }));
+      if (outcome.url) reportGitHub(`Apply comment posted: ${outcome.url}`);
+    }
+    throw error;
+  }
 }
 
 function finish(outcomes: ActionOutcome[], json: boolean, out: NodeJS.WriteStream): number {

@@ -8,7 +8,12 @@ import { auditJsonChunks } from '../../render/audit-json.js';
 import { auditMarkdownChunks } from '../../render/audit-markdown.js';
 import { auditSarifChunks } from '../../render/audit-sarif.js';
 import { auditTextChunks } from '../../render/audit-text.js';
+import { isoDate } from '../../core/humanize.js';
 import { summarizeChunks } from '../../engine/github-actions.js';
+import { syncAuditIssue } from '../../engine/github-audit-issue.js';
+import { configName, ownershipOf } from '../../engine/github-context.js';
+import { renderAuditIssueMarkdown } from '../../render/audit-issue-markdown.js';
+import { reportGitHub } from '../github-options.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
 import { writeChunks } from '../write-chunks.js';
@@ -16,6 +21,8 @@ import { packageVersion } from '../version.js';
 import type { RegisterCommand } from './index.js';
 
 interface AuditOptions {
+  issue?: boolean;
+  repo?: string;
   config: string;
   provider?: string;
   format: 'text' | 'markdown' | 'json' | 'sarif' | 'csv';
@@ -31,7 +38,9 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
     .addOption(formatOption(['text', 'markdown', 'json', 'sarif', 'csv'], 'text'))
     .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').choices(['warning', 'error']).default('error'))
     .option('--as-of <when>', 'judge the keys at another moment: 2027-06-30, 2027-06-30T12:00:00Z, +30d, -2w')
-    .option('--propose', 'edit keys.yaml in place: remove stale and never-used keys, add the expiry policy requires');
+    .option('--propose', 'edit keys.yaml in place: remove stale and never-used keys, add the expiry policy requires')
+    .option('--issue', 'keep one GitHub issue with the findings at or above --fail-on: opened, updated, closed when clean')
+    .option('--repo <owner/name>', 'with --issue: the repository (default: GITHUB_REPOSITORY)');
   addConfigOption(command).action(async (options: AuditOptions) => {
     const now = Date.now();
     let asOf = now;
@@ -45,13 +54,31 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
       printOut(describeProposal(await proposeFromConfig(request)));
       return;
     }
-    const { report } = await auditFromConfig(request);
+    const { report, state } = await auditFromConfig(request);
     await writeChunks(reportChunks(report, options.format));
     await summarizeChunks(process.env, auditMarkdownChunks(report));
+    if (options.issue) await keepAuditIssue(report, ownershipOf(state), options);
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
   });
   program.addCommand(command);
 };
+
+async function keepAuditIssue(report: AuditReport, ownership: string | undefined, options: AuditOptions): Promise<void> {
+  const config = configName(options.config);
+  const result = await syncAuditIssue({
+    env: process.env,
+    config,
+    ownership,
+    failing: failsAudit(report, options.failOn),
+    render: (limit, fullReportAt) => renderAuditIssueMarkdown(report, { config, limit, ...(fullReportAt ? { fullReportAt } : {}) }),
+    asOf: isoDate(report.asOf),
+    ...(options.repo ? { repo: options.repo } : {}),
+  });
+  const where = result.url ? `: ${result.url}` : '';
+  const text = { created: 'opened', updated: 'updated', reopened: 'reopened', unchanged: 'unchanged', closed: 'closed (the audit is clean)', none: 'not needed (the audit is clean)' }[result.action];
+  reportGitHub(`Audit issue ${text}${where}`);
+  if (result.duplicatesClosed.length > 0) reportGitHub(`Closed duplicate audit issues: ${result.duplicatesClosed.map((n) => `#${n}`).join(', ')}`);
+}
 
 function reportChunks(report: AuditReport, format: AuditOptions['format']): Iterable<string> {
   switch (format) {
