@@ -17,10 +17,9 @@ export function configName(configPath: string, cwd = process.cwd()): string {
   return displayPath(resolve(cwd, configPath), cwd).split('\\').join('/');
 }
 
-/** The `ownership:` of keys.yaml, where the configuration has one. */
-export function ownershipOf(state: DesiredState): string | undefined {
-  const ownership = (state as DesiredState & { ownership?: unknown }).ownership;
-  return typeof ownership === 'string' && ownership !== '' ? ownership : undefined;
+/** The `ownership:` of keys.yaml (`default` when not written). */
+export function ownershipOf(state: DesiredState): string {
+  return state.ownership;
 }
 
 /**

@@ -77,15 +77,25 @@ function problemItems(plan: Plan): string[] {
 function warningItems(plan: Plan): string[] {
   return plan.providers.flatMap((p) =>
     p.actions.flatMap((action) =>
-      action.warnings.map((w) => `- ${w.gate ? `${GATE_BADGE[w.gate]} ` : ''}**${mdText(action.name)}** (${action.kind}): ${mdText(w.message)}`),
+      action.warnings.map((w) => `- ${badge(w)}**${mdText(action.name)}** (${action.kind}): ${mdText(w.message)}`),
     ),
   );
 }
 
+const ESCALATION_BADGE = '⬆️';
+
+function badge(warning: PlanWarning): string {
+  if (warning.gate) return `${GATE_BADGE[warning.gate]} `;
+  return warning.kind === 'privilege-escalation' ? `${ESCALATION_BADGE} ` : '';
+}
+
 /** Explains each badge the warnings use, once. */
 function legend(actions: readonly PlannedAction[]): string[] {
-  const gates = new Set(actions.flatMap((a) => a.warnings.flatMap((w) => (w.gate ? [w.gate] : []))));
-  return gates.size === 0 ? [] : [`**Legend:** ${[...gates].sort().map((gate) => GATE_LEGEND[gate]).join(' · ')}.`];
+  const warnings = actions.flatMap((a) => a.warnings);
+  const gates = [...new Set(warnings.flatMap((w) => (w.gate ? [w.gate] : [])))].sort();
+  const entries = gates.map((gate) => GATE_LEGEND[gate]);
+  if (warnings.some((w) => w.kind === 'privilege-escalation')) entries.push(`${ESCALATION_BADGE} privilege escalation: the key gains permissions`);
+  return entries.length === 0 ? [] : [`**Legend:** ${entries.join(' · ')}.`];
 }
 
 function summaryLine(action: PlannedAction): string {
@@ -97,11 +107,12 @@ function summaryLine(action: PlannedAction): string {
 function actionSection(action: PlannedAction): string {
   const out = ['<details>', summaryLine(action), ''];
   for (const reason of action.reasons) out.push(`- ${mdText(reason)}`);
-  for (const warning of action.warnings) out.push(`- ${warning.gate ? GATE_BADGE[warning.gate] : '⚠️'} ${mdText(warning.message)}`);
+  // A privilege escalation gets its own line below the table.
+  for (const warning of action.warnings) if (warning.kind !== 'privilege-escalation') out.push(`- ${warning.gate ? GATE_BADGE[warning.gate] : '⚠️'} ${mdText(warning.message)}`);
   const rows = beforeAfter(action);
   if (rows.length > 0) out.push('', '| field | before | after |', '| --- | --- | --- |', ...rows.map(([field, before, after]) => `| ${field} | ${before} | ${after} |`));
   if ((action.kind === 'update' || action.kind === 'rotate') && action.roleChange) {
-    out.push('', `${action.roleChange.escalation ? '**Privilege escalation:** ' : ''}${mdText(describeRoleChange(action.roleChange))}`);
+    out.push('', `${action.roleChange.escalation ? `${ESCALATION_BADGE} **Privilege escalation:** ` : ''}${mdText(describeRoleChange(action.roleChange))}`);
   }
   out.push('', '</details>');
   return out.join('\n');

@@ -86,7 +86,7 @@ describe('keyplan audit --issue keeps one living issue', () => {
     expect(applied.exitCode, describeRun(applied)).toBe(0);
     const env = await ws.actionsEnv(github, { repo: REPO });
     const audit = (...args: string[]) => ws.run(['audit', '--issue', ...args], { env });
-    const foreign = repo.addIssue({ title: 'Quoting the audit', author: 'alice', labels: ['keyplan-audit'], body: '<!-- keyplan:audit config=keys.yaml ownership=- -->\nI disagree' });
+    const foreign = repo.addIssue({ title: 'Quoting the audit', author: 'alice', labels: ['keyplan-audit'], body: '<!-- keyplan:audit config=keys.yaml ownership=default -->\nI disagree' });
 
     const opened = await audit('--as-of', '+40d');
     expect(opened.exitCode, describeRun(opened)).toBe(2);

@@ -45,7 +45,7 @@ describe('keyplan plan --comment on a pull request', () => {
     expect(comments(github, pr)).toHaveLength(1);
     const [comment] = comments(github, pr);
     expect(comment?.author).toBe(ACTIONS_BOT);
-    expect(comment?.body.startsWith('<!-- keyplan:plan config=keys.yaml ownership=- -->\n')).toBe(true);
+    expect(comment?.body.startsWith('<!-- keyplan:plan config=keys.yaml ownership=default -->\n')).toBe(true);
     const seen = visibleText(renderGfm(comment?.body ?? ''));
     expect(seen).toContain('keyplan plan for keys.yaml Plan: 2 to create, 0 to update, 0 to rotate, 0 to revoke.');
     expect(seen).toContain('🟢 create Billing_Reader');
@@ -67,8 +67,8 @@ describe('keyplan plan --comment on a pull request', () => {
 
   it('keeps one comment per configuration and never edits a foreign comment quoting the marker', async () => {
     const { ws, github, pr, env } = await setup();
-    await ws.writeKeysYaml({ providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d' }] }, 'teams/other.yaml');
-    const quote = '<!-- keyplan:plan config=keys.yaml ownership=- -->\n> quoting the bot: please fix';
+    await ws.writeKeysYaml({ ownership: 'acme/search', providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d' }] }, 'teams/other.yaml');
+    const quote = '<!-- keyplan:plan config=keys.yaml ownership=default -->\n> quoting the bot: please fix';
     const foreign = github.seedComment(REPO, pr, 'alice', quote);
 
     expect((await ws.run(['plan', '--comment'], { env })).exitCode).toBe(0);
@@ -78,9 +78,9 @@ describe('keyplan plan --comment on a pull request', () => {
 
     const bodies = comments(github, pr).map((c) => c.body.split('\n')[0]);
     expect(bodies).toEqual([
-      '<!-- keyplan:plan config=keys.yaml ownership=- -->',
-      '<!-- keyplan:plan config=keys.yaml ownership=- -->',
-      '<!-- keyplan:plan config=teams/other.yaml ownership=- -->',
+      '<!-- keyplan:plan config=keys.yaml ownership=default -->',
+      '<!-- keyplan:plan config=keys.yaml ownership=default -->',
+      '<!-- keyplan:plan config=teams/other.yaml ownership=acme/search -->',
     ]);
     expect(github.repo(REPO).comments.get(foreign.id)?.body).toBe(quote);
     expect(github.requests.filter((r) => r === `PATCH /repos/${REPO}/issues/comments/${foreign.id}`)).toEqual([]);

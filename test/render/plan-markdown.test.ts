@@ -40,20 +40,20 @@ describe('plan markdown', () => {
     expect(elementText(html, 'summary', 'create')).toBe('🟢 create Billing_Reader');
     expect(elementText(html, 'summary', 'revoke')).toBe('🔴 revoke Legacy_Export key_legacy_1 🔒');
     expect(elementText(html, 'h2', 'keyplan')).toBe('keyplan plan for teams/keys_prod.yaml');
-    expect(elementText(html, 'li', 'gains permissions')).toBe('Ops_Bot (update): Ops_Bot gains permissions: keys:create, keys:revoke, keys:update');
+    expect(elementText(html, 'li', 'gains permissions')).toBe('⬆️ Ops_Bot (update): Ops_Bot gains permissions: keys:create, keys:revoke, keys:update');
   });
 
   it('leads with the outcome, then warnings, and explains every badge it uses', () => {
     const text = visibleText(html);
     expect(text.indexOf('Plan: 1 to create, 1 to update, 1 to rotate, 1 to revoke.')).toBeLessThan(text.indexOf('Warnings'));
-    expect(text).toContain('Legend: 🔒 apply refuses this unless run with --allow-in-use or confirmed at a terminal.');
+    expect(text).toContain('Legend: 🔒 apply refuses this unless run with --allow-in-use or confirmed at a terminal · ⬆️ privilege escalation: the key gains permissions.');
     expect(text).not.toContain('⛔');
   });
 
   it('flags the role escalation and shows before and after', () => {
     const update = elementText(html, 'details', 'update Ops_Bot');
     expect(update).toContain('roles [READONLY] [ADMIN]');
-    expect(update).toContain('Privilege escalation: roles +ADMIN -READONLY (adds keys:create, keys:revoke, keys:update)');
+    expect(update).toContain('⬆️ Privilege escalation: roles +ADMIN -READONLY (adds keys:create, keys:revoke, keys:update)');
   });
 
   it('gives a rotation, a revoke and a pending retirement their before and after', () => {

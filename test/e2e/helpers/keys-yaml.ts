@@ -17,6 +17,7 @@ export interface KeysYamlKey {
 /** keys.yaml as written. `version` defaults to 1. */
 export interface KeysYaml {
   version?: 1;
+  ownership?: string;
   include?: string[];
   providers?: Record<string, Record<string, unknown>>;
   policy?: Record<string, unknown>;
