@@ -67,7 +67,7 @@ describe('keyplan plan --comment on a pull request', () => {
 
   it('keeps one comment per configuration and never edits a foreign comment quoting the marker', async () => {
     const { ws, github, pr, env } = await setup();
-    await ws.writeKeysYaml({ ownership: 'acme/search', providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d' }] }, 'teams/other.yaml');
+    await ws.writeKeysYaml({ providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d' }] }, 'teams/other.yaml');
     const quote = '<!-- keyplan:plan config=keys.yaml ownership=default -->\n> quoting the bot: please fix';
     const foreign = github.seedComment(REPO, pr, 'alice', quote);
 
@@ -80,7 +80,7 @@ describe('keyplan plan --comment on a pull request', () => {
     expect(bodies).toEqual([
       '<!-- keyplan:plan config=keys.yaml ownership=default -->',
       '<!-- keyplan:plan config=keys.yaml ownership=default -->',
-      '<!-- keyplan:plan config=teams/other.yaml ownership=acme/search -->',
+      '<!-- keyplan:plan config=teams/other.yaml ownership=default -->',
     ]);
     expect(github.repo(REPO).comments.get(foreign.id)?.body).toBe(quote);
     expect(github.requests.filter((r) => r === `PATCH /repos/${REPO}/issues/comments/${foreign.id}`)).toEqual([]);
