@@ -1,0 +1,472 @@
+import type pg from 'pg';
+import { KeyplanError } from '../../core/errors.js';
+import type { Capabilities, Role } from '../../core/model.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import { Secret } from '../../core/secret.js';
+import { decodeCursor, encodeCursor } from '../cursor.js';
+import type { StoreEvent } from '../events.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../idempotency.js';
+import { newKeyId } from '../ids.js';
+import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from '../key-store.js';
+import {
+  changedFields,
+  checkCreate,
+  checkPatch,
+  createFingerprint,
+  differentRequest,
+  nameTaken,
+  noSuchKey,
+  patched,
+  revokedNotEditable,
+  rolePermissions,
+  staleVersion,
+} from '../key-rules.js';
+import { LastUseTracker } from '../last-use.js';
+import { grants } from '../permissions.js';
+import { pepperCheckValue, requiredPepper, wrongPepper } from '../pepper-check.js';
+import type { StoreKey } from '../rows.js';
+import { KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, sameHash } from '../secrets.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig } from '../service-config.js';
+import type { SharedSecretInfo } from '../shared-secret.js';
+import type { Store, UpdateKeyOptions } from '../store.js';
+import { migratePostgres } from './migrations.js';
+import { createPool, describeUrl, isUnavailable, unavailable, violates, type PgPoolOptions } from './pool.js';
+
+export interface PgStoreOptions extends PgPoolOptions {
+  /** The key for secret hashes; default KEYPLAN_PEPPER (required: there is no file beside the database). */
+  pepper?: Buffer | string;
+  roles?: RoleCatalog;
+  capabilities?: CapabilitiesConfig;
+  clock?: () => number;
+  /** Minimum time between two last-use writes of one key by this instance; default one minute. */
+  lastUseWriteIntervalMs?: number;
+  /** Background failures (last-use writes, purges, dropped idle connections), one line each, never a secret. */
+  log?: (line: string) => void;
+}
+
+interface PgKeyRow {
+  seq: number;
+  id: string;
+  name: string;
+  description: string;
+  roles: string[];
+  prefix: string;
+  created_at: number;
+  expires_at: number | null;
+  last_used_at: number | null;
+  revoked_at: number | null;
+  metadata: Record<string, string>;
+  version: number;
+}
+
+const KEY_COLUMNS = 'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
+const MAX_SECRET_LENGTH = 256;
+const MAINTENANCE_INTERVAL_MS = 15_000;
+/** Authentication reuses a looked-up key row this long: a key revoked on another instance stops working here within it. */
+const AUTH_CACHE_MS = 1_000;
+const AUTH_CACHE_MAX = 10_000;
+
+/**
+ * The key store on PostgreSQL, shared by several `keyplan serve` instances. What one instance would do
+ * with a lock in memory is done by the database: a partial unique index keeps active names unique, an
+ * advisory transaction lock per Idempotency-Key makes concurrent retries on any instance replay one key,
+ * updates lock the row and bump its version, and last use only ever moves forward (GREATEST).
+ */
+export class PgStore implements Store {
+  readonly kind = 'postgres';
+  readonly location: string;
+  readonly #pool: pg.Pool;
+  readonly #pepper: Buffer;
+  readonly #box: SecretBox;
+  readonly #clock: () => number;
+  readonly #roles: RoleCatalog;
+  readonly #capabilities: CapabilitiesConfig;
+  readonly #lastUse: LastUseTracker;
+  readonly #log: (line: string) => void;
+  readonly #timer: NodeJS.Timeout;
+  readonly #authCache = new Map<string, { row: PgKeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  readonly #pendingWrites = new Set<Promise<void>>();
+  readonly #logged = new Set<string>();
+  #closed = false;
+
+  private constructor(pool: pg.Pool, location: string, pepper: Buffer, options: PgStoreOptions, log: (line: string) => void) {
+    this.#pool = pool;
+    this.location = location;
+    this.#pepper = pepper;
+    this.#box = new SecretBox(pepper);
+    this.#clock = options.clock ?? Date.now;
+    this.#roles = options.roles ?? new Map(DEFAULT_ROLES.map((role) => [role.name, role]));
+    this.#capabilities = options.capabilities ?? DEFAULT_CAPABILITIES;
+    this.#log = log;
+    this.#lastUse = new LastUseTracker((id, usedAt) => this.#writeLastUse(id, usedAt), this.#clock, options.lastUseWriteIntervalMs);
+    this.#timer = setInterval(() => void this.#maintain(), MAINTENANCE_INTERVAL_MS);
+    this.#timer.unref();
+  }
+
+  /** Connects, migrates (under an advisory lock) and checks the pepper against the database's check value. */
+  static async open(url: string, options: PgStoreOptions = {}): Promise<PgStore> {
+    const location = describeUrl(url);
+    const { pepper, source } = requiredPepper(options.pepper, location);
+    const log = options.log ?? (() => undefined);
+    const logged = new Set<string>();
+    const pool = createPool(url, options, (error) => {
+      const line = `database connection lost while idle: ${(error as { code?: string }).code ?? error.message}`;
+      if (!logged.has(line)) log(line);
+      logged.add(line);
+    });
+    try {
+      await migratePostgres(pool, location);
+      await pool.query("INSERT INTO settings (name, value) VALUES ('pepper_check', $1) ON CONFLICT (name) DO NOTHING", [pepperCheckValue(pepper)]);
+      const { rows } = await pool.query<{ value: string }>("SELECT value FROM settings WHERE name = 'pepper_check'");
+      if (rows[0]?.value !== pepperCheckValue(pepper)) throw wrongPepper(location, source);
+      return new PgStore(pool, location, pepper, options, log);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      if (error instanceof KeyplanError || !(error instanceof Error)) throw error;
+      throw new KeyplanError(`cannot open ${location}: ${error.message}`);
+    }
+  }
+
+  async listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }> {
+    const after = decodeCursor(options.cursor);
+    const where = options.includeRevoked ? 'seq > $1' : 'seq > $1 AND revoked_at IS NULL';
+    const rows = await this.#query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE ${where} ORDER BY seq LIMIT $2`, [after, options.limit + 1]);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return { keys: page.map((row) => this.#toKey(row)), nextCursor: rows.length > options.limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  async getKey(id: string): Promise<StoreKey | undefined> {
+    const rows = await this.#query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [id]);
+    return rows[0] && this.#toKey(rows[0]);
+  }
+
+  async createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
+    const actor = input.actor ?? 'local';
+    const fingerprint = createFingerprint(input);
+    const idempotencyKey = input.idempotencyKey;
+    await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]);
+    return this.#transaction(async (client) => {
+      const now = this.#clock();
+      if (idempotencyKey !== undefined) {
+        // Retries of one create, on any instance, queue here; the first commits, the others then find its record.
+        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [JSON.stringify([actor, idempotencyKey])]);
+        const earlier = await client.query<{ request_hash: string; key_id: string; sealed_secret: Buffer }>(
+          'SELECT request_hash, key_id, sealed_secret FROM idempotency WHERE scope = $1 AND idem_key = $2 AND created_at > $3',
+          [actor, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS],
+        );
+        const record = earlier.rows[0];
+        if (record) {
+          if (record.request_hash !== fingerprint) throw differentRequest();
+          const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [record.key_id]);
+          if (rows[0]) {
+            const secret = this.#box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
+            return { key: this.#toKey(rows[0]), secret: new Secret(secret), replayed: true };
+          }
+        }
+      }
+      const expiresAt = checkCreate(input, this.#roles, this.#capabilities, now);
+      await this.#assertNameFree(client, input.name);
+      const plaintext = generateSecret(KEY_SECRET_PREFIX);
+      const id = newKeyId(now);
+      const inserted = await this.#insertKey(client, input.name, [
+        id,
+        input.name,
+        input.description ?? '',
+        JSON.stringify(input.roles),
+        displayPrefix(plaintext),
+        hashSecret(this.#pepper, plaintext),
+        now,
+        expiresAt,
+        JSON.stringify(input.metadata ?? {}),
+      ]);
+      if (idempotencyKey !== undefined) {
+        await client.query(
+          `INSERT INTO idempotency (scope, idem_key, request_hash, key_id, sealed_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (scope, idem_key) DO UPDATE SET request_hash = $3, key_id = $4, sealed_secret = $5, created_at = $6`,
+          [actor, idempotencyKey, fingerprint, id, this.#box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
+        );
+      }
+      const details = { name: input.name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
+      await recordEvent(client, { at: now, actor, action: 'key.created', keyId: id, details });
+      return { key: this.#toKey(inserted), secret: new Secret(plaintext), replayed: false };
+    });
+  }
+
+  async updateKey(id: string, patch: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
+    checkPatch(patch, this.#roles, this.#capabilities);
+    const key = await this.#transaction(async (client) => {
+      const current = await this.#lockKey(client, id);
+      if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(id, current.version);
+      if (current.revokedAt !== null) throw revokedNotEditable(id);
+      const changed = changedFields(current, patch);
+      if (changed.length === 0) return current;
+      if (patch.name !== undefined && patch.name !== current.name) await this.#assertNameFree(client, patch.name);
+      const next = patched(current, patch);
+      const { rows } = await client.query<PgKeyRow>(
+        `UPDATE keys SET name = $3, description = $4, roles = $5, metadata = $6, version = version + 1
+         WHERE id = $1 AND version = $2 RETURNING ${KEY_COLUMNS}`,
+        [id, current.version, next.name, next.description, JSON.stringify(next.roles), JSON.stringify(next.metadata)],
+      ).catch((error: unknown) => {
+        throw violates(error, 'keys_active_name') ? nameTaken(next.name, '(another key)') : error;
+      });
+      if (!rows[0]) throw staleVersion(id, current.version + 1);
+      await recordEvent(client, { at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: { changed } });
+      return this.#toKey(rows[0]);
+    });
+    this.#authCache.clear();
+    return key;
+  }
+
+  async revokeKey(id: string, options: { actor?: string } = {}): Promise<StoreKey> {
+    const key = await this.#transaction(async (client) => {
+      const current = await this.#lockKey(client, id);
+      if (current.revokedAt !== null) return current;
+      const now = this.#clock();
+      const { rows } = await client.query<PgKeyRow>(
+        `UPDATE keys SET revoked_at = $2, version = version + 1 WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
+        [id, now],
+      );
+      await recordEvent(client, { at: now, actor: options.actor ?? 'local', action: 'key.revoked', keyId: id, details: { name: current.name } });
+      return this.#toKey(rows[0] as PgKeyRow);
+    });
+    this.#authCache.clear();
+    return key;
+  }
+
+  roles(): Role[] {
+    return [...this.#roles.values()].map((role) => ({ ...role, permissions: [...role.permissions] }));
+  }
+
+  roleCatalog(): RoleCatalog {
+    return this.#roles;
+  }
+
+  capabilities(): Capabilities {
+    return toCoreCapabilities(this.#capabilities);
+  }
+
+  capabilitiesConfig(): CapabilitiesConfig {
+    return structuredClone(this.#capabilities);
+  }
+
+  permissionsOf(roleNames: readonly string[]): string[] {
+    return rolePermissions(this.#roles, roleNames);
+  }
+
+  async authenticate(secret: string): Promise<AuthResult> {
+    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
+      return { ok: false, reason: 'unknown' };
+    }
+    const hash = hashSecret(this.#pepper, secret);
+    const now = this.#clock();
+    const row = await this.#lookUpByHash(hash, now);
+    if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
+    this.#lastUse.record(row.id, now);
+    const key = this.#toKey(row);
+    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
+  }
+
+  async verify(secret: string, permission?: string): Promise<VerifyResult> {
+    const auth = await this.authenticate(secret);
+    if (!auth.ok) return { valid: false, reason: auth.reason };
+    if (permission !== undefined && !grants(auth.permissions, permission)) {
+      return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
+    }
+    return { valid: true, key: auth.key, permissions: auth.permissions };
+  }
+
+  async sharedSecret(): Promise<SharedSecretInfo> {
+    const rows = await this.#query<{ prefix: string; created_at: number; rotated_at: number }>(
+      'SELECT prefix, created_at, rotated_at FROM shared_secret WHERE id = 1',
+    );
+    const row = rows[0];
+    return row ? { exists: true, prefix: row.prefix, createdAt: row.created_at, rotatedAt: row.rotated_at } : { exists: false };
+  }
+
+  async rotateSharedSecret(options: { actor?: string } = {}): Promise<{ secret: Secret; prefix: string; rotatedAt: number }> {
+    return this.#transaction(async (client) => {
+      const now = this.#clock();
+      const plaintext = generateSecret(SHARED_SECRET_PREFIX);
+      const prefix = displayPrefix(plaintext);
+      await client.query(
+        `INSERT INTO shared_secret (id, prefix, secret_hash, created_at, rotated_at) VALUES (1, $1, $2, $3, $3)
+         ON CONFLICT (id) DO UPDATE SET prefix = $1, secret_hash = $2, rotated_at = $3`,
+        [prefix, hashSecret(this.#pepper, plaintext), now],
+      );
+      await recordEvent(client, { at: now, actor: options.actor ?? 'local', action: 'shared_secret.rotated', keyId: null, details: { prefix } });
+      return { secret: new Secret(plaintext), prefix, rotatedAt: now };
+    });
+  }
+
+  async sharedSecretMatches(candidate: string): Promise<boolean> {
+    const rows = await this.#query<{ secret_hash: Buffer }>('SELECT secret_hash FROM shared_secret WHERE id = 1');
+    return rows[0] !== undefined && sameHash(rows[0].secret_hash, hashSecret(this.#pepper, candidate));
+  }
+
+  async listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }> {
+    const rows = await this.#query<{ id: number; at: number; actor: string; action: StoreEvent['action']; key_id: string | null; details: Record<string, unknown> | null }>(
+      'SELECT id, at, actor, action, key_id, details FROM events WHERE id > $1 ORDER BY id LIMIT $2',
+      [decodeCursor(options.cursor), options.limit + 1],
+    );
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      events: page.map((row) => ({ id: row.id, at: row.at, actor: row.actor, action: row.action, keyId: row.key_id, details: row.details })),
+      nextCursor: rows.length > options.limit && last ? encodeCursor(last.id) : null,
+    };
+  }
+
+  async ready(): Promise<void> {
+    await this.#query('SELECT 1');
+  }
+
+  async flush(): Promise<void> {
+    this.#lastUse.flushAll();
+    while (this.#pendingWrites.size > 0) await Promise.all(this.#pendingWrites);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.flush().catch(() => undefined);
+    await this.#pool.end();
+  }
+
+  async #maintain(): Promise<void> {
+    if (this.#closed) return;
+    this.#lastUse.flushDue();
+    await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]).catch((error: unknown) =>
+      this.#logOnce(`purging expired idempotency records failed: ${reasonOf(error)}`),
+    );
+  }
+
+  /** Best-effort and monotonic: a failed write is retried on a later flush; a late write never moves last use back. */
+  #writeLastUse(id: string, usedAt: number): void {
+    const write = this.#pool
+      .query('UPDATE keys SET last_used_at = GREATEST(last_used_at, $2) WHERE id = $1', [id, usedAt])
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          this.#logOnce(`recording last use failed (will retry): ${reasonOf(error)}`);
+          if (!this.#closed) this.#lastUse.record(id, usedAt);
+        },
+      )
+      .finally(() => this.#pendingWrites.delete(write));
+    this.#pendingWrites.add(write);
+  }
+
+  #logOnce(line: string): void {
+    if (this.#logged.has(line)) return;
+    this.#logged.add(line);
+    this.#log(line);
+  }
+
+  async #lookUpByHash(hash: Buffer, now: number): Promise<(PgKeyRow & { secret_hash: Buffer }) | undefined> {
+    const cacheKey = hash.toString('base64');
+    const cached = this.#authCache.get(cacheKey);
+    if (cached && now - cached.cachedAt < AUTH_CACHE_MS && now >= cached.cachedAt) return cached.row;
+    const rows = await this.#query<PgKeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = $1`, [hash]);
+    const row = rows[0];
+    if (!row) return undefined;
+    if (this.#authCache.size >= AUTH_CACHE_MAX) this.#authCache.clear();
+    this.#authCache.set(cacheKey, { row, cachedAt: now });
+    return row;
+  }
+
+  async #lockKey(client: pg.PoolClient, id: string): Promise<StoreKey> {
+    const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1 FOR UPDATE`, [id]);
+    if (!rows[0]) throw noSuchKey(id);
+    return this.#toKey(rows[0]);
+  }
+
+  async #assertNameFree(client: pg.PoolClient, name: string): Promise<void> {
+    const { rows } = await client.query<{ id: string }>('SELECT id FROM keys WHERE name = $1 AND revoked_at IS NULL', [name]);
+    if (rows[0]) throw nameTaken(name, rows[0].id);
+  }
+
+  /** Inserts a key; a concurrent create of the same name on another instance loses on the partial unique index. */
+  async #insertKey(client: pg.PoolClient, name: string, values: unknown[]): Promise<PgKeyRow> {
+    try {
+      await client.query('SAVEPOINT insert_key');
+      const { rows } = await client.query<PgKeyRow>(
+        `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`,
+        values,
+      );
+      return rows[0] as PgKeyRow;
+    } catch (error) {
+      if (!violates(error, 'keys_active_name')) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT insert_key');
+      const { rows } = await client.query<{ id: string }>('SELECT id FROM keys WHERE name = $1 AND revoked_at IS NULL', [name]);
+      throw nameTaken(name, rows[0]?.id ?? '(another key)');
+    }
+  }
+
+  #toKey(row: PgKeyRow): StoreKey {
+    const latest = this.#lastUse.latest(row.id);
+    return {
+      id: row.id,
+      name: row.name,
+      description: row.description,
+      roles: [...row.roles],
+      prefix: row.prefix,
+      createdAt: row.created_at,
+      expiresAt: row.expires_at,
+      lastUsedAt: latest !== undefined && (row.last_used_at === null || latest > row.last_used_at) ? latest : row.last_used_at,
+      revokedAt: row.revoked_at,
+      metadata: { ...row.metadata },
+      version: row.version,
+    };
+  }
+
+  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw isUnavailable(error) ? unavailable(error) : error;
+    }
+  }
+
+  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#pool.connect();
+    } catch (error) {
+      throw isUnavailable(error) ? unavailable(error) : error;
+    }
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+      throw isUnavailable(error) ? unavailable(error) : error;
+    } finally {
+      client.release(broken);
+    }
+  }
+}
+
+function sealContext(scope: string, idempotencyKey: string, keyId: string): string {
+  return JSON.stringify([scope, idempotencyKey, keyId]);
+}
+
+async function recordEvent(client: pg.PoolClient, event: Omit<StoreEvent, 'id'>): Promise<void> {
+  await client.query('INSERT INTO events (at, actor, action, key_id, details) VALUES ($1, $2, $3, $4, $5)', [
+    event.at,
+    event.actor,
+    event.action,
+    event.keyId,
+    event.details === null ? null : JSON.stringify(event.details),
+  ]);
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? ((error as { code?: string }).code ?? error.message) : String(error);
+}

@@ -1,0 +1,61 @@
+import type { Capabilities, Role } from '../core/model.js';
+import type { RoleCatalog } from '../core/permissions.js';
+import type { Secret } from '../core/secret.js';
+import type { StoreEvent } from './events.js';
+import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+import type { StoreKey } from './rows.js';
+import type { CapabilitiesConfig } from './service-config.js';
+import type { SharedSecretInfo } from './shared-secret.js';
+
+export type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+export type { StoreKey } from './rows.js';
+export type { StoreEvent } from './events.js';
+export type { SharedSecretInfo } from './shared-secret.js';
+
+export interface UpdateKeyOptions {
+  /** Refuse (precondition_failed) unless the key is at this version: If-Match. */
+  ifVersion?: number;
+  actor?: string;
+}
+
+/**
+ * The key store contract: one interface, two implementations (SQLite embedded, PostgreSQL shared by
+ * several `keyplan serve` instances). Every method that touches the database is async and atomic on
+ * its own: a check and the write that depends on it happen in one transaction, never across calls.
+ * Roles and capabilities come from the service configuration and are answered from memory.
+ */
+export interface Store {
+  /** `sqlite` or `postgres`; where the data lives, e.g. a path or a URL without its password. */
+  readonly kind: 'sqlite' | 'postgres';
+  readonly location: string;
+
+  listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }>;
+  getKey(id: string): Promise<StoreKey | undefined>;
+  createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }>;
+  updateKey(id: string, patch: KeyPatch, options?: UpdateKeyOptions): Promise<StoreKey>;
+  /** Revokes a key; revoking a revoked key returns it unchanged. */
+  revokeKey(id: string, options?: { actor?: string }): Promise<StoreKey>;
+
+  roles(): Role[];
+  roleCatalog(): RoleCatalog;
+  capabilities(): Capabilities;
+  capabilitiesConfig(): CapabilitiesConfig;
+  /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
+  permissionsOf(roleNames: readonly string[]): string[];
+
+  /** Checks a presented secret; on success records the use (best-effort). */
+  authenticate(secret: string): Promise<AuthResult>;
+  verify(secret: string, permission?: string): Promise<VerifyResult>;
+
+  sharedSecret(): Promise<SharedSecretInfo>;
+  rotateSharedSecret(options?: { actor?: string }): Promise<{ secret: Secret; prefix: string; rotatedAt: number }>;
+  sharedSecretMatches(candidate: string): Promise<boolean>;
+
+  listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }>;
+
+  /** Resolves when the database answers; rejects with StoreUnavailableError when it does not. */
+  ready(): Promise<void>;
+  /** Writes pending last uses now (also done on close). */
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
