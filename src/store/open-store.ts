@@ -1,18 +1,10 @@
-import type { RoleCatalog } from '../core/permissions.js';
-import { PgStore } from './postgres/pg-store.js';
-import { isPostgresUrl, type PgPoolOptions } from './postgres/pool.js';
-import type { CapabilitiesConfig } from './service-config.js';
+import { PgStore, type PgStoreOptions } from './postgres/pg-store.js';
+import { isPostgresUrl } from './postgres/pool.js';
 import { SqliteStore } from './sqlite-store.js';
 import type { Store } from './store.js';
 
-export interface OpenStoreOptions extends PgPoolOptions {
-  pepper?: Buffer | string;
-  roles?: RoleCatalog;
-  capabilities?: CapabilitiesConfig;
-  clock?: () => number;
-  lastUseWriteIntervalMs?: number;
-  log?: (line: string) => void;
-}
+/** The pool options only apply to PostgreSQL; SQLite keeps its pepper beside the file unless one is given. */
+export type OpenStoreOptions = PgStoreOptions;
 
 /** `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(db: string, options: OpenStoreOptions = {}): Promise<Store> {
