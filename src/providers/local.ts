@@ -5,7 +5,8 @@ import { KeyplanError, ProviderError } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
 import type { Capabilities, RemoteKey, Role } from '../core/model.js';
 import { StoreError, type StoreErrorCode } from '../store/errors.js';
-import { KeyStore, type StoreKey } from '../store/key-store.js';
+import { SqliteStore } from '../store/sqlite-store.js';
+import type { Store, StoreKey } from '../store/store.js';
 import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from './provider.js';
 
 const PAGE_SIZE = 1000;
@@ -30,9 +31,9 @@ export interface LocalProviderOptions {
 export class LocalProvider implements Provider {
   readonly name: string;
   readonly description: string;
-  readonly #store: KeyStore;
+  readonly #store: Store;
 
-  private constructor(name: string, description: string, store: KeyStore) {
+  private constructor(name: string, description: string, store: Store) {
     this.name = name;
     this.description = description;
     this.#store = store;
@@ -42,7 +43,7 @@ export class LocalProvider implements Provider {
     const description = `local store ${displayPath(options.path)}`;
     try {
       mkdirSync(dirname(options.path), { recursive: true });
-      const store = KeyStore.open(options.path, {
+      const store = SqliteStore.open(options.path, {
         ...(options.pepper === undefined ? {} : { pepper: options.pepper }),
         ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
@@ -63,11 +64,11 @@ export class LocalProvider implements Provider {
 
   async list(options: ListOptions = {}): Promise<RemoteKey[]> {
     const includeRevoked = options.includeRevoked === true;
-    return this.#run('list keys', () => {
+    return this.#run('list keys', async () => {
       const keys: RemoteKey[] = [];
       let cursor: string | null = null;
       do {
-        const page = this.#store.listKeys({ limit: PAGE_SIZE, includeRevoked, ...(cursor === null ? {} : { cursor }) });
+        const page = await this.#store.listKeys({ limit: PAGE_SIZE, includeRevoked, ...(cursor === null ? {} : { cursor }) });
         for (const key of page.keys) if (includeRevoked || key.revokedAt === null) keys.push(toRemoteKey(key));
         cursor = page.nextCursor;
       } while (cursor !== null);
@@ -76,8 +77,8 @@ export class LocalProvider implements Provider {
   }
 
   async create(input: CreateKeyInput): Promise<CreatedKey> {
-    return this.#run(`create key ${JSON.stringify(input.name)}`, () => {
-      const created = this.#store.createKey({
+    return this.#run(`create key ${JSON.stringify(input.name)}`, async () => {
+      const created = await this.#store.createKey({
         name: input.name,
         description: input.description,
         roles: input.roles,
@@ -90,25 +91,25 @@ export class LocalProvider implements Provider {
   }
 
   async update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey> {
-    return this.#run(`update key ${id}`, () => {
+    return this.#run(`update key ${id}`, async () => {
       const ifVersion = etag === undefined ? undefined : versionOf(etag);
-      const key = this.#store.updateKey(id, patch, ifVersion === undefined ? {} : { ifVersion });
+      const key = await this.#store.updateKey(id, patch, ifVersion === undefined ? {} : { ifVersion });
       return toRemoteKey(key);
     });
   }
 
   async revoke(id: string): Promise<RemoteKey> {
-    return this.#run(`revoke key ${id}`, () => toRemoteKey(this.#store.revokeKey(id)));
+    return this.#run(`revoke key ${id}`, async () => toRemoteKey(await this.#store.revokeKey(id)));
   }
 
   async close(): Promise<void> {
-    this.#store.close();
+    await this.#store.close();
   }
 
   /** Runs a store call, turning its refusals into the same ProviderErrors the http provider gives. */
-  #run<T>(action: string, call: () => T): T {
+  async #run<T>(action: string, call: () => T | Promise<T>): Promise<T> {
     try {
-      return call();
+      return await call();
     } catch (error) {
       if (error instanceof StoreError) {
         throw new ProviderError(`cannot ${action}: ${error.message}`, STATUS_FOR[error.code], error.code);

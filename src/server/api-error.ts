@@ -1,4 +1,5 @@
 import { StoreError } from '../store/errors.js';
+import { StoreUnavailableError } from '../store/unavailable.js';
 import { storageFailureOf } from '../store/sqlite-errors.js';
 import { redactSecrets } from './redact.js';
 
@@ -62,6 +63,10 @@ export function rateLimited(retryAfter: number, message: string): ApiError {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return fromStoreError(error);
+  if (error instanceof StoreUnavailableError) {
+    const retryAfter = error.retryAfterSeconds;
+    return new ApiError('unavailable', 'the key service cannot reach its database right now; retry shortly', { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
+  }
   const storage = storageFailureOf(error);
   if (storage === 'full') {
     return new ApiError(

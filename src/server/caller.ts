@@ -1,7 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Secret } from '../core/secret.js';
-import type { KeyStore, StoreKey } from '../store/key-store.js';
+import type { Store, StoreKey } from '../store/store.js';
 import { grants } from '../store/permissions.js';
 import { ApiError } from './api-error.js';
 
@@ -45,10 +45,10 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
 }
 
 /** The caller behind a bearer token, or undefined (the same for unknown, expired, revoked). */
-export function identifyCaller(token: string | undefined, store: KeyStore, bootstrap: BootstrapCredential | undefined): Caller | undefined {
+export async function identifyCaller(token: string | undefined, store: Store, bootstrap: BootstrapCredential | undefined): Promise<Caller | undefined> {
   if (token === undefined) return undefined;
   if (bootstrap?.matches(token)) return { key: null, bootstrap: true, permissions: ['*'], actor: 'bootstrap', credential: new Secret(token) };
-  const auth = store.authenticate(token);
+  const auth = await store.authenticate(token);
   if (!auth.ok) return undefined;
   return { key: auth.key, bootstrap: false, permissions: auth.permissions, actor: auth.key.id, credential: new Secret(token) };
 }
@@ -60,7 +60,7 @@ export function requirePermission(caller: Caller, permission: string): void {
 }
 
 /** A caller may only hand out roles whose permissions it holds itself (no privilege escalation). */
-export function requireGrantable(caller: Caller, roles: readonly string[], store: KeyStore): void {
+export function requireGrantable(caller: Caller, roles: readonly string[], store: Store): void {
   const missing = new Set<string>();
   for (const role of roles) for (const permission of store.permissionsOf([role])) if (!grants(caller.permissions, permission)) missing.add(permission);
   if (missing.size > 0) {

@@ -3,7 +3,7 @@ import { requireGrantable } from './caller.js';
 import { parseBooleanQuery, parseCreateBody, parseIfMatch, parsePage, parsePatchBody } from './request-validation.js';
 import type { RequestContext, Reply, Route } from './route-types.js';
 import { etagOf, wireKey } from './wire.js';
-import type { StoreKey } from '../store/key-store.js';
+import type { StoreKey } from '../store/store.js';
 
 const KEY_PATH = /^\/v1\/keys\/([^/]+)$/;
 
@@ -27,21 +27,21 @@ export function loggableKeyId(param: string | undefined): string | undefined {
   return param !== undefined && KEY_ID.test(param) ? param : undefined;
 }
 
-function listKeys(context: RequestContext): Reply {
+async function listKeys(context: RequestContext): Promise<Reply> {
   const page = parsePage(context.query);
   const includeRevoked = parseBooleanQuery(context.query, 'include_revoked');
-  const { keys, nextCursor } = context.store.listKeys({ ...page, includeRevoked });
+  const { keys, nextCursor } = await context.store.listKeys({ ...page, includeRevoked });
   return { status: 200, body: { keys: keys.map(wireKey), next_cursor: nextCursor } };
 }
 
-function createKey(context: RequestContext): Reply {
+async function createKey(context: RequestContext): Promise<Reply> {
   const knownRoles = new Set(context.store.roleCatalog().keys());
   const input = parseCreateBody(context.json(), knownRoles);
   requireGrantable(context.caller, input.roles, context.store);
   const sent = context.headersDistinct['idempotency-key'];
   if (sent && sent.length > 1) throw new ApiError('bad_request', 'send one Idempotency-Key header, not several');
   const idempotencyKey = sent?.[0];
-  const created = context.store.createKey({
+  const created = await context.store.createKey({
     ...input,
     idempotencyKey,
     actor: context.caller.actor,
@@ -58,19 +58,19 @@ function createKey(context: RequestContext): Reply {
   };
 }
 
-function getKey(context: RequestContext): Reply {
+async function getKey(context: RequestContext): Promise<Reply> {
   const id = keyId(context);
-  const key = context.store.getKey(id);
+  const key = await context.store.getKey(id);
   if (!key) throw new ApiError('not_found', loggableKeyId(id) ? `no key with id ${id}` : 'no key with that id');
   return keyReply(key);
 }
 
-function updateKey(context: RequestContext): Reply {
+async function updateKey(context: RequestContext): Promise<Reply> {
   const id = keyId(context);
   const ifMatch = parseIfMatch(context.headers['if-match']);
   const patch = parsePatchBody(context.json(), new Set(context.store.roleCatalog().keys()), context.store.capabilitiesConfig().editableFields);
   if (patch.roles) requireGrantable(context.caller, patch.roles, context.store);
-  const key = context.store.updateKey(id, patch, {
+  const key = await context.store.updateKey(id, patch, {
     actor: context.caller.actor,
     within: context.caller.permissions,
     ...(typeof ifMatch === 'number' ? { ifVersion: ifMatch } : {}),
@@ -78,8 +78,8 @@ function updateKey(context: RequestContext): Reply {
   return keyReply(key);
 }
 
-function revokeKey(context: RequestContext): Reply {
-  return keyReply(context.store.revokeKey(keyId(context), { actor: context.caller.actor, within: context.caller.permissions }));
+async function revokeKey(context: RequestContext): Promise<Reply> {
+  return keyReply(await context.store.revokeKey(keyId(context), { actor: context.caller.actor, within: context.caller.permissions }));
 }
 
 export const keyRoutes: Route[] = [

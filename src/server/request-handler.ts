@@ -1,17 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KeyStore } from '../store/key-store.js';
+import { Secret } from '../core/secret.js';
+import type { Store } from '../store/store.js';
 import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { checkBodyHeaders, hasBody, parseJsonBody, readBody, type BodyBudget } from './body.js';
 import { bearerToken, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
+import { healthRoutes } from './health-routes.js';
 import { keyRoutes, loggableKeyId } from './key-routes.js';
 import type { Reply, Route } from './route-types.js';
 import { serviceRoutes } from './service-routes.js';
 
-const ROUTES: Route[] = [...keyRoutes, ...serviceRoutes];
+const ROUTES: Route[] = [...healthRoutes, ...keyRoutes, ...serviceRoutes];
+
+/** The caller of a public route: no key, no permissions. */
+const ANONYMOUS = { key: null, bootstrap: false, permissions: [], actor: 'anonymous', credential: new Secret('') };
 
 export interface HandlerDeps {
-  store: KeyStore;
+  store: Store;
   bootstrap: BootstrapCredential | undefined;
   throttle: AuthThrottle;
   bodies: BodyBudget;
@@ -68,8 +73,10 @@ function matchRoute(method: string, path: string): Match {
 async function respond(req: IncomingMessage, match: Match, queryText: string, deps: HandlerDeps): Promise<Reply> {
   if ('error' in match) throw match.error;
   const { route, params } = match;
+  const context = { params, query: new URLSearchParams(queryText), headers: req.headers, headersDistinct: req.headersDistinct, throttle: deps.throttle };
+  if (route.public) return route.handle({ ...context, store: deps.store, caller: ANONYMOUS, json: () => undefined });
   const token = bearerToken(req.headers);
-  const caller = identifyCaller(token, deps.store, deps.bootstrap);
+  const caller = await identifyCaller(token, deps.store, deps.bootstrap);
   if (!caller) {
     const wait = deps.throttle.failedAuthentication(req.socket.remoteAddress, token);
     if (wait > 0) throw rateLimited(wait, 'too many failed authentications; try again later (valid keys are not affected)');
@@ -82,21 +89,11 @@ async function respond(req: IncomingMessage, match: Match, queryText: string, de
     if (hasBody(req)) raw = await readBody(req, deps.bodies);
   }
   let parsed: { value: unknown } | undefined;
-  // Nothing below awaits: the handler runs start to finish without another request in between.
   // A key used to authenticate may have been revoked while the body arrived: check again.
-  const current = raw.length > 0 ? identifyCaller(token, deps.store, deps.bootstrap) : caller;
+  const current = raw.length > 0 ? await identifyCaller(token, deps.store, deps.bootstrap) : caller;
   if (!current) throw unauthorized();
   if (route.permission) requirePermission(current, route.permission);
-  return route.handle({
-    store: deps.store,
-    caller: current,
-    params,
-    query: new URLSearchParams(queryText),
-    headers: req.headers,
-    headersDistinct: req.headersDistinct,
-    throttle: deps.throttle,
-    json: () => (parsed ??= { value: parseJsonBody(raw) }).value,
-  });
+  return route.handle({ ...context, store: deps.store, caller: current, json: () => (parsed ??= { value: parseJsonBody(raw) }).value });
 }
 
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {

@@ -1,4 +1,4 @@
-import type { CreateKeyInput, KeyPatch } from '../store/key-store.js';
+import type { CreateKeyInput, KeyPatch } from '../store/store.js';
 import type { FieldIssue } from '../store/errors.js';
 import { keyFieldIssues } from '../store/key-input.js';
 import { parseDate } from '../core/duration.js';

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { KeyStore } from '../store/key-store.js';
+import type { Store } from '../store/store.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { Caller } from './caller.js';
 
 export interface RequestContext {
-  store: KeyStore;
+  store: Store;
   caller: Caller;
   /** Captured path segments, e.g. the key id (still percent-encoded). */
   params: string[];
@@ -32,6 +32,8 @@ export interface Route {
   permission: string | null;
   /** Whether the route reads a JSON body (read only after the caller is authenticated). */
   body?: boolean;
-  /** Synchronous on purpose: a check and the write that depends on it never interleave with another request. */
-  handle(context: RequestContext): Reply;
+  /** No authentication at all (liveness and readiness probes). */
+  public?: true;
+  /** A check and the write that depends on it happen inside one store call (one transaction), never across awaits here. */
+  handle(context: RequestContext): Reply | Promise<Reply>;
 }

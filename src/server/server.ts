@@ -4,8 +4,10 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { KeyplanError } from '../core/errors.js';
-import { KeyStore, type KeyStoreOptions } from '../store/key-store.js';
 import { describeStorageError } from '../store/sqlite-errors.js';
+import { openStore, type OpenStoreOptions } from '../store/open-store.js';
+import { isPostgresUrl } from '../store/postgres/pool.js';
+import type { Store } from '../store/store.js';
 import { defaultServiceConfig, loadServiceConfig } from '../store/service-config-file.js';
 import { AuthThrottle, type ThrottleLimits } from './auth-throttle.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body.js';
@@ -42,9 +44,13 @@ export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
 export const MIN_ADMIN_KEY_LENGTH = 32;
 
 export interface ServerOptions {
+  /** A SQLite file path, or a `postgres://` / `postgresql://` URL (several instances may share one PostgreSQL database). */
   dbPath: string;
   /** Create the database's directory when missing (for the default path); otherwise a missing directory is an error. */
   createDbDirectory?: boolean;
+  /** PostgreSQL: connections per instance (default 10) and the statement timeout (default 5000 ms). */
+  dbPoolSize?: number;
+  dbStatementTimeoutMs?: number;
   host?: string;
   port?: number;
   /** Roles and capabilities (YAML or JSON); default roles ADMIN and READONLY. */
@@ -71,7 +77,7 @@ export interface RunningServer {
   url: string;
   host: string;
   port: number;
-  store: KeyStore;
+  store: Store;
   /** True when this start created a new, empty database. */
   createdDatabase: boolean;
   /** Stops accepting, lets in-flight requests finish, flushes last use and closes the database. */
@@ -84,17 +90,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.adminKey !== undefined && options.adminKey.length < MIN_ADMIN_KEY_LENGTH) {
     throw new KeyplanError(`KEYPLAN_ADMIN_KEY must be at least ${MIN_ADMIN_KEY_LENGTH} characters (it grants everything); generate one with: openssl rand -base64 32`);
   }
-  if (options.createDbDirectory) mkdirSync(dirname(options.dbPath), { recursive: true });
+  if (options.createDbDirectory && !isPostgresUrl(options.dbPath)) mkdirSync(dirname(options.dbPath), { recursive: true });
   checkDatabaseDirectory(options.dbPath);
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
   const config = options.rolesFile ? loadServiceConfig(options.rolesFile) : defaultServiceConfig();
   const tls = options.tls && { cert: readFileSync(options.tls.certFile), key: readFileSync(options.tls.keyFile) };
-  const store = openStore(options.dbPath, {
+  const store = await openDatabase(options.dbPath, {
     roles: config.roles,
     capabilities: config.capabilities,
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.pepper !== undefined ? { pepper: options.pepper } : {}),
     ...(options.maintenanceIntervalMs ? { maintenanceIntervalMs: options.maintenanceIntervalMs } : {}),
+    ...(options.dbPoolSize !== undefined ? { poolSize: options.dbPoolSize } : {}),
+    ...(options.dbStatementTimeoutMs !== undefined ? { statementTimeoutMs: options.dbStatementTimeoutMs } : {}),
     ...(options.notice ?? options.log ? { log: options.notice ?? options.log } : {}),
   });
   const handler = createRequestHandler({
@@ -126,7 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       });
     });
   } catch (error) {
-    store.close();
+    await store.close();
     throw error;
   }
   const port = (server.address() as AddressInfo).port;
@@ -142,9 +150,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** The store, or a one-line error saying why the database cannot be opened (e.g. the disk is full). */
-function openStore(dbPath: string, options: KeyStoreOptions): KeyStore {
+async function openDatabase(dbPath: string, options: OpenStoreOptions): Promise<Store> {
   try {
-    return KeyStore.open(dbPath, options);
+    return await openStore(dbPath, options);
   } catch (error) {
     if (error instanceof KeyplanError) throw error;
     throw new KeyplanError(`cannot open the database ${dbPath}: ${describeStorageError(error)}`);
@@ -153,18 +161,18 @@ function openStore(dbPath: string, options: KeyStoreOptions): KeyStore {
 
 /** The service makes a database only where asked: its directory must exist. */
 function checkDatabaseDirectory(dbPath: string): void {
-  if (dbPath === ':memory:') return;
+  if (dbPath === ':memory:' || isPostgresUrl(dbPath)) return;
   const directory = dirname(dbPath);
   if (!existsSync(directory)) throw new KeyplanError(`the directory of --db ${dbPath} does not exist: create it (mkdir -p ${directory}) or point --db at an existing database`);
   if (!statSync(directory).isDirectory()) throw new KeyplanError(`--db ${dbPath}: ${directory} is not a directory`);
 }
 
-async function shutDown(server: Server, store: KeyStore): Promise<void> {
+async function shutDown(server: Server, store: Store): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const force = setTimeout(() => server.closeAllConnections(), FORCE_CLOSE_AFTER_MS);
   force.unref();
   await closed;
   clearTimeout(force);
-  store.close();
+  await store.close();
 }

@@ -19,7 +19,7 @@ function whoami(context: RequestContext): Reply {
   };
 }
 
-function verify(context: RequestContext): Reply {
+async function verify(context: RequestContext): Promise<Reply> {
   const body = context.json();
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ApiError('unprocessable', 'invalid request: the body must be a JSON object', { fields: [{ field: '(body)', message: 'must be a JSON object' }] });
@@ -29,7 +29,7 @@ function verify(context: RequestContext): Reply {
   if (typeof key !== 'string' || key === '') fields.push({ field: 'key', message: 'must be the presented key as a string' });
   if (permission !== undefined && typeof permission !== 'string') fields.push({ field: 'permission', message: 'must be a string' });
   if (fields.length > 0) throw new ApiError('unprocessable', `invalid request: ${fields.map((f) => `${f.field} ${f.message}`).join('; ')}`, { fields });
-  const result = context.store.verify(key as string, permission as string | undefined);
+  const result = await context.store.verify(key as string, permission as string | undefined);
   if (!result.valid && result.reason !== 'missing_permission') {
     const wait = context.throttle.failedLookup(context.caller.actor);
     if (wait > 0) throw rateLimited(wait, 'too many failed key lookups by this key; try again later');
@@ -45,8 +45,8 @@ function verify(context: RequestContext): Reply {
   };
 }
 
-function sharedSecret(context: RequestContext): Reply {
-  const info = context.store.sharedSecret();
+async function sharedSecret(context: RequestContext): Promise<Reply> {
+  const info = await context.store.sharedSecret();
   return {
     status: 200,
     body: info.exists
@@ -55,13 +55,13 @@ function sharedSecret(context: RequestContext): Reply {
   };
 }
 
-function rotateSharedSecret(context: RequestContext): Reply {
-  const rotated = context.store.rotateSharedSecret({ actor: context.caller.actor });
+async function rotateSharedSecret(context: RequestContext): Promise<Reply> {
+  const rotated = await context.store.rotateSharedSecret({ actor: context.caller.actor });
   return { status: 200, body: { secret: rotated.secret.reveal(), prefix: rotated.prefix, rotated_at: iso(rotated.rotatedAt) } };
 }
 
-function events(context: RequestContext): Reply {
-  const page = context.store.listEvents(parsePage(context.query));
+async function events(context: RequestContext): Promise<Reply> {
+  const page = await context.store.listEvents(parsePage(context.query));
   return { status: 200, body: { events: page.events.map(wireEvent), next_cursor: page.nextCursor } };
 }
 

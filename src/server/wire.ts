@@ -1,5 +1,5 @@
 import type { CapabilitiesConfig } from '../store/service-config.js';
-import type { StoreEvent, StoreKey } from '../store/key-store.js';
+import type { StoreEvent, StoreKey } from '../store/store.js';
 
 export const MAX_PAGE_SIZE = 1000;
 

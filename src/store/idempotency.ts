@@ -50,12 +50,12 @@ export class IdempotencyRecords {
     return {
       requestHash: row.request_hash,
       keyId: row.key_id,
-      secret: this.#box(credential).open(row.sealed_secret, context(scope, idempotencyKey, row.key_id)),
+      secret: this.#box(credential).open(row.sealed_secret, sealContext(scope, idempotencyKey, row.key_id)),
     };
   }
 
   remember(scope: string, idempotencyKey: string, record: { requestHash: string; keyId: string; secret: string }, now: number, credential?: string): void {
-    const sealed = this.#box(credential).seal(record.secret, context(scope, idempotencyKey, record.keyId));
+    const sealed = this.#box(credential).seal(record.secret, sealContext(scope, idempotencyKey, record.keyId));
     this.#insert.run(scope, idempotencyKey, record.requestHash, record.keyId, sealed, now);
   }
 
@@ -73,7 +73,8 @@ export class IdempotencyRecords {
   }
 }
 
-function context(scope: string, idempotencyKey: string, keyId: string): string {
+/** The context a replay copy is sealed with: bound to its caller, idempotency key and key id. */
+export function sealContext(scope: string, idempotencyKey: string, keyId: string): string {
   return JSON.stringify([scope, idempotencyKey, keyId]);
 }
 

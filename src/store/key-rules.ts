@@ -3,7 +3,9 @@ import { StoreError, unprocessable } from './errors.js';
 import { resolveExpiry } from './expiry.js';
 import { requestFingerprint } from './idempotency.js';
 import { keyFieldIssues } from './key-input.js';
-import type { CreateKeyInput, KeyPatch } from './key-store.js';
+import { normalizeKeyName } from './key-name.js';
+import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+import { grants, permissionsBeyond } from './permissions.js';
 import type { StoreKey } from './rows.js';
 import type { CapabilitiesConfig, InPlaceField } from './service-config.js';
 
@@ -11,20 +13,22 @@ import type { CapabilitiesConfig, InPlaceField } from './service-config.js';
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
-/** The fingerprint a replayed create must match; refuses a malformed idempotency key. */
-export function createFingerprint(input: CreateKeyInput): string {
+/** The name a create stores and compares (NFC), and the fingerprint a replayed create must match. */
+export function createRequest(input: CreateKeyInput): { name: string; fingerprint: string } {
   const idempotencyKey = input.idempotencyKey;
   if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
     throw unprocessable([{ field: 'idempotency_key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` }]);
   }
-  return requestFingerprint({
-    name: input.name,
+  const name = typeof input.name === 'string' ? normalizeKeyName(input.name) : input.name;
+  const fingerprint = requestFingerprint({
+    name,
     description: input.description ?? '',
     roles: input.roles,
     expiresAt: input.expiresAt ?? null,
     expiresIn: input.expiresIn ?? null,
     metadata: input.metadata ?? {},
   });
+  return { name, fingerprint };
 }
 
 export function differentRequest(): StoreError {
@@ -42,8 +46,8 @@ export function checkCreate(input: CreateKeyInput, roles: RoleCatalog, capabilit
   return resolveExpiry(input, capabilities.expiration, now);
 }
 
-/** Refuses a patch of fields the service does not edit in place, or with bad values. */
-export function checkPatch(patch: KeyPatch, roles: RoleCatalog, capabilities: CapabilitiesConfig): void {
+/** Refuses a patch of fields the service does not edit in place, or with bad values; returns it with the name normalized. */
+export function checkPatch(patch: KeyPatch, roles: RoleCatalog, capabilities: CapabilitiesConfig): KeyPatch {
   const notEditable = (Object.keys(patch) as (keyof KeyPatch)[]).filter(
     (field) => patch[field] !== undefined && !capabilities.editableFields.includes(field as InPlaceField),
   );
@@ -52,6 +56,16 @@ export function checkPatch(patch: KeyPatch, roles: RoleCatalog, capabilities: Ca
   }
   const issues = keyFieldIssues(patch, new Set(roles.keys()));
   if (issues.length > 0) throw unprocessable(issues);
+  return patch.name === undefined ? patch : { ...patch, name: normalizeKeyName(patch.name) };
+}
+
+/** A 403 when `key` holds permissions beyond `within` (the caller's); nothing when `within` is absent (local). */
+export function assertWithin(key: StoreKey, keyPermissions: readonly string[], within: readonly string[] | undefined, verb: 'change' | 'revoke' | 'give'): void {
+  if (!within) return;
+  const beyond = permissionsBeyond(within, keyPermissions);
+  if (beyond.length === 0) return;
+  const what = verb === 'give' ? 'cannot grant roles with permissions this key lacks' : `cannot ${verb} key ${key.id}: it holds permissions this key lacks`;
+  throw new StoreError('forbidden', `${what}: ${beyond.join(', ')}`, { permission: beyond[0], permissions: beyond });
 }
 
 export function staleVersion(id: string, current: number): StoreError {
@@ -68,6 +82,18 @@ export function nameTaken(name: string, holderId: string): StoreError {
 
 export function noSuchKey(id: string): StoreError {
   return new StoreError('not_found', /^key_[0-9A-Z]{26}$/.test(id) ? `no key with id ${id}` : 'no key with that id');
+}
+
+/** The secret an idempotent retry may be given back: only for a live key, and only to the caller who sealed it. */
+export function replayableSecret(key: StoreKey, secret: string | undefined, now: number): string {
+  const label = `key ${key.id} ("${key.name}")`;
+  const retry = 'a retry cannot return its secret; send a new Idempotency-Key to create a new key';
+  if (key.revokedAt !== null) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since been revoked; ${retry}`, { id: key.id, name: key.name, state: 'revoked' });
+  if (key.expiresAt !== null && key.expiresAt <= now) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since expired; ${retry}`, { id: key.id, name: key.name, state: 'expired' });
+  if (secret === undefined) {
+    throw new StoreError('conflict', `this Idempotency-Key created ${label}, but its secret was sealed under another credential and cannot be shown again; ${retry}`, { id: key.id, name: key.name, state: 'sealed' });
+  }
+  return secret;
 }
 
 export function changedFields(current: StoreKey, patch: KeyPatch): string[] {
@@ -89,9 +115,24 @@ export function patched(current: StoreKey, patch: KeyPatch): StoreKey {
   return { ...current, ...defined };
 }
 
+/** The event details of an update: which fields changed, with their values before and after (keys never hold secrets). */
+export function changeDetails(before: StoreKey, after: StoreKey, changed: string[]): Record<string, unknown> {
+  const pick = (key: StoreKey) => Object.fromEntries(changed.map((field) => [field, key[field as keyof StoreKey]]));
+  return { changed, before: pick(before), after: pick(after) };
+}
+
 /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
 export function rolePermissions(catalog: RoleCatalog, roleNames: readonly string[]): string[] {
   const permissions = new Set<string>();
   for (const name of roleNames) for (const permission of catalog.get(name)?.permissions ?? []) permissions.add(permission);
   return [...permissions].sort();
+}
+
+/** What a gateway asks: is this key valid, and (optionally) does it grant `permission`? */
+export function verifyResult(auth: AuthResult, permission: string | undefined): VerifyResult {
+  if (!auth.ok) return { valid: false, reason: auth.reason };
+  if (permission !== undefined && !grants(auth.permissions, permission)) {
+    return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
+  }
+  return { valid: true, key: auth.key, permissions: auth.permissions };
 }

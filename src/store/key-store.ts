@@ -2,24 +2,35 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { KeyplanError } from '../core/errors.js';
-import type { Capabilities, Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import { Secret } from '../core/secret.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { StoreError, unprocessable } from './errors.js';
 import { EventLog, type StoreEvent } from './events.js';
-import { resolveExpiry } from './expiry.js';
-import { IdempotencyRecords, requestFingerprint } from './idempotency.js';
+import { IdempotencyRecords } from './idempotency.js';
 import { newKeyId } from './ids.js';
-import { keyFieldIssues } from './key-input.js';
-import { normalizeKeyName } from './key-name.js';
+import {
+  assertWithin,
+  changeDetails,
+  changedFields,
+  checkCreate,
+  checkPatch,
+  createRequest,
+  differentRequest,
+  nameTaken,
+  noSuchKey,
+  patched,
+  replayableSecret,
+  revokedNotEditable,
+  staleVersion,
+  verifyResult,
+} from './key-rules.js';
 import { LastUseTracker } from './last-use.js';
 import { migrate } from './migrations.js';
 import { loadPepper, pepperCheckValue } from './pepper.js';
-import { grants, permissionsBeyond } from './permissions.js';
 import { describeStorageError } from './sqlite-errors.js';
 import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, type StoreKey } from './rows.js';
-import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig, type InPlaceField } from './service-config.js';
+import type { CapabilitiesConfig } from './service-config.js';
+import { StoreConfig } from './store-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
 import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
 
@@ -94,7 +105,6 @@ export interface VerifyResult {
 }
 
 const MAX_SECRET_LENGTH = 256;
-const MAX_IDEMPOTENCY_KEY = 255;
 const MAINTENANCE_INTERVAL_MS = 15_000;
 /**
  * Authentication reuses a looked-up key row this long. Changes made through this
@@ -109,12 +119,10 @@ const AUTH_CACHE_MAX = 10_000;
  * HMAC-SHA256 under a server pepper. Every method is synchronous, so a check
  * and the write that depends on it never interleave with another request.
  */
-export class KeyStore {
+export class KeyStore extends StoreConfig {
   readonly #db: Database.Database;
   readonly #pepper: Buffer;
   readonly #clock: () => number;
-  readonly #roles: RoleCatalog;
-  readonly #capabilities: CapabilitiesConfig;
   readonly #lastUse: LastUseTracker;
   readonly #events: EventLog;
   readonly #idempotency: IdempotencyRecords;
@@ -128,13 +136,12 @@ export class KeyStore {
   readonly created: boolean;
 
   private constructor(db: Database.Database, pepper: Buffer, options: KeyStoreOptions, created: boolean) {
+    super(options);
     this.created = created;
     this.#log = options.log ?? (() => undefined);
     this.#db = db;
     this.#pepper = pepper;
     this.#clock = options.clock ?? Date.now;
-    this.#roles = options.roles ?? new Map(DEFAULT_ROLES.map((role) => [role.name, role]));
-    this.#capabilities = options.capabilities ?? DEFAULT_CAPABILITIES;
     this.#stmt = prepareStatements(db);
     this.#lastUse = new LastUseTracker(
       (id, usedAt) => this.#stmt.writeLastUse.run(usedAt, usedAt, id),
@@ -206,18 +213,7 @@ export class KeyStore {
   createKey(input: CreateKeyInput): { key: StoreKey; secret: Secret; replayed: boolean } {
     const actor = input.actor ?? 'local';
     const idempotencyKey = input.idempotencyKey;
-    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
-      throw unprocessable([{ field: 'idempotency_key', message: `must be 1 to ${MAX_IDEMPOTENCY_KEY} characters` }]);
-    }
-    const name = typeof input.name === 'string' ? normalizeKeyName(input.name) : input.name;
-    const fingerprint = requestFingerprint({
-      name,
-      description: input.description ?? '',
-      roles: input.roles,
-      expiresAt: input.expiresAt ?? null,
-      expiresIn: input.expiresIn ?? null,
-      metadata: input.metadata ?? {},
-    });
+    const { name, fingerprint } = createRequest(input);
     // Outside the transaction so that a refused create still forgets expired secrets.
     this.#purgeReplayCopies();
     return this.#db
@@ -226,23 +222,12 @@ export class KeyStore {
         if (idempotencyKey !== undefined) {
           const earlier = this.#idempotency.find(actor, idempotencyKey, now, input.replayCredential);
           if (earlier) {
-            if (earlier.requestHash !== fingerprint) {
-              throw new StoreError('unprocessable', 'this Idempotency-Key was already used for a different request', {
-                fields: [{ field: 'idempotency_key', message: 'was used with a different request body' }],
-              });
-            }
+            if (earlier.requestHash !== fingerprint) throw differentRequest();
             const key = this.getKey(earlier.keyId);
             if (key) return { key, secret: new Secret(replayableSecret(key, earlier.secret, now)), replayed: true };
           }
         }
-        const issues = keyFieldIssues(
-          { name: input.name, description: input.description, roles: input.roles, metadata: input.metadata },
-          new Set(this.#roles.keys()),
-        );
-        if (input.roles === undefined) issues.push({ field: 'roles', message: 'is required' });
-        if (input.name === undefined) issues.push({ field: 'name', message: 'is required' });
-        if (issues.length > 0) throw unprocessable(issues);
-        const expiresAt = resolveExpiry(input, this.#capabilities.expiration, now);
+        const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
         this.#assertNameFree(name);
 
         const plaintext = generateSecret(KEY_SECRET_PREFIX);
@@ -274,30 +259,18 @@ export class KeyStore {
   }
 
   updateKey(id: string, patch: KeyPatch, options: ChangeOptions & { ifVersion?: number } = {}): StoreKey {
-    const notEditable = (Object.keys(patch) as (keyof KeyPatch)[]).filter(
-      (field) => patch[field] !== undefined && !this.#capabilities.editableFields.includes(field as InPlaceField),
-    );
-    if (notEditable.length > 0) {
-      throw unprocessable(notEditable.map((field) => ({ field, message: 'is not editable in place on this service' })));
-    }
-    const issues = keyFieldIssues(patch, new Set(this.#roles.keys()));
-    if (issues.length > 0) throw unprocessable(issues);
-    if (patch.name !== undefined) patch = { ...patch, name: normalizeKeyName(patch.name) };
+    patch = checkPatch(patch, this.roleMap, this.capabilityConfig);
     return this.#db
       .transaction(() => {
         const current = this.#require(id);
-        this.#assertWithin(current, options.within, 'change');
-        if (patch.roles && options.within) this.#assertWithin({ ...current, roles: patch.roles }, options.within, 'give');
-        if (options.ifVersion !== undefined && options.ifVersion !== current.version) {
-          throw new StoreError('precondition_failed', `key ${id} changed since it was read (now version ${current.version})`, {
-            current_etag: `"${current.version}"`,
-          });
-        }
-        if (current.revokedAt !== null) throw new StoreError('conflict', `key ${id} is revoked and cannot be edited`);
+        assertWithin(current, this.permissionsOf(current.roles), options.within, 'change');
+        if (patch.roles) assertWithin(current, this.permissionsOf(patch.roles), options.within, 'give');
+        if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(id, current.version);
+        if (current.revokedAt !== null) throw revokedNotEditable(id);
         const changed = changedFields(current, patch);
         if (changed.length === 0) return current;
         if (patch.name !== undefined && patch.name !== current.name) this.#assertNameFree(patch.name);
-        const next = { ...current, ...definedOnly(patch) };
+        const next = patched(current, patch);
         this.#authCache.clear();
         this.#stmt.update.run({
           id,
@@ -317,7 +290,7 @@ export class KeyStore {
     return this.#db
       .transaction(() => {
         const current = this.#require(id);
-        this.#assertWithin(current, options.within, 'revoke');
+        assertWithin(current, this.permissionsOf(current.roles), options.within, 'revoke');
         if (current.revokedAt !== null) return current;
         const now = this.#clock();
         this.#authCache.clear();
@@ -329,28 +302,6 @@ export class KeyStore {
       .immediate();
   }
 
-  roles(): Role[] {
-    return [...this.#roles.values()].map((role) => ({ ...role, permissions: [...role.permissions] }));
-  }
-
-  roleCatalog(): RoleCatalog {
-    return this.#roles;
-  }
-
-  capabilities(): Capabilities {
-    return toCoreCapabilities(this.#capabilities);
-  }
-
-  capabilitiesConfig(): CapabilitiesConfig {
-    return structuredClone(this.#capabilities);
-  }
-
-  /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
-  permissionsOf(roleNames: readonly string[]): string[] {
-    const permissions = new Set<string>();
-    for (const name of roleNames) for (const permission of this.#roles.get(name)?.permissions ?? []) permissions.add(permission);
-    return [...permissions].sort();
-  }
 
   /** Checks a presented secret; on success records the use. Expired and revoked keys do not count as use. */
   authenticate(secret: string): AuthResult {
@@ -370,12 +321,7 @@ export class KeyStore {
 
   /** What a gateway asks: is this key valid, and (optionally) does it grant `permission`? */
   verify(secret: string, permission?: string): VerifyResult {
-    const auth = this.authenticate(secret);
-    if (!auth.ok) return { valid: false, reason: auth.reason };
-    if (permission !== undefined && !grants(auth.permissions, permission)) {
-      return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
-    }
-    return { valid: true, key: auth.key, permissions: auth.permissions };
+    return verifyResult(this.authenticate(secret), permission);
   }
 
   sharedSecret(): SharedSecretInfo {
@@ -450,15 +396,6 @@ export class KeyStore {
     }
   }
 
-  /** A 403 when `key` holds permissions beyond `within` (the caller's). */
-  #assertWithin(key: StoreKey, within: readonly string[] | undefined, verb: 'change' | 'revoke' | 'give'): void {
-    if (!within) return;
-    const beyond = permissionsBeyond(within, this.permissionsOf(key.roles));
-    if (beyond.length === 0) return;
-    const what = verb === 'give' ? 'cannot grant roles with permissions this key lacks' : `cannot ${verb} key ${key.id}: it holds permissions this key lacks`;
-    throw new StoreError('forbidden', `${what}: ${beyond.join(', ')}`, { permission: beyond[0], permissions: beyond });
-  }
-
   #lookUpByHash(hash: Buffer, now: number): (KeyRow & { secret_hash: Buffer }) | undefined {
     const cacheKey = hash.toString('base64');
     const cached = this.#authCache.get(cacheKey);
@@ -476,13 +413,13 @@ export class KeyStore {
 
   #require(id: string): StoreKey {
     const key = this.getKey(id);
-    if (!key) throw new StoreError('not_found', /^key_[0-9A-Z]{26}$/.test(id) ? `no key with id ${id}` : 'no key with that id');
+    if (!key) throw noSuchKey(id);
     return key;
   }
 
   #assertNameFree(name: string): void {
     const holder = this.#stmt.activeByName.get(name);
-    if (holder) throw new StoreError('conflict', `an active key named "${name}" already exists (${holder.id})`, { id: holder.id, name });
+    if (holder) throw nameTaken(name, holder.id);
   }
 }
 
@@ -505,24 +442,6 @@ function prepareStatements(db: Database.Database) {
       'UPDATE keys SET last_used_at = ? WHERE (last_used_at IS NULL OR last_used_at < ?) AND id = ?',
     ),
   };
-}
-
-/** The secret an idempotent retry may be given back: only for a live key, and only to the caller who sealed it. */
-function replayableSecret(key: StoreKey, secret: string | undefined, now: number): string {
-  const label = `key ${key.id} ("${key.name}")`;
-  const retry = 'a retry cannot return its secret; send a new Idempotency-Key to create a new key';
-  if (key.revokedAt !== null) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since been revoked; ${retry}`, { id: key.id, name: key.name, state: 'revoked' });
-  if (key.expiresAt !== null && key.expiresAt <= now) throw new StoreError('conflict', `this Idempotency-Key created ${label}, which has since expired; ${retry}`, { id: key.id, name: key.name, state: 'expired' });
-  if (secret === undefined) {
-    throw new StoreError('conflict', `this Idempotency-Key created ${label}, but its secret was sealed under another credential and cannot be shown again; ${retry}`, { id: key.id, name: key.name, state: 'sealed' });
-  }
-  return secret;
-}
-
-/** The event details of an update: which fields changed, with their values before and after (keys never hold secrets). */
-function changeDetails(before: StoreKey, after: KeyPatch & StoreKey, changed: string[]): Record<string, unknown> {
-  const pick = (key: StoreKey) => Object.fromEntries(changed.map((field) => [field, key[field as keyof StoreKey]]));
-  return { changed, before: pick(before), after: pick(after) };
 }
 
 /** Missing, or empty (a database whose creation failed, e.g. on a full disk). */
@@ -563,21 +482,4 @@ function checkedPepper(db: Database.Database, path: string, explicit: Buffer | s
     );
   }
   return pepper;
-}
-
-function changedFields(current: StoreKey, patch: KeyPatch): string[] {
-  const changed: string[] = [];
-  if (patch.name !== undefined && patch.name !== current.name) changed.push('name');
-  if (patch.description !== undefined && patch.description !== current.description) changed.push('description');
-  if (patch.roles !== undefined && JSON.stringify(patch.roles) !== JSON.stringify(current.roles)) changed.push('roles');
-  if (patch.metadata !== undefined && JSON.stringify(sorted(patch.metadata)) !== JSON.stringify(sorted(current.metadata))) changed.push('metadata');
-  return changed;
-}
-
-function sorted(map: Record<string, string>): [string, string][] {
-  return Object.entries(map).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-}
-
-function definedOnly(patch: KeyPatch): KeyPatch {
-  return Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as KeyPatch;
 }

@@ -9,12 +9,6 @@ export type OpenStoreOptions = PgStoreOptions;
 /** `postgres://…` or `postgresql://…` opens PostgreSQL; anything else is a SQLite file path. */
 export async function openStore(db: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (isPostgresUrl(db)) return PgStore.open(db, options);
-  const { roles, capabilities, clock, pepper, lastUseWriteIntervalMs } = options;
-  return SqliteStore.open(db, {
-    ...(roles ? { roles } : {}),
-    ...(capabilities ? { capabilities } : {}),
-    ...(clock ? { clock } : {}),
-    ...(pepper !== undefined ? { pepper } : {}),
-    ...(lastUseWriteIntervalMs !== undefined ? { lastUseWriteIntervalMs } : {}),
-  });
+  const { poolSize: _poolSize, statementTimeoutMs: _statementTimeoutMs, connectTimeoutMs: _connectTimeoutMs, ...sqliteOptions } = options;
+  return SqliteStore.open(db, sqliteOptions);
 }

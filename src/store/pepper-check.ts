@@ -1,12 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { KeyplanError } from '../core/errors.js';
 
 const MIN_PEPPER_BYTES = 16;
-
-/** A value derived from the pepper, kept in the database: a wrong pepper is caught at start, not by every key failing. */
-export function pepperCheckValue(pepper: Buffer): string {
-  return createHmac('sha256', pepper).update('keyplan pepper check v1', 'utf8').digest('base64url');
-}
 
 export function wrongPepper(where: string, source: string): KeyplanError {
   return new KeyplanError(

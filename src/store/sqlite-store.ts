@@ -1,7 +1,7 @@
 import type { Capabilities, Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import type { Secret } from '../core/secret.js';
-import { KeyStore, type AuthResult, type CreateKeyInput, type KeyPatch, type KeyStoreOptions, type VerifyResult } from './key-store.js';
+import { KeyStore, type AuthResult, type ChangeOptions, type CreateKeyInput, type KeyPatch, type KeyStoreOptions, type VerifyResult } from './key-store.js';
 import type { StoreEvent } from './events.js';
 import type { StoreKey } from './rows.js';
 import type { CapabilitiesConfig } from './service-config.js';
@@ -14,6 +14,14 @@ import type { Store, UpdateKeyOptions } from './store.js';
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+
+  get created(): boolean {
+    return this.sync.created;
+  }
+
+  get lastUseFailing(): boolean {
+    return this.sync.lastUseFailing;
+  }
 
   private constructor(
     readonly location: string,
@@ -41,7 +49,7 @@ export class SqliteStore implements Store {
     return this.sync.updateKey(id, patch, options);
   }
 
-  async revokeKey(id: string, options: { actor?: string } = {}): Promise<StoreKey> {
+  async revokeKey(id: string, options: ChangeOptions = {}): Promise<StoreKey> {
     return this.sync.revokeKey(id, options);
   }
 

@@ -2,20 +2,19 @@ import type { Capabilities, Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import type { Secret } from '../core/secret.js';
 import type { StoreEvent } from './events.js';
-import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
 import type { StoreKey } from './rows.js';
 import type { CapabilitiesConfig } from './service-config.js';
 import type { SharedSecretInfo } from './shared-secret.js';
 
-export type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+export type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
 export type { StoreKey } from './rows.js';
 export type { StoreEvent } from './events.js';
 export type { SharedSecretInfo } from './shared-secret.js';
 
-export interface UpdateKeyOptions {
+export interface UpdateKeyOptions extends ChangeOptions {
   /** Refuse (precondition_failed) unless the key is at this version: If-Match. */
   ifVersion?: number;
-  actor?: string;
 }
 
 /**
@@ -28,13 +27,15 @@ export interface Store {
   /** `sqlite` or `postgres`; where the data lives, e.g. a path or a URL without its password. */
   readonly kind: 'sqlite' | 'postgres';
   readonly location: string;
+  /** True when opening it created the database (SQLite: a new file; PostgreSQL: the first migration). */
+  readonly created: boolean;
 
   listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }>;
   getKey(id: string): Promise<StoreKey | undefined>;
   createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }>;
   updateKey(id: string, patch: KeyPatch, options?: UpdateKeyOptions): Promise<StoreKey>;
   /** Revokes a key; revoking a revoked key returns it unchanged. */
-  revokeKey(id: string, options?: { actor?: string }): Promise<StoreKey>;
+  revokeKey(id: string, options?: ChangeOptions): Promise<StoreKey>;
 
   roles(): Role[];
   roleCatalog(): RoleCatalog;
@@ -55,6 +56,8 @@ export interface Store {
 
   /** Resolves when the database answers; rejects with StoreUnavailableError when it does not. */
   ready(): Promise<void>;
+  /** Whether last-use writes are failing now (a full disk, the database away); they are retried. */
+  readonly lastUseFailing: boolean;
   /** Writes pending last uses now (also done on close). */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -106,7 +106,7 @@ describe('shared secret and events', () => {
     const info = await h.call('GET', '/v1/shared-secret');
     expect(info.body).toMatchObject({ exists: true, prefix: rotated.body.prefix, rotated_at: rotated.body.rotated_at });
     expect(JSON.stringify(info.body)).not.toContain(rotated.body.secret);
-    expect(h.server.store.sharedSecretMatches(rotated.body.secret)).toBe(true);
+    expect(await h.server.store.sharedSecretMatches(rotated.body.secret)).toBe(true);
 
     const key = await h.createKey('evented', ['READONLY']);
     await h.call('PATCH', `/v1/keys/${key.id}`, { body: { description: 'changed' } });

@@ -1,11 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/server.js';
+import { databaseContents, freshDatabase } from '../helpers/postgres.js';
 import { assertMatchesSpec } from './openapi.js';
 
 export const ADMIN_KEY = 'bootstrap-admin-credential-for-tests-0123456789';
+
+/**
+ * Which store the server tests run on: SQLite by default; `KEYPLAN_TEST_STORE=postgres` (the vitest project
+ * `server-on-postgres`) runs the same tests on a fresh database of the run's throwaway PostgreSQL cluster.
+ */
+export const TEST_STORE = process.env.KEYPLAN_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+const PG_PEPPER = 'server-tests-pepper-0123456789abcdef';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- bodies are checked against the OpenAPI schema at run time instead
 type Json = any;
@@ -30,8 +38,8 @@ export class Harness {
 
   static async start(options: Partial<ServerOptions> = {}): Promise<Harness> {
     const dir = await mkdtemp(join(tmpdir(), 'keyplan-server-'));
-    const dbPath = join(dir, 'keys.db');
-    const serverOptions = { host: '127.0.0.1', port: 0, adminKey: ADMIN_KEY, ...options };
+    const dbPath = TEST_STORE === 'postgres' ? await freshDatabase('kp_server') : join(dir, 'keys.db');
+    const serverOptions = { host: '127.0.0.1', port: 0, adminKey: ADMIN_KEY, ...(TEST_STORE === 'postgres' ? { pepper: PG_PEPPER } : {}), ...options };
     const server = await startServer({ dbPath, ...serverOptions });
     return new Harness(dir, dbPath, server, serverOptions);
   }
@@ -44,6 +52,14 @@ export class Harness {
   async stop(): Promise<void> {
     await this.server.close();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /** Everything the store keeps, as bytes: the SQLite files (database, WAL, shared memory), or every PostgreSQL table's rows. */
+  async storedBytes(): Promise<Map<string, Buffer>> {
+    if (TEST_STORE === 'postgres') return databaseContents(this.dbPath);
+    const files = (await readdir(this.dir)).filter((name) => /^keys\.db(-wal|-shm)?$/.test(name));
+    if (!files.includes('keys.db')) throw new Error(`no keys.db in ${this.dir}`);
+    return new Map(await Promise.all(files.map(async (name) => [name, await readFile(join(this.dir, name))] as [string, Buffer])));
   }
 
   async call<T = Json>(

@@ -8,8 +8,8 @@ beforeAll(async () => {
   h = await Harness.start();
   const store = h.server.store;
   for (let i = 0; i < SEEDED; i++) {
-    const { key } = store.createKey({ name: `seed-${String(i).padStart(4, '0')}`, roles: ['READONLY'] });
-    if (i % 10 === 0) store.revokeKey(key.id);
+    const { key } = await store.createKey({ name: `seed-${String(i).padStart(4, '0')}`, roles: ['READONLY'] });
+    if (i % 10 === 0) await store.revokeKey(key.id);
   }
 });
 afterAll(async () => {

@@ -1,5 +1,3 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from './harness.js';
 
@@ -11,12 +9,6 @@ afterAll(async () => {
   await h.stop();
 });
 
-async function rawDatabaseBytes(dir: string): Promise<Map<string, Buffer>> {
-  const files = (await readdir(dir)).filter((name) => /^keys\.db(-wal|-shm)?$/.test(name));
-  expect(files).toContain('keys.db');
-  return new Map(await Promise.all(files.map(async (name) => [name, await readFile(join(dir, name))] as [string, Buffer])));
-}
-
 describe('persistence', () => {
   it('keeps keys across a restart and never writes a plaintext secret to the database files', async () => {
     const kept = await h.createKey('kept', ['READONLY'], { expires_in: '30d', metadata: { 'managed-by': 'keyplan' } });
@@ -27,7 +19,7 @@ describe('persistence', () => {
     await h.call('GET', '/v1/whoami', { token: kept.secret });
 
     // While running: the WAL and shared memory files hold recent pages.
-    for (const [file, bytes] of await rawDatabaseBytes(h.dir)) {
+    for (const [file, bytes] of await h.storedBytes()) {
       for (const secret of h.secrets) {
         expect(bytes.includes(Buffer.from(secret)), `${file} contains a secret`).toBe(false);
         expect(bytes.includes(Buffer.from(secret, 'utf16le')), `${file} contains a secret (UTF-16)`).toBe(false);
@@ -46,7 +38,7 @@ describe('persistence', () => {
     expect(again.body.secret).toBe(replayed.body.secret);
 
     await h.server.close();
-    for (const [file, bytes] of await rawDatabaseBytes(h.dir)) {
+    for (const [file, bytes] of await h.storedBytes()) {
       for (const secret of h.secrets) expect(bytes.includes(Buffer.from(secret)), `${file} contains a secret`).toBe(false);
     }
     await h.restart();

@@ -1,11 +1,13 @@
-import { Option, type Command } from 'commander';
+import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_CONNECTION_LIMITS, startKeyService, type ConnectionLimits } from '../../engine/serve.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
 interface ServeOptions {
-  db: string;
+  db?: string;
+  dbPoolSize?: string;
+  dbStatementTimeout?: string;
   host: string;
   port: string;
   roles?: string;
@@ -34,13 +36,21 @@ function connectionLimits(options: ServeOptions): Partial<ConnectionLimits> {
   };
 }
 
+function optionalNumber(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  return text === undefined || text === '' ? undefined : wholeNumber(flag, text, min, max);
+}
+
+const DEFAULT_DB = '.keyplan/keys.db';
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/i;
 
 export const registerServe: RegisterCommand = (program) => {
   program
     .command('serve')
-    .description('run the key service HTTP API (v1) over a local SQLite store; admin credential: env KEYPLAN_ADMIN_KEY')
-    .option('--db <path>', 'SQLite database file', '.keyplan/keys.db')
+    .description('run the key service HTTP API (v1) over SQLite or PostgreSQL; admin credential: env KEYPLAN_ADMIN_KEY')
+    .option('--db <path|url>', 'SQLite database file, or postgres://user@host:5432/db (default: env KEYPLAN_DATABASE_URL, else .keyplan/keys.db)')
+    .option('--db-pool-size <n>', 'PostgreSQL: connections per instance (default 10; env KEYPLAN_DB_POOL_SIZE)')
+    .option('--db-statement-timeout <ms>', 'PostgreSQL: cancel statements running longer (default 5000; env KEYPLAN_DB_STATEMENT_TIMEOUT_MS)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <n>', 'port to listen on (0 picks a free one)', '8787')
     .option('--roles <file>', 'roles and capabilities file (YAML or JSON)')
@@ -51,18 +61,23 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--headers-timeout <seconds>', 'time a client has to send the request headers', String(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000))
     .option('--request-timeout <seconds>', 'time a client has to send the whole request, body included', String(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs / 1000))
     .addOption(new Option('--quiet', 'no per-request log lines on stderr'))
-    .action(async (options: ServeOptions, command: Command) => {
+    .action(async (options: ServeOptions) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
       if (Boolean(options.tlsCert) !== Boolean(options.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
       const limits = connectionLimits(options);
+      const db = options.db ?? (process.env.KEYPLAN_DATABASE_URL || DEFAULT_DB);
+      const poolSize = optionalNumber('--db-pool-size', options.dbPoolSize ?? process.env.KEYPLAN_DB_POOL_SIZE, 1, 10_000);
+      const statementTimeout = optionalNumber('--db-statement-timeout', options.dbStatementTimeout ?? process.env.KEYPLAN_DB_STATEMENT_TIMEOUT_MS, 1, 3_600_000);
       if (!options.tlsCert && !LOOPBACK.test(options.host)) {
         process.stderr.write(`keyplan serve: warning: listening on ${options.host} without TLS; bearer keys cross the network in clear text. Use --tls-cert/--tls-key or a TLS-terminating proxy.\n`);
       }
       const server = await startKeyService({
-        dbPath: options.db,
+        dbPath: db,
         // The default .keyplan/ directory is made on first use; a --db given explicitly must point into an existing one.
-        createDbDirectory: command.getOptionValueSource('db') === 'default',
+        createDbDirectory: db === DEFAULT_DB,
+        ...(poolSize === undefined ? {} : { dbPoolSize: poolSize }),
+        ...(statementTimeout === undefined ? {} : { dbStatementTimeoutMs: statementTimeout }),
         host: options.host,
         port,
         limits,
@@ -72,8 +87,10 @@ export const registerServe: RegisterCommand = (program) => {
         ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) }),
         notice: (line: string) => process.stderr.write(`${new Date().toISOString()} keyplan serve: ${line}\n`),
       });
-      if (server.createdDatabase) {
-        process.stderr.write(`keyplan serve: created a new database ${options.db}; back it up together with its pepper (${options.db}.pepper unless KEYPLAN_PEPPER is set)\n`);
+      if (server.createdDatabase && server.store.kind === 'sqlite') {
+        process.stderr.write(`keyplan serve: created a new database ${db}; back it up together with its pepper (${db}.pepper unless KEYPLAN_PEPPER is set)\n`);
+      } else if (server.createdDatabase) {
+        process.stderr.write(`keyplan serve: created the keyplan tables in ${server.store.location}; keep KEYPLAN_PEPPER safe, apart from the database backups\n`);
       }
       // Signal handlers first: whoever reads the listening line may stop the server at once.
       const stopped = new Promise<void>((resolve) => {
@@ -85,7 +102,7 @@ export const registerServe: RegisterCommand = (program) => {
         process.on('SIGTERM', stop);
         process.on('SIGINT', stop);
       });
-      printOut(`keyplan serve listening on ${server.url} (db: ${options.db})`);
+      printOut(`keyplan serve listening on ${server.url} (db: ${server.store.location})`);
       await stopped;
       process.stderr.write('keyplan serve: shutting down (finishing in-flight requests)\n');
       await server.close();

@@ -1,34 +1,37 @@
 import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
-import type { Capabilities, Role } from '../../core/model.js';
 import type { RoleCatalog } from '../../core/permissions.js';
 import { Secret } from '../../core/secret.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { StoreEvent } from '../events.js';
-import { IDEMPOTENCY_WINDOW_MS } from '../idempotency.js';
+import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
 import { newKeyId } from '../ids.js';
-import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from '../key-store.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from '../key-store.js';
 import {
   changedFields,
   checkCreate,
   checkPatch,
-  createFingerprint,
+  assertWithin,
+  changeDetails,
+  createRequest,
+  replayableSecret,
   differentRequest,
   nameTaken,
   noSuchKey,
   patched,
   revokedNotEditable,
-  rolePermissions,
   staleVersion,
+  verifyResult,
 } from '../key-rules.js';
 import { LastUseTracker } from '../last-use.js';
-import { grants } from '../permissions.js';
-import { pepperCheckValue, requiredPepper, wrongPepper } from '../pepper-check.js';
+import { requiredPepper, wrongPepper } from '../pepper-check.js';
+import { pepperCheckValue } from '../pepper.js';
 import type { StoreKey } from '../rows.js';
 import { KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, sameHash } from '../secrets.js';
-import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig } from '../service-config.js';
+import type { CapabilitiesConfig } from '../service-config.js';
 import type { SharedSecretInfo } from '../shared-secret.js';
 import type { Store, UpdateKeyOptions } from '../store.js';
+import { StoreConfig } from '../store-config.js';
 import { migratePostgres } from './migrations.js';
 import { createPool, describeUrl, isUnavailable, unavailable, violates, type PgPoolOptions } from './pool.js';
 
@@ -72,15 +75,14 @@ const AUTH_CACHE_MAX = 10_000;
  * advisory transaction lock per Idempotency-Key makes concurrent retries on any instance replay one key,
  * updates lock the row and bump its version, and last use only ever moves forward (GREATEST).
  */
-export class PgStore implements Store {
+export class PgStore extends StoreConfig implements Store {
   readonly kind = 'postgres';
   readonly location: string;
+  readonly created: boolean;
   readonly #pool: pg.Pool;
   readonly #pepper: Buffer;
-  readonly #box: SecretBox;
+  readonly #pepperBox: SecretBox;
   readonly #clock: () => number;
-  readonly #roles: RoleCatalog;
-  readonly #capabilities: CapabilitiesConfig;
   readonly #lastUse: LastUseTracker;
   readonly #log: (line: string) => void;
   readonly #timer: NodeJS.Timeout;
@@ -88,15 +90,16 @@ export class PgStore implements Store {
   readonly #pendingWrites = new Set<Promise<void>>();
   readonly #logged = new Set<string>();
   #closed = false;
+  #lastUseFailing = false;
 
-  private constructor(pool: pg.Pool, location: string, pepper: Buffer, options: PgStoreOptions, log: (line: string) => void) {
+  private constructor(pool: pg.Pool, location: string, pepper: Buffer, options: PgStoreOptions, log: (line: string) => void, created: boolean) {
+    super(options);
+    this.created = created;
     this.#pool = pool;
     this.location = location;
     this.#pepper = pepper;
-    this.#box = new SecretBox(pepper);
+    this.#pepperBox = SecretBox.forPepper(pepper);
     this.#clock = options.clock ?? Date.now;
-    this.#roles = options.roles ?? new Map(DEFAULT_ROLES.map((role) => [role.name, role]));
-    this.#capabilities = options.capabilities ?? DEFAULT_CAPABILITIES;
     this.#log = log;
     this.#lastUse = new LastUseTracker((id, usedAt) => this.#writeLastUse(id, usedAt), this.#clock, options.lastUseWriteIntervalMs);
     this.#timer = setInterval(() => void this.#maintain(), MAINTENANCE_INTERVAL_MS);
@@ -115,11 +118,12 @@ export class PgStore implements Store {
       logged.add(line);
     });
     try {
-      await migratePostgres(pool, location);
-      await pool.query("INSERT INTO settings (name, value) VALUES ('pepper_check', $1) ON CONFLICT (name) DO NOTHING", [pepperCheckValue(pepper)]);
+      const migrated = await migratePostgres(pool, location);
+      const check = pepperCheckValue(pepper).toString('base64');
+      await pool.query("INSERT INTO settings (name, value) VALUES ('pepper_check', $1) ON CONFLICT (name) DO NOTHING", [check]);
       const { rows } = await pool.query<{ value: string }>("SELECT value FROM settings WHERE name = 'pepper_check'");
-      if (rows[0]?.value !== pepperCheckValue(pepper)) throw wrongPepper(location, source);
-      return new PgStore(pool, location, pepper, options, log);
+      if (rows[0]?.value !== check) throw wrongPepper(location, source);
+      return new PgStore(pool, location, pepper, options, log, migrated.from === 0);
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof KeyplanError || !(error instanceof Error)) throw error;
@@ -143,7 +147,8 @@ export class PgStore implements Store {
 
   async createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
     const actor = input.actor ?? 'local';
-    const fingerprint = createFingerprint(input);
+    const { name, fingerprint } = createRequest(input);
+    const box = input.replayCredential === undefined ? this.#pepperBox : SecretBox.forCredential(input.replayCredential);
     const idempotencyKey = input.idempotencyKey;
     await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]);
     return this.#transaction(async (client) => {
@@ -160,18 +165,19 @@ export class PgStore implements Store {
           if (record.request_hash !== fingerprint) throw differentRequest();
           const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [record.key_id]);
           if (rows[0]) {
-            const secret = this.#box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
-            return { key: this.#toKey(rows[0]), secret: new Secret(secret), replayed: true };
+            const key = this.#toKey(rows[0]);
+            const secret = box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
+            return { key, secret: new Secret(replayableSecret(key, secret, now)), replayed: true };
           }
         }
       }
-      const expiresAt = checkCreate(input, this.#roles, this.#capabilities, now);
-      await this.#assertNameFree(client, input.name);
+      const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
+      await this.#assertNameFree(client, name);
       const plaintext = generateSecret(KEY_SECRET_PREFIX);
       const id = newKeyId(now);
-      const inserted = await this.#insertKey(client, input.name, [
+      const inserted = await this.#insertKey(client, name, [
         id,
-        input.name,
+        name,
         input.description ?? '',
         JSON.stringify(input.roles),
         displayPrefix(plaintext),
@@ -184,19 +190,21 @@ export class PgStore implements Store {
         await client.query(
           `INSERT INTO idempotency (scope, idem_key, request_hash, key_id, sealed_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (scope, idem_key) DO UPDATE SET request_hash = $3, key_id = $4, sealed_secret = $5, created_at = $6`,
-          [actor, idempotencyKey, fingerprint, id, this.#box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
+          [actor, idempotencyKey, fingerprint, id, box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
         );
       }
-      const details = { name: input.name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
+      const details = { name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
       await recordEvent(client, { at: now, actor, action: 'key.created', keyId: id, details });
       return { key: this.#toKey(inserted), secret: new Secret(plaintext), replayed: false };
     });
   }
 
-  async updateKey(id: string, patch: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
-    checkPatch(patch, this.#roles, this.#capabilities);
+  async updateKey(id: string, requested: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
+    const patch = checkPatch(requested, this.roleMap, this.capabilityConfig);
     const key = await this.#transaction(async (client) => {
       const current = await this.#lockKey(client, id);
+      assertWithin(current, this.permissionsOf(current.roles), options.within, 'change');
+      if (patch.roles) assertWithin(current, this.permissionsOf(patch.roles), options.within, 'give');
       if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(id, current.version);
       if (current.revokedAt !== null) throw revokedNotEditable(id);
       const changed = changedFields(current, patch);
@@ -211,22 +219,25 @@ export class PgStore implements Store {
         throw violates(error, 'keys_active_name') ? nameTaken(next.name, '(another key)') : error;
       });
       if (!rows[0]) throw staleVersion(id, current.version + 1);
-      await recordEvent(client, { at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: { changed } });
+      await recordEvent(client, { at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: changeDetails(current, next, changed) });
       return this.#toKey(rows[0]);
     });
     this.#authCache.clear();
     return key;
   }
 
-  async revokeKey(id: string, options: { actor?: string } = {}): Promise<StoreKey> {
+  async revokeKey(id: string, options: ChangeOptions = {}): Promise<StoreKey> {
     const key = await this.#transaction(async (client) => {
       const current = await this.#lockKey(client, id);
+      assertWithin(current, this.permissionsOf(current.roles), options.within, 'revoke');
       if (current.revokedAt !== null) return current;
       const now = this.#clock();
       const { rows } = await client.query<PgKeyRow>(
         `UPDATE keys SET revoked_at = $2, version = version + 1 WHERE id = $1 RETURNING ${KEY_COLUMNS}`,
         [id, now],
       );
+      // The replay copy of a revoked key's secret is wiped; the record stays, so a retry is answered, not repeated.
+      await client.query("UPDATE idempotency SET sealed_secret = ''::bytea WHERE key_id = $1", [id]);
       await recordEvent(client, { at: now, actor: options.actor ?? 'local', action: 'key.revoked', keyId: id, details: { name: current.name } });
       return this.#toKey(rows[0] as PgKeyRow);
     });
@@ -234,25 +245,6 @@ export class PgStore implements Store {
     return key;
   }
 
-  roles(): Role[] {
-    return [...this.#roles.values()].map((role) => ({ ...role, permissions: [...role.permissions] }));
-  }
-
-  roleCatalog(): RoleCatalog {
-    return this.#roles;
-  }
-
-  capabilities(): Capabilities {
-    return toCoreCapabilities(this.#capabilities);
-  }
-
-  capabilitiesConfig(): CapabilitiesConfig {
-    return structuredClone(this.#capabilities);
-  }
-
-  permissionsOf(roleNames: readonly string[]): string[] {
-    return rolePermissions(this.#roles, roleNames);
-  }
 
   async authenticate(secret: string): Promise<AuthResult> {
     if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
@@ -270,12 +262,7 @@ export class PgStore implements Store {
   }
 
   async verify(secret: string, permission?: string): Promise<VerifyResult> {
-    const auth = await this.authenticate(secret);
-    if (!auth.ok) return { valid: false, reason: auth.reason };
-    if (permission !== undefined && !grants(auth.permissions, permission)) {
-      return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
-    }
-    return { valid: true, key: auth.key, permissions: auth.permissions };
+    return verifyResult(await this.authenticate(secret), permission);
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
@@ -319,6 +306,10 @@ export class PgStore implements Store {
     };
   }
 
+  get lastUseFailing(): boolean {
+    return this.#lastUseFailing;
+  }
+
   async ready(): Promise<void> {
     await this.#query('SELECT 1');
   }
@@ -349,9 +340,13 @@ export class PgStore implements Store {
     const write = this.#pool
       .query('UPDATE keys SET last_used_at = GREATEST(last_used_at, $2) WHERE id = $1', [id, usedAt])
       .then(
-        () => undefined,
+        () => {
+          if (this.#lastUseFailing) this.#log('recording last use works again');
+          this.#lastUseFailing = false;
+        },
         (error: unknown) => {
-          this.#logOnce(`recording last use failed (will retry): ${reasonOf(error)}`);
+          if (!this.#lastUseFailing) this.#log(`recording last use failed, will retry: ${reasonOf(error)}`);
+          this.#lastUseFailing = true;
           if (!this.#closed) this.#lastUse.record(id, usedAt);
         },
       )
@@ -451,10 +446,6 @@ export class PgStore implements Store {
       client.release(broken);
     }
   }
-}
-
-function sealContext(scope: string, idempotencyKey: string, keyId: string): string {
-  return JSON.stringify([scope, idempotencyKey, keyId]);
 }
 
 async function recordEvent(client: pg.PoolClient, event: Omit<StoreEvent, 'id'>): Promise<void> {

@@ -86,9 +86,13 @@ export class KeyService {
   }
 
   /** A JSON request as the admin (or with `token`; null sends none). */
-  async call<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<ApiReply<T>> {
+  async call<T = unknown>(
+    method: string,
+    path: string,
+    options: { token?: string | null; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<ApiReply<T>> {
     const token = options.token === undefined ? this.adminKey : options.token;
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let body: string | undefined;
     if (options.body !== undefined) {

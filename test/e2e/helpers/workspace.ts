@@ -8,6 +8,7 @@ import { runCli, type CliResult } from './cli.js';
 import { FaultProxy, type Fault } from './fault-proxy.js';
 import { KeyService, type StartKeyServiceOptions } from './key-service.js';
 import { keysYaml, type KeysYaml } from './keys-yaml.js';
+import { databaseContents } from '../../helpers/postgres.js';
 import { SecretScanner } from './secrets.js';
 import { FakeGitHubServer, TOKEN as GITHUB_TEST_TOKEN } from '../../github/fake-github.js';
 
@@ -127,7 +128,10 @@ export class E2eWorkspace {
         const { stdout, stderr } = service.output();
         this.secrets.record(`key service ${index + 1} stdout`, stdout);
         this.secrets.record(`key service ${index + 1} stderr`, stderr);
-        for (const suffix of ['', '-wal']) await this.secrets.recordFile(`key service ${index + 1} ${service.dbPath}${suffix}`, `${service.dbPath}${suffix}`);
+        if (/^postgres(ql)?:\/\//.test(service.dbPath)) {
+          for (const [table, bytes] of await databaseContents(service.dbPath)) this.secrets.record(`key service ${index + 1} table ${table}`, bytes.toString('latin1'));
+        }
+        else for (const suffix of ['', '-wal']) await this.secrets.recordFile(`key service ${index + 1} ${service.dbPath}${suffix}`, `${service.dbPath}${suffix}`);
       }
       this.secrets.assertNoLeaks();
     } finally {
