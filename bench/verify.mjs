@@ -62,9 +62,9 @@ const logged = await startServer({ dbPath: join(dir, 'logged.db'), host: '127.0.
 const bare = await startBareServer();
 
 /** A gateway credential and a presented key on one service; the request that verifies the one with the other. */
-function verifyRequest(service) {
-  const gateway = service.store.createKey({ name: 'bench-gateway', roles: ['GATEWAY'] }).secret.reveal();
-  const presented = service.store.createKey({ name: 'bench-client', roles: ['READONLY'] }).secret.reveal();
+async function verifyRequest(service) {
+  const gateway = (await service.store.createKey({ name: 'bench-gateway', roles: ['GATEWAY'] })).secret.reveal();
+  const presented = (await service.store.createKey({ name: 'bench-client', roles: ['READONLY'] })).secret.reveal();
   const body = JSON.stringify({ key: presented, permission: 'keys:read' });
   const headers = { authorization: `Bearer ${gateway}`, 'content-type': 'application/json' };
   const run = () =>
@@ -75,8 +75,8 @@ function verifyRequest(service) {
 }
 
 try {
-  const loggedVerify = verifyRequest(logged);
-  const quietVerify = verifyRequest(quiet);
+  const loggedVerify = await verifyRequest(logged);
+  const quietVerify = await verifyRequest(quiet);
   // The bare server reads a body of the same size and shape (a key nobody checks).
   const bareBody = JSON.stringify({ key: 'x'.repeat(JSON.parse(quietVerify.body).key.length), permission: 'keys:read' });
   const jobs = {
