@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../helpers/postgres.js';
 
 const BIN = fileURLToPath(new URL('../../bin/keyplan.js', import.meta.url));
 const ADMIN = 'cli-test-bootstrap-admin-key-abcdefghijklmnop';
@@ -15,7 +16,7 @@ afterEach(async () => {
   dir = undefined;
 });
 
-function serve(args: string[], env: Record<string, string> = {}) {
+function serve(args: string[], env: Record<string, string | undefined> = {}) {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], {
     env: { ...process.env, KEYPLAN_ADMIN_KEY: ADMIN, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -98,5 +99,32 @@ describe('keyplan serve (the real CLI)', () => {
     server.child.kill('SIGTERM');
     expect(await server.exited, JSON.stringify(server.output())).toBe(0);
     expect(server.output().stderr).toContain('warning: listening on 0.0.0.0 without TLS');
+  });
+
+  it('serves a PostgreSQL database named by KEYPLAN_DATABASE_URL, and refuses one without KEYPLAN_PEPPER or that does not answer', async () => {
+    const db = await freshDatabase('kp_cli');
+    const pepper = 'cli-test-pepper-0123456789abcdef';
+    const noPepper = serve([], { KEYPLAN_DATABASE_URL: db, KEYPLAN_PEPPER: undefined });
+    expect(await noPepper.exited).toBe(1);
+    expect(noPepper.output().stderr).toMatch(/^Error: postgres:\/\/\S+: set KEYPLAN_PEPPER .* to use a PostgreSQL database/m);
+    expect(noPepper.output().stderr).not.toMatch(/\n\s+at /);
+
+    const server = serve(['--db-pool-size', '2'], { KEYPLAN_DATABASE_URL: db, KEYPLAN_PEPPER: pepper });
+    const url = await server.listening;
+    expect(server.output().stdout).toContain(`(db: ${db})`);
+    const ready = await request(`${url}/v1/ready`);
+    expect(await ready.body.json()).toEqual({ status: 'ready', store: 'postgres' });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const closed = new URL(db);
+    closed.port = '1';
+    const unreachable = serve(['--db', closed.toString()], { KEYPLAN_PEPPER: pepper });
+    expect(await unreachable.exited).toBe(1);
+    expect(unreachable.output().stderr).toMatch(/cannot open postgres:\/\/postgres@127\.0\.0\.1:1\/kp_cli_\S+: .*ECONNREFUSED/);
+
+    const badPool = serve(['--db', db, '--db-pool-size', 'lots'], { KEYPLAN_PEPPER: pepper });
+    expect(await badPool.exited).toBe(1);
+    expect(badPool.output().stderr).toContain('--db-pool-size must be a whole number from 1 to 10000, not "lots"');
   });
 });

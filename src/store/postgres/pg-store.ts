@@ -127,7 +127,7 @@ export class PgStore extends StoreConfig implements Store {
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof KeyplanError || !(error instanceof Error)) throw error;
-      throw new KeyplanError(`cannot open ${location}: ${error.message}`);
+      throw new KeyplanError(`cannot open ${location}: ${error.message || ((error as { code?: string }).code ?? error.name)}`);
     }
   }
 
