@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
+import { SecretBox } from '../../src/store/secrets.js';
 import type { OpenStoreOptions } from '../../src/store/open-store.js';
 import type { Store } from '../../src/store/store.js';
 import { BACKENDS, makeBackend, type Backend } from './backends.js';
@@ -169,5 +170,41 @@ describe.each(BACKENDS)('Store contract on %s', (backendName) => {
     expect([...first.events, ...rest.events].map((event) => event.action)).toEqual(['shared_secret.rotated', 'key.created', 'key.updated', 'key.revoked']);
     expect(rest.events[0]).toMatchObject({ actor: 'local', keyId: key.id, details: { changed: ['description'] } });
     expect(rest.nextCursor).toBeNull();
+  });
+
+  it('seals a replay copy under the calling credential: only that caller can replay it, the pepper opens nothing', async () => {
+    const store = await open();
+    const input = { name: 'sealed', roles: ['READONLY'], idempotencyKey: 'seal-1', actor: 'key_CALLER', replayCredential: 'kp_the-callers-own-secret-0123456789' };
+    const first = await store.createKey(input);
+    expect((await store.createKey(input)).secret.reveal()).toBe(first.secret.reveal());
+    await expect(store.createKey({ ...input, replayCredential: 'kp_someone-else-0123456789abcdef' })).rejects.toMatchObject({ code: 'conflict', details: { state: 'sealed' } });
+    const sealed = (await backend.stored('idempotency', 'sealed_secret', 'key_id', first.key.id)) as Buffer;
+    const box = SecretBox.forPepper(Buffer.from('a-test-pepper-of-enough-bytes'));
+    expect(box.open(sealed, JSON.stringify(['key_CALLER', 'seal-1', first.key.id]))).toBeUndefined();
+    expect(sealed.includes(Buffer.from(first.secret.reveal()))).toBe(false);
+    await store.revokeKey(first.key.id);
+    await expect(store.createKey(input)).rejects.toMatchObject({ code: 'conflict', details: { state: 'revoked' } });
+    expect(((await backend.stored('idempotency', 'sealed_secret', 'key_id', first.key.id)) as Buffer).length).toBe(0);
+  });
+
+  it('lets a caller change or revoke only keys within its own permissions, and records before and after', async () => {
+    const store = await open();
+    const admin = (await store.createKey({ name: 'admin', roles: ['ADMIN'] })).key;
+    const reader = (await store.createKey({ name: 'reader', roles: ['READONLY'] })).key;
+    const within = ['keys:read', 'keys:update', 'keys:revoke', 'roles:read'];
+    await expect(store.updateKey(admin.id, { description: 'x' }, { within })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(store.revokeKey(admin.id, { within })).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(store.updateKey(reader.id, { roles: ['ADMIN'] }, { within })).rejects.toMatchObject({ code: 'forbidden' });
+    await store.updateKey(reader.id, { description: 'reads' }, { within, actor: 'key_X' });
+    const { events } = await store.listEvents({ limit: 10 });
+    expect(events.at(-1)).toMatchObject({ action: 'key.updated', details: { changed: ['description'], before: { description: '' }, after: { description: 'reads' } } });
+  });
+
+  it('stores names in NFC, so two spellings of one name are one name', async () => {
+    const store = await open();
+    const composed = await store.createKey({ name: 'caf\u00e9', roles: [] });
+    expect(composed.key.name).toBe('caf\u00e9');
+    await expect(store.createKey({ name: 'cafe\u0301', roles: [] })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(store.createKey({ name: 'ro1\u200b', roles: [] })).rejects.toMatchObject({ code: 'unprocessable' });
   });
 });
