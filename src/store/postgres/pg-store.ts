@@ -1,12 +1,11 @@
 import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
-import type { RoleCatalog } from '../../core/permissions.js';
 import { Secret } from '../../core/secret.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
 import type { StoreEvent } from '../events.js';
 import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
 import { newKeyId } from '../ids.js';
-import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from '../key-store.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, KeyStoreOptions, VerifyResult } from '../key-store.js';
 import {
   changedFields,
   checkCreate,
@@ -28,24 +27,15 @@ import { requiredPepper, wrongPepper } from '../pepper-check.js';
 import { pepperCheckValue } from '../pepper.js';
 import type { StoreKey } from '../rows.js';
 import { KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, sameHash } from '../secrets.js';
-import type { CapabilitiesConfig } from '../service-config.js';
 import type { SharedSecretInfo } from '../shared-secret.js';
 import type { Store, UpdateKeyOptions } from '../store.js';
 import { StoreConfig } from '../store-config.js';
 import { migratePostgres } from './migrations.js';
 import { createPool, describeUrl, isUnavailable, unavailable, violates, type PgPoolOptions } from './pool.js';
 
-export interface PgStoreOptions extends PgPoolOptions {
-  /** The key for secret hashes; default KEYPLAN_PEPPER (required: there is no file beside the database). */
-  pepper?: Buffer | string;
-  roles?: RoleCatalog;
-  capabilities?: CapabilitiesConfig;
-  clock?: () => number;
-  /** Minimum time between two last-use writes of one key by this instance; default one minute. */
-  lastUseWriteIntervalMs?: number;
-  /** Background failures (last-use writes, purges, dropped idle connections), one line each, never a secret. */
-  log?: (line: string) => void;
-}
+/** The SQLite store's options (roles, capabilities, clock, pepper, last-use interval, log) and the pool's. The pepper
+ * defaults to KEYPLAN_PEPPER and is required: there is no file beside the database. */
+export type PgStoreOptions = KeyStoreOptions & PgPoolOptions;
 
 interface PgKeyRow {
   seq: number;
