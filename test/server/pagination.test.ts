@@ -11,7 +11,7 @@ beforeAll(async () => {
     const { key } = await store.createKey({ name: `seed-${String(i).padStart(4, '0')}`, roles: ['READONLY'] });
     if (i % 10 === 0) await store.revokeKey(key.id);
   }
-});
+}, 180_000); // 2,750 writes one by one; on PostgreSQL each is a round trip
 afterAll(async () => {
   await h.stop();
 });

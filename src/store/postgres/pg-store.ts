@@ -53,6 +53,8 @@ interface PgKeyRow {
 }
 
 const KEY_COLUMNS = 'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
+const INSERT_KEY = `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`;
 const MAX_SECRET_LENGTH = 256;
 const MAINTENANCE_INTERVAL_MS = 15_000;
 /** Authentication reuses a looked-up key row this long: a key revoked on another instance stops working here within it. */
@@ -92,7 +94,7 @@ export class PgStore extends StoreConfig implements Store {
     this.#clock = options.clock ?? Date.now;
     this.#log = log;
     this.#lastUse = new LastUseTracker((id, usedAt) => this.#writeLastUse(id, usedAt), this.#clock, options.lastUseWriteIntervalMs);
-    this.#timer = setInterval(() => void this.#maintain(), MAINTENANCE_INTERVAL_MS);
+    this.#timer = setInterval(() => void this.#maintain(), options.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS);
     this.#timer.unref();
   }
 
@@ -136,57 +138,88 @@ export class PgStore extends StoreConfig implements Store {
   }
 
   async createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
-    const actor = input.actor ?? 'local';
     const { name, fingerprint } = createRequest(input);
+    try {
+      if (input.idempotencyKey === undefined) return await this.#createOnce(input, name);
+      return await this.#createIdempotent(input, name, fingerprint, input.idempotencyKey);
+    } catch (error) {
+      // Another instance (or request) made an active key of this name first: the partial unique index said no.
+      if (!violates(error, 'keys_active_name')) throw error;
+      const holder = await this.#query<{ id: string }>('SELECT id FROM keys WHERE name = $1 AND revoked_at IS NULL', [name]);
+      throw nameTaken(name, holder[0]?.id ?? '(another key)');
+    }
+  }
+
+  /** A create without an Idempotency-Key: one statement (purge expired replay copies, insert the key, record the event). */
+  async #createOnce(input: CreateKeyInput, name: string): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
+    const now = this.#clock();
+    const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
+    const { values, plaintext } = this.#newKeyValues(input, name, now, expiresAt);
+    const rows = await this.#query<PgKeyRow>(
+      `WITH purged AS (DELETE FROM idempotency WHERE created_at <= $10),
+       k AS (${INSERT_KEY}),
+       e AS (INSERT INTO events (at, actor, action, key_id, details) SELECT created_at, $11, 'key.created', id, $12::jsonb FROM k)
+       SELECT ${KEY_COLUMNS} FROM k`,
+      [...values, now - IDEMPOTENCY_WINDOW_MS, input.actor ?? 'local', JSON.stringify(createdDetails(name, input.roles, expiresAt))],
+    );
+    return { key: this.#toKey(rows[0] as PgKeyRow), secret: new Secret(plaintext), replayed: false };
+  }
+
+  /**
+   * A create with an Idempotency-Key. Retries of one create, on any instance, queue on an advisory lock of
+   * (caller, key); the first commits the key and its sealed replay copy, the others then find that record.
+   */
+  async #createIdempotent(input: CreateKeyInput, name: string, fingerprint: string, idempotencyKey: string): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
+    const actor = input.actor ?? 'local';
     const box = input.replayCredential === undefined ? this.#pepperBox : SecretBox.forCredential(input.replayCredential);
-    const idempotencyKey = input.idempotencyKey;
     await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]);
     return this.#transaction(async (client) => {
       const now = this.#clock();
-      if (idempotencyKey !== undefined) {
-        // Retries of one create, on any instance, queue here; the first commits, the others then find its record.
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [JSON.stringify([actor, idempotencyKey])]);
-        const earlier = await client.query<{ request_hash: string; key_id: string; sealed_secret: Buffer }>(
-          'SELECT request_hash, key_id, sealed_secret FROM idempotency WHERE scope = $1 AND idem_key = $2 AND created_at > $3',
-          [actor, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS],
-        );
-        const record = earlier.rows[0];
-        if (record) {
-          if (record.request_hash !== fingerprint) throw differentRequest();
-          const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [record.key_id]);
-          if (rows[0]) {
-            const key = this.#toKey(rows[0]);
-            const secret = box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
-            return { key, secret: new Secret(replayableSecret(key, secret, now)), replayed: true };
-          }
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [JSON.stringify([actor, idempotencyKey])]);
+      const earlier = await client.query<{ request_hash: string; key_id: string; sealed_secret: Buffer }>(
+        'SELECT request_hash, key_id, sealed_secret FROM idempotency WHERE scope = $1 AND idem_key = $2 AND created_at > $3',
+        [actor, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS],
+      );
+      const record = earlier.rows[0];
+      if (record) {
+        if (record.request_hash !== fingerprint) throw differentRequest();
+        const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [record.key_id]);
+        if (rows[0]) {
+          const key = this.#toKey(rows[0]);
+          const secret = box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
+          return { key, secret: new Secret(replayableSecret(key, secret, now)), replayed: true };
         }
       }
       const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
       await this.#assertNameFree(client, name);
-      const plaintext = generateSecret(KEY_SECRET_PREFIX);
-      const id = newKeyId(now);
-      const inserted = await this.#insertKey(client, name, [
-        id,
-        name,
-        input.description ?? '',
-        JSON.stringify(input.roles),
-        displayPrefix(plaintext),
-        hashSecret(this.#pepper, plaintext),
-        now,
-        expiresAt,
-        JSON.stringify(input.metadata ?? {}),
-      ]);
-      if (idempotencyKey !== undefined) {
-        await client.query(
-          `INSERT INTO idempotency (scope, idem_key, request_hash, key_id, sealed_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (scope, idem_key) DO UPDATE SET request_hash = $3, key_id = $4, sealed_secret = $5, created_at = $6`,
-          [actor, idempotencyKey, fingerprint, id, box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
-        );
-      }
-      const details = { name, roles: input.roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
-      await recordEvent(client, { at: now, actor, action: 'key.created', keyId: id, details });
-      return { key: this.#toKey(inserted), secret: new Secret(plaintext), replayed: false };
+      const { values, plaintext, id } = this.#newKeyValues(input, name, now, expiresAt);
+      const { rows } = await client.query<PgKeyRow>(INSERT_KEY, values);
+      await client.query(
+        `INSERT INTO idempotency (scope, idem_key, request_hash, key_id, sealed_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (scope, idem_key) DO UPDATE SET request_hash = $3, key_id = $4, sealed_secret = $5, created_at = $6`,
+        [actor, idempotencyKey, fingerprint, id, box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
+      );
+      await recordEvent(client, { at: now, actor, action: 'key.created', keyId: id, details: createdDetails(name, input.roles, expiresAt) });
+      return { key: this.#toKey(rows[0] as PgKeyRow), secret: new Secret(plaintext), replayed: false };
     });
+  }
+
+  /** A new key's secret and the values of INSERT_KEY ($1..$9). */
+  #newKeyValues(input: CreateKeyInput, name: string, now: number, expiresAt: number | null): { values: unknown[]; plaintext: string; id: string } {
+    const plaintext = generateSecret(KEY_SECRET_PREFIX);
+    const id = newKeyId(now);
+    const values = [
+      id,
+      name,
+      input.description ?? '',
+      JSON.stringify(input.roles),
+      displayPrefix(plaintext),
+      hashSecret(this.#pepper, plaintext),
+      now,
+      expiresAt,
+      JSON.stringify(input.metadata ?? {}),
+    ];
+    return { values, plaintext, id };
   }
 
   async updateKey(id: string, requested: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
@@ -373,24 +406,6 @@ export class PgStore extends StoreConfig implements Store {
     if (rows[0]) throw nameTaken(name, rows[0].id);
   }
 
-  /** Inserts a key; a concurrent create of the same name on another instance loses on the partial unique index. */
-  async #insertKey(client: pg.PoolClient, name: string, values: unknown[]): Promise<PgKeyRow> {
-    try {
-      await client.query('SAVEPOINT insert_key');
-      const { rows } = await client.query<PgKeyRow>(
-        `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`,
-        values,
-      );
-      return rows[0] as PgKeyRow;
-    } catch (error) {
-      if (!violates(error, 'keys_active_name')) throw error;
-      await client.query('ROLLBACK TO SAVEPOINT insert_key');
-      const { rows } = await client.query<{ id: string }>('SELECT id FROM keys WHERE name = $1 AND revoked_at IS NULL', [name]);
-      throw nameTaken(name, rows[0]?.id ?? '(another key)');
-    }
-  }
-
   #toKey(row: PgKeyRow): StoreKey {
     const latest = this.#lastUse.latest(row.id);
     return {
@@ -436,6 +451,10 @@ export class PgStore extends StoreConfig implements Store {
       client.release(broken);
     }
   }
+}
+
+function createdDetails(name: string, roles: string[], expiresAt: number | null): Record<string, unknown> {
+  return { name, roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
 }
 
 async function recordEvent(client: pg.PoolClient, event: Omit<StoreEvent, 'id'>): Promise<void> {
