@@ -56,6 +56,7 @@ describe('keyplan apply --comment on the merged pull request', () => {
 
     const result = await ws.run(['apply', '--auto-approve', '--comment'], { env: await ws.actionsEnv(github, { repo: REPO, sha: SHA }) });
     expect(result.exitCode, describeRun(result)).toBe(3);
+    expect(result.stdout).toMatch(/^::warning file=keys\.yaml,line=1,col=1,title=keyplan%3A revoke Export_Job \(apply refuses%3A allow-in-use\)::Export_Job \(\S+\) has declared consumers: nightly-export$/m);
     const seen = visibleText(renderGfm(github.repo(REPO).commentsOn(pr)[0]?.body ?? ''));
     expect(seen).toContain('Apply did not run. Nothing was changed.');
     expect(seen).toContain('has declared consumers: nightly-export');

@@ -6,7 +6,7 @@ import { applyReportJson, applySummary, outcomeLine } from '../../render/apply-r
 import { renderPlanText } from '../../render/plan-text.js';
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
 import { commentApplyOnPullRequest } from '../../engine/github-apply-comment.js';
-import { summarizeMarkdown } from '../../engine/github-actions.js';
+import { annotationText, inGitHubActions, planAnnotations, summarizeMarkdown } from '../../engine/github-actions.js';
 import { configName } from '../../engine/github-context.js';
 import { renderApplyFailureMarkdown, renderApplyMarkdown } from '../../render/apply-markdown.js';
 import { addPullRequestOptions, reportGitHub, type PullRequestFlags } from '../github-options.js';
@@ -54,7 +54,10 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions)
   const progress = new ProgressReporter(out);
   const hooks: ApplyHooks = {
     log: (line) => progress.line(line),
-    showPlan: (plan, describeProvider) => out.write(renderPlanText(plan, { paint, describeProvider })),
+    showPlan: (plan, describeProvider) => {
+      out.write(renderPlanText(plan, { paint, describeProvider }));
+      if (inGitHubActions(process.env)) out.write(annotationText(planAnnotations(plan, configName(options.config))));
+    },
     overrideGate: async (refusal) =>
       !options.autoApprove && isInteractive() && confirm(`${refusal.message}\nType the key name (${refusal.keyName}) to revoke it anyway: `, refusal.keyName ?? ''),
     approve: async () => {
