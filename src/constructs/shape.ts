@@ -11,7 +11,7 @@ import { findToken } from './tokens.js';
 export function propsProblems(props: object, allowed: Readonly<Record<string, string>>): string[] {
   const problems: string[] = [];
   const token = findToken(props);
-  if (token) problems.push(`${token} holds an unresolved token: keys.yaml is written at synth, when a token has no value yet; pass a plain value`);
+  if (token) problems.push(`${token} holds an unresolved token, which cannot be resolved at synth (keys.yaml is written before anything is deployed); pass a plain value`);
   problems.push(...unknownProps(props, allowed, ''));
   const record = props as Record<string, unknown>;
   const rotation = record.rotation;
