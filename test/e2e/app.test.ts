@@ -1,5 +1,4 @@
-import { readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { activeKeys, expectExit, secretIn, sweepFiles, TOKEN_ENV, whoami } from './helpers/apply-world.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
@@ -24,9 +23,16 @@ plan.synth();
   );
 }
 
-/** keyplan-app-* temporary directories left behind in the system temp directory. */
-async function leftoverOutdirs(): Promise<string[]> {
-  return (await readdir(tmpdir())).filter((name) => name.startsWith('keyplan-app-'));
+/** A temp directory of the test's own (TMPDIR for the CLI), so other test runs cannot add to it. */
+async function privateTmp(ws: E2eWorkspace): Promise<string> {
+  const dir = ws.path('tmp');
+  await mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/** keyplan-app-* temporary directories left behind in `dir`. */
+async function leftoverOutdirs(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.startsWith('keyplan-app-'));
 }
 
 describe('--app: a program synthesizes keys.yaml', () => {
@@ -35,29 +41,32 @@ describe('--app: a program synthesizes keys.yaml', () => {
   it('plans and applies against a real key service, with secrets and state in the project directory', async () => {
     const ws = workspace();
     const service = await ws.startKeyService();
-    const env = { [TOKEN_ENV]: service.adminKey };
+    const tmp = await privateTmp(ws);
+    const env = { [TOKEN_ENV]: service.adminKey, TMPDIR: tmp };
     await writeApp(ws, service.url, ['Sync_staging', 'Sync_prod']);
-    const before = await leftoverOutdirs();
 
     const plan = await expectExit(ws.run(['plan', '--app', 'node keys.mjs', '--detailed-exitcode'], { env }), 2);
     expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to rotate, 0 to revoke.');
 
     const applied = await expectExit(ws.run(['apply', '--auto-approve', '--app', 'node keys.mjs'], { env }), 0);
-    expect(applied.stderr).toContain('Apply complete: 2 created, 0 updated, 0 rotated, 0 revoked.');
+    expect(applied.stdout).toContain('Apply complete: 2 created, 0 updated, 0 rotated, 0 revoked.');
     expect((await activeKeys(service)).map((k) => k.name).sort()).toEqual(['Sync_prod', 'Sync_staging']);
     // The deliver path is relative to the project directory, not to the temporary output directory.
     expect(await whoami(service, await secretIn(ws, SINK, 'SYNC_PROD'))).toEqual({ status: 200, name: 'Sync_prod' });
 
     // KEYPLAN_APP works like --app; nothing left to do.
     await expectExit(ws.run(['plan', '--detailed-exitcode'], { env: { ...env, KEYPLAN_APP: 'node keys.mjs' } }), 0);
-    expect(await leftoverOutdirs()).toEqual(before);
+    expect(await leftoverOutdirs(tmp)).toEqual([]);
 
     // A key dropped from the program is revoked, behind the same gates as keys.yaml (it lists consumers).
     await writeApp(ws, service.url, ['Sync_prod']);
     const gated = await expectExit(ws.run(['apply', '--auto-approve', '--app', 'node keys.mjs'], { env }), 3);
     expect(gated.stderr).toContain('--allow-in-use');
-    const revoked = await expectExit(ws.run(['apply', '--auto-approve', '--allow-in-use', '--app', 'node keys.mjs'], { env }), 0);
-    expect(revoked.stderr).toContain('1 revoked');
+    // A saved plan is applied with the same program (its config file was temporary).
+    const saved = await expectExit(ws.run(['plan', '--out', 'revoke.plan', '--app', 'node keys.mjs'], { env }), 0);
+    expect(saved.stderr).toContain('Apply exactly it with: keyplan apply revoke.plan --app "node keys.mjs"');
+    const revoked = await expectExit(ws.run(['apply', 'revoke.plan', '--auto-approve', '--allow-in-use', '--app', 'node keys.mjs'], { env }), 0);
+    expect(revoked.stdout).toContain('1 revoked');
     expect((await activeKeys(service)).map((k) => k.name)).toEqual(['Sync_prod']);
     await sweepFiles(ws, [SINK]);
   });
@@ -105,12 +114,13 @@ describe('--app: a program synthesizes keys.yaml', () => {
 writeFileSync(process.env.KEYPLAN_OUTDIR + '/keys.yaml', '# construct: keys\\nversion: 1\\nkeys:\\n  # construct: team/Old_Key\\n  - name: Old_Key\\n    roles: [READONLY]\\n    expires: soon\\n');
 `,
     );
-    const before = await leftoverOutdirs();
-    const invalid = await expectExit(ws.run(['validate', '--app', 'node other.mjs']), 1);
+    const tmp = await privateTmp(ws);
+    const invalid = await expectExit(ws.run(['validate', '--app', 'node other.mjs'], { env: { TMPDIR: tmp } }), 1);
     expect(invalid.stderr).toMatch(/keyplan-app-[^/]+\/keys\.yaml:7:14: team\/Old_Key: keys\[0\]\.expires: must be a duration/);
     const kept = invalid.stderr.match(/kept for inspection at (\S+)/)?.[1];
     expect(kept).toBeDefined();
-    expect((await leftoverOutdirs()).filter((name) => !before.includes(name))).toHaveLength(1);
-    await import('node:fs/promises').then(({ rm }) => rm(kept!.replace(/\/keys\.yaml$/, ''), { recursive: true }));
+    expect(await leftoverOutdirs(tmp)).toHaveLength(1);
+    expect(kept?.startsWith(tmp)).toBe(true);
+    await rm(tmp, { recursive: true });
   });
 });
