@@ -4,12 +4,13 @@ import type { IConstruct } from 'constructs';
 import { normalizeConfig } from '../core/config.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
-import { validateAgainstSchema } from '../io/schema-validator.js';
+import { schemaIssues } from '../io/schema-validator.js';
 import { parseYamlSource } from '../io/yaml-source.js';
 import { API_KEY_BRAND, hasBrand, KEY_PLAN_BRAND, PROVIDER_BRAND } from './brand.js';
 import { CONSTRUCT_COMMENT, constructPathAt } from './construct-comments.js';
 import { Commented, emitYaml } from './emit-yaml.js';
 import type { KeyFields, PolicyProps, ProviderProps } from './types.js';
+import { validators } from './shape.js';
 import { keyToYaml, policyToYaml, providerToYaml, type PathBase } from './yaml-fields.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../schema/keys.schema.json', import.meta.url));
@@ -75,7 +76,7 @@ function check(text: string, file: string, baseDir: string, now: number, planLab
   const issues: ConfigIssue[] = [];
   if (!parsed.ok) issues.push(...parsed.issues);
   else {
-    issues.push(...validateAgainstSchema(parsed.doc, 'root'));
+    issues.push(...schemaIssues(validators, parsed.doc, 'root'));
     const normalized = normalizeConfig({ root: parsed.doc, includes: [], baseDir, now });
     const reported = new Set(issues.map((issue) => issue.path));
     if (!normalized.ok) issues.push(...normalized.issues.filter((issue) => !reported.has(issue.path)));
