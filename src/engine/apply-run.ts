@@ -22,6 +22,10 @@ export interface ApplyRequest {
   configPath: string;
   /** Apply exactly this saved plan (`keyplan plan --out`). */
   planFile?: string;
+  /** configPath was synthesized by an --app program: use it even for a saved plan (whose config file was temporary). */
+  synthesized?: boolean;
+  /** Where .keyplan/ (journal, recovery files) lives; default: beside the config file. */
+  projectDir?: string;
   provider?: string;
   parallelism: number;
   secretsOut?: string;
@@ -60,7 +64,7 @@ export interface ApplyResult {
 /** `keyplan apply [PLANFILE]`: loads, plans (or checks the saved plan), passes the gates, asks, and applies. */
 export async function runApply(request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
   const saved = request.planFile ? await readPlanFile(request.planFile) : undefined;
-  const configPath = saved ? saved.config_path : request.configPath;
+  const configPath = saved && !request.synthesized ? saved.config_path : request.configPath;
   const state = await loadConfig(configPath, { now: request.now });
   const names = saved ? saved.plan.providers.map((p) => p.provider) : selectProviderNames(state, request.provider);
   return withProviders(state, names, { env: request.env }, (providers) => applyWith({ state, configPath, providers, saved: saved?.plan }, request, hooks));
@@ -74,7 +78,7 @@ interface Loaded {
 }
 
 async function applyWith({ state, configPath, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
-  const workDir = join(dirname(resolve(configPath)), '.keyplan');
+  const workDir = join(request.projectDir ?? dirname(resolve(configPath)), '.keyplan');
   const journal = await Journal.open(join(workDir, 'journal.json'));
   const ctx: ApplyContext = {
     providers,

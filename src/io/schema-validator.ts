@@ -30,10 +30,22 @@ async function load(): Promise<Record<FileRole, ValidateFunction>> {
   return { root: get('root'), included: get('included') };
 }
 
+/** The validators, loaded once; for callers that must then check synchronously (keyplan/constructs). */
+export function schemaValidators(): Promise<SchemaValidators> {
+  validators ??= load();
+  return validators;
+}
+
+export type SchemaValidators = Record<FileRole, ValidateFunction>;
+
 /** Checks a parsed file against schema/keys.schema.json; every violation becomes a positioned issue. */
 export async function validateAgainstSchema(doc: SourceDocument, role: FileRole): Promise<ConfigIssue[]> {
-  validators ??= load();
-  const validate = (await validators)[role];
+  return schemaIssues(await schemaValidators(), doc, role);
+}
+
+/** validateAgainstSchema with the validators already loaded. */
+export function schemaIssues(loaded: SchemaValidators, doc: SourceDocument, role: FileRole): ConfigIssue[] {
+  const validate = loaded[role];
   if (validate(doc.data)) return [];
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();

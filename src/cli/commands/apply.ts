@@ -4,6 +4,7 @@ import { ExitCode, KeyplanError } from '../../core/errors.js';
 import { runApply, type ApplyHooks } from '../../engine/apply-run.js';
 import { applyReportJson, applySummary, outcomeLine } from '../../render/apply-report.js';
 import { renderPlanText } from '../../render/plan-text.js';
+import { addAppOption, withConfigSource, type ConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
 import { commentApplyOnPullRequest } from '../../engine/github-apply-comment.js';
 import { annotationText, inGitHubActions, planAnnotations, summarizeMarkdown } from '../../engine/github-actions.js';
@@ -17,6 +18,7 @@ import type { RegisterCommand } from './index.js';
 
 interface ApplyOptions extends PullRequestFlags {
   config: string;
+  app?: string;
   provider?: string;
   autoApprove?: boolean;
   allowInUse?: boolean;
@@ -39,13 +41,13 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--secrets-out <file>', 'also write every new secret to this file (mode 0600; .json for JSON, else dotenv)')
     .addOption(formatOption(['text', 'json'], 'text'))
     .option('--comment', 'report the result on the merged pull request (found from GITHUB_SHA, or --pr)');
-  addPullRequestOptions(addConfigOption(command)).action(async (planFile: string | undefined, options: ApplyOptions) => {
-    setExit(await applyCommand(planFile, options));
+  addAppOption(addPullRequestOptions(addConfigOption(command))).action(async (planFile: string | undefined, options: ApplyOptions, cmd: Command) => {
+    setExit(await withConfigSource(options, cmd, (source) => applyCommand(planFile, options, source)));
   });
   program.addCommand(command);
 };
 
-async function applyCommand(planFile: string | undefined, options: ApplyOptions): Promise<number> {
+async function applyCommand(planFile: string | undefined, options: ApplyOptions, source: ConfigSource): Promise<number> {
   const json = options.format === 'json';
   // The run (plan, action lines, summary) goes to stdout, so `apply | tee apply.log` keeps it; with
   // --format json stdout carries only the JSON report and the run goes to stderr. Errors: stderr.
@@ -70,7 +72,8 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions)
   };
   const result = await reportFailureOnGitHub(options, () => runApply(
     {
-      configPath: options.config,
+      configPath: source.configPath,
+      ...(source.app ? { synthesized: true, projectDir: source.projectDir } : {}),
       ...(planFile ? { planFile } : {}),
       ...(options.provider ? { provider: options.provider } : {}),
       parallelism: options.parallelism,

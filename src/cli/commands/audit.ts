@@ -14,6 +14,7 @@ import { syncAuditIssue } from '../../engine/github-audit-issue.js';
 import { configName, ownershipOf } from '../../engine/github-context.js';
 import { renderAuditIssueMarkdown } from '../../render/audit-issue-markdown.js';
 import { reportGitHub } from '../github-options.js';
+import { addAppOption, refuseWithApp, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { printOut } from '../output.js';
 import { writeChunks } from '../write-chunks.js';
@@ -24,6 +25,7 @@ interface AuditOptions {
   issue?: boolean;
   repo?: string;
   config: string;
+  app?: string;
   provider?: string;
   format: 'text' | 'markdown' | 'json' | 'sarif' | 'csv';
   failOn: Severity;
@@ -41,7 +43,10 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
     .option('--propose', 'edit keys.yaml in place: remove stale and never-used keys, add the expiry policy requires')
     .option('--issue', 'keep one GitHub issue with the findings at or above --fail-on: opened, updated, closed when clean')
     .option('--repo <owner/name>', 'with --issue: the repository (default: GITHUB_REPOSITORY)');
-  addConfigOption(command).action(async (options: AuditOptions) => {
+  addAppOption(addConfigOption(command)).action((options: AuditOptions, cmd: Command) => withConfigSource(options, cmd, async ({ configPath, app }) => {
+    if (options.propose) {
+      refuseWithApp(app, 'audit --propose edits keys.yaml in place, but with --app a program writes it: run audit without --propose and change the program as its findings say');
+    }
     const now = Date.now();
     let asOf = now;
     if (options.asOf !== undefined) {
@@ -49,7 +54,7 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
       if (!parsed.ok) throw new UsageError(parsed.message);
       asOf = parsed.at;
     }
-    const request: AuditRequest = { configPath: options.config, provider: options.provider, now, asOf, providerOptions: providerOptions() };
+    const request: AuditRequest = { configPath, provider: options.provider, now, asOf, providerOptions: providerOptions() };
     if (options.propose) {
       printOut(describeProposal(await proposeFromConfig(request)));
       return;
@@ -59,7 +64,7 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
     await summarizeChunks(process.env, auditMarkdownChunks(report));
     if (options.issue) await keepAuditIssue(report, ownershipOf(state), options);
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
-  });
+  }));
   program.addCommand(command);
 };
 

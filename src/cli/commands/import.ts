@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { writeGeneratedFile } from '../../engine/files.js';
 import { importFromConfig } from '../../engine/import.js';
+import { addAppOption, appCommand, refuseWithApp, withConfigSource } from '../app-option.js';
 import { addConfigOption, providerOptions } from '../common.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
@@ -10,12 +11,20 @@ export const registerImport: RegisterCommand = (program) => {
     .description('write YAML declaring the keys keyplan does not manage yet, to adopt them')
     .option('--provider <name>', 'only this provider')
     .option('--out <file>', 'write the YAML to this file (an include-able `keys:` file) instead of stdout');
-  addConfigOption(command).action(async (options: { config: string; provider?: string; out?: string }) => {
-    const yaml = await importFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+  addAppOption(addConfigOption(command)).action((options: { config: string; app?: string; provider?: string; out?: string }, cmd: Command) => {
     if (options.out) {
-      const shown = await writeGeneratedFile(options.out, yaml);
-      process.stderr.write(`Wrote ${shown}; add it to keys.yaml (include:) and run keyplan plan.\n`);
-    } else printOut(yaml);
+      refuseWithApp(
+        appCommand(options, cmd),
+        'import --out writes YAML to include in keys.yaml, but with --app a program writes keys.yaml: run import without --out and declare the keys it prints as ApiKey constructs',
+      );
+    }
+    return withConfigSource(options, cmd, async ({ configPath }) => {
+      const yaml = await importFromConfig({ configPath, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+      if (options.out) {
+        const shown = await writeGeneratedFile(options.out, yaml);
+        process.stderr.write(`Wrote ${shown}; add it to keys.yaml (include:) and run keyplan plan.\n`);
+      } else printOut(yaml);
+    });
   });
   program.addCommand(command);
 };

@@ -10,6 +10,7 @@ import { renderPlanText } from '../../render/plan-text.js';
 import { annotationText, inGitHubActions, planAnnotations, setStepOutputs, summarizePlan } from '../../engine/github-actions.js';
 import { configName, ownershipOf } from '../../engine/github-context.js';
 import { commentPlanOnPullRequest } from '../../engine/github-plan-comment.js';
+import { addAppOption, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { addPullRequestOptions, annotationStream, commentModeOption, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { printOut } from '../output.js';
@@ -20,6 +21,7 @@ interface PlanOptions extends PullRequestFlags {
   commentMode: 'update' | 'recreate';
   labels: boolean;
   config: string;
+  app?: string;
   provider?: string;
   format: 'text' | 'markdown' | 'json';
   out?: string;
@@ -36,8 +38,8 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     .option('--comment', 'keep the plan as one comment on the pull request, per configuration (token: GITHUB_TOKEN or GH_TOKEN)')
     .addOption(commentModeOption())
     .option('--no-labels', 'with --comment: do not set keyplan:* labels on the pull request');
-  addPullRequestOptions(addConfigOption(command)).action(async (options: PlanOptions) => {
-    const { plan, descriptions, state } = await planFromConfig({ configPath: options.config, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+  addAppOption(addPullRequestOptions(addConfigOption(command))).action((options: PlanOptions, cmd: Command) => withConfigSource(options, cmd, async ({ configPath, app }) => {
+    const { plan, descriptions, state } = await planFromConfig({ configPath, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
     if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
     else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
@@ -57,11 +59,12 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
 
     const problems = plan.providers.some((p) => p.problems.length > 0);
     if (options.out && !problems) {
-      const shown = await writeGeneratedFile(options.out, serializePlanFile(plan, options.config), 0o600);
-      process.stderr.write(`Saved the plan to ${shown}. Apply exactly it with: keyplan apply ${shown}\n`);
+      const shown = await writeGeneratedFile(options.out, serializePlanFile(plan, configPath), 0o600);
+      const again = app ? ` --app ${JSON.stringify(app)}` : '';
+      process.stderr.write(`Saved the plan to ${shown}. Apply exactly it with: keyplan apply ${shown}${again}\n`);
     }
     if (problems) setExit(ExitCode.error);
     else if (options.detailedExitcode && hasChanges(plan)) setExit(ExitCode.changes);
-  });
+  }));
   program.addCommand(command);
 };

@@ -1,0 +1,92 @@
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { IConstruct } from 'constructs';
+import { normalizeConfig } from '../core/config.js';
+import type { ConfigIssue } from '../core/errors.js';
+import { displayPath } from '../io/display-path.js';
+import { schemaIssues } from '../io/schema-validator.js';
+import { parseYamlSource } from '../io/yaml-source.js';
+import { API_KEY_BRAND, hasBrand, KEY_PLAN_BRAND, PROVIDER_BRAND } from './brand.js';
+import { CONSTRUCT_COMMENT, constructPathAt } from './construct-comments.js';
+import { Commented, emitYaml } from './emit-yaml.js';
+import type { KeyFields, PolicyProps, ProviderProps } from './types.js';
+import { validators } from './shape.js';
+import { keyToYaml, policyToYaml, providerToYaml, type PathBase } from './yaml-fields.js';
+
+const SCHEMA_FILE = fileURLToPath(new URL('../../schema/keys.schema.json', import.meta.url));
+
+/** The embedded default provider keys.yaml implies when it declares none, spelled out so its path is rebased. */
+const DEFAULT_PROVIDER: ProviderProps = { type: 'local', path: '.keyplan/keys.db' };
+
+export interface RenderInput {
+  plan: IConstruct;
+  policy?: PolicyProps;
+  paths: PathBase;
+  now: number;
+}
+
+export interface Rendered {
+  /** The keys.yaml text. */
+  text: string;
+  /** Where it goes: outDir/keys.yaml. */
+  file: string;
+  /** Every rule the tree breaks, each starting with a construct path; empty when valid. */
+  problems: string[];
+}
+
+/**
+ * The KeyPlan's tree -> keys.yaml text, checked by the same schema and normalization `keyplan validate` runs,
+ * with each problem named by the construct that caused it.
+ */
+export function renderKeyPlan({ plan, policy, paths, now }: RenderInput): Rendered {
+  const label = (construct: IConstruct): string => relative(plan.node.path, construct.node.path).split('\\').join('/') || plan.node.id;
+  const own = plan.node.findAll().filter((construct) => construct === plan || ownerPlan(construct) === plan);
+  const providers: Record<string, unknown> = {};
+  for (const construct of own.filter((c) => hasBrand(c, PROVIDER_BRAND))) {
+    const { providerName, props } = construct as unknown as { providerName: string; props: ProviderProps };
+    providers[providerName] = new Commented(`${CONSTRUCT_COMMENT}${label(construct)}`, providerToYaml(props, paths));
+  }
+  if (Object.keys(providers).length === 0) providers.default = providerToYaml(DEFAULT_PROVIDER, paths);
+  const keys = own
+    .filter((c) => hasBrand(c, API_KEY_BRAND))
+    .map((construct) => new Commented(`${CONSTRUCT_COMMENT}${label(construct)}`, keyToYaml((construct as unknown as { fields: KeyFields }).fields, paths)));
+  const data: Record<string, unknown> = { version: 1, providers };
+  if (policy && Object.keys(policy).length > 0) data.policy = new Commented(`${CONSTRUCT_COMMENT}${label(plan)}`, policyToYaml(policy));
+  data.keys = keys;
+
+  const file = join(paths.outDir, 'keys.yaml');
+  const header = [
+    `# yaml-language-server: $schema=${relative(paths.outDir, SCHEMA_FILE).split('\\').join('/')}`,
+    '# Written by keyplan/constructs: change the program that declares these keys, not this file.',
+    `# ${CONSTRUCT_COMMENT}${label(plan)}`,
+  ];
+  const text = `${header.join('\n')}\n${emitYaml(data)}`;
+  return { text, file, problems: check(text, file, paths.outDir, now, label(plan)) };
+}
+
+/** The KeyPlan an ApiKey or Provider belongs to: its closest KeyPlan ancestor. */
+function ownerPlan(construct: IConstruct): IConstruct | undefined {
+  for (let scope = construct.node.scope; scope; scope = scope.node.scope) if (hasBrand(scope, KEY_PLAN_BRAND)) return scope;
+  return undefined;
+}
+
+function check(text: string, file: string, baseDir: string, now: number, planLabel: string): string[] {
+  const shown = displayPath(file);
+  const parsed = parseYamlSource(text, file, shown);
+  const issues: ConfigIssue[] = [];
+  if (!parsed.ok) issues.push(...parsed.issues);
+  else {
+    issues.push(...schemaIssues(validators, parsed.doc, 'root'));
+    const normalized = normalizeConfig({ root: parsed.doc, includes: [], baseDir, now });
+    const reported = new Set(issues.map((issue) => issue.path));
+    if (!normalized.ok) issues.push(...normalized.issues.filter((issue) => !reported.has(issue.path)));
+  }
+  return issues.map((issue) => describeIssue(issue, text, shown, planLabel));
+}
+
+/** `team/Key: message`, with any `file:line:column` inside the message replaced by the construct path there. */
+export function describeIssue(issue: ConfigIssue, text: string, shown: string, fallback: string): string {
+  const escaped = shown.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const message = issue.message.replace(new RegExp(`${escaped}:(\\d+):\\d+`, 'g'), (place, line: string) => constructPathAt(text, Number(line)) ?? place);
+  return `${constructPathAt(text, issue.line) ?? fallback}: ${message}`;
+}
