@@ -3,7 +3,7 @@ import type { KeyStore } from '../store/key-store.js';
 import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { checkBodyHeaders, hasBody, parseJsonBody, readBody, type BodyBudget } from './body.js';
-import { bearerToken, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
+import { bearerToken, identifyAgain, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
 import { keyRoutes, loggableKeyId } from './key-routes.js';
 import type { Reply, Route } from './route-types.js';
 import { serviceRoutes } from './service-routes.js';
@@ -84,7 +84,7 @@ async function respond(req: IncomingMessage, match: Match, queryText: string, de
   let parsed: { value: unknown } | undefined;
   // Nothing below awaits: the handler runs start to finish without another request in between.
   // A key used to authenticate may have been revoked while the body arrived: check again.
-  const current = raw.length > 0 ? identifyCaller(token, deps.store, deps.bootstrap) : caller;
+  const current = raw.length > 0 ? identifyAgain(caller, token as string, deps.store) : caller;
   if (!current) throw unauthorized();
   if (route.permission) requirePermission(current, route.permission);
   return route.handle({

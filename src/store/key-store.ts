@@ -122,6 +122,7 @@ export class KeyStore {
   readonly #timer: NodeJS.Timeout;
   readonly #stmt: ReturnType<typeof prepareStatements>;
   readonly #authCache = new Map<string, { row: KeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  readonly #permissionsByRoles = new Map<string, string[]>();
   readonly #log: (line: string) => void;
   #closed = false;
   /** True when open() made a new database file. */
@@ -347,9 +348,17 @@ export class KeyStore {
 
   /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
   permissionsOf(roleNames: readonly string[]): string[] {
-    const permissions = new Set<string>();
-    for (const name of roleNames) for (const permission of this.#roles.get(name)?.permissions ?? []) permissions.add(permission);
-    return [...permissions].sort();
+    // Every authentication asks this; the catalog is fixed for the store's life, so each answer is kept.
+    const cacheKey = roleNames.join('\u0000');
+    let permissions = this.#permissionsByRoles.get(cacheKey);
+    if (!permissions) {
+      const set = new Set<string>();
+      for (const name of roleNames) for (const permission of this.#roles.get(name)?.permissions ?? []) set.add(permission);
+      permissions = [...set].sort();
+      if (this.#permissionsByRoles.size >= AUTH_CACHE_MAX) this.#permissionsByRoles.clear();
+      this.#permissionsByRoles.set(cacheKey, permissions);
+    }
+    return [...permissions];
   }
 
   /** Checks a presented secret; on success records the use. Expired and revoked keys do not count as use. */

@@ -1,0 +1,51 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { BootstrapCredential, identifyAgain, identifyCaller } from '../../src/server/caller.js';
+import { KeyStore } from '../../src/store/key-store.js';
+
+const ADMIN = 'caller-test-bootstrap-admin-key-0123456789';
+let dir: string;
+let store: KeyStore;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'keyplan-caller-'));
+  store = KeyStore.open(join(dir, 'keys.db'), { pepper: 'cd'.repeat(32) });
+});
+afterEach(async () => {
+  store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('identifyAgain (after a request body arrived)', () => {
+  it('keeps the bootstrap credential, which cannot be revoked', () => {
+    const bootstrap = new BootstrapCredential(ADMIN);
+    const caller = identifyCaller(ADMIN, store, bootstrap);
+    expect(caller?.bootstrap).toBe(true);
+    expect(identifyAgain(caller!, ADMIN, store)).toEqual(identifyCaller(ADMIN, store, bootstrap));
+  });
+
+  it('sees a key revoked or given other roles meanwhile, as identifyCaller does', () => {
+    const bootstrap = new BootstrapCredential(ADMIN);
+    const { key, secret } = store.createKey({ name: 'reader', roles: ['READONLY'] });
+    const caller = identifyCaller(secret.reveal(), store, bootstrap);
+    expect(caller?.permissions).toEqual(store.permissionsOf(['READONLY']));
+    store.updateKey(key.id, { roles: ['ADMIN'] });
+    const again = identifyAgain(caller!, secret.reveal(), store);
+    expect(again).toEqual(identifyCaller(secret.reveal(), store, bootstrap));
+    expect(again?.permissions).toEqual(store.permissionsOf(['ADMIN']));
+    store.revokeKey(key.id);
+    expect(identifyAgain(caller!, secret.reveal(), store)).toBeUndefined();
+    expect(identifyCaller(secret.reveal(), store, bootstrap)).toBeUndefined();
+  });
+});
+
+describe('KeyStore.permissionsOf', () => {
+  it('answers the same, sorted and unshared, when asked again', () => {
+    const first = store.permissionsOf(['READONLY', 'ADMIN']);
+    expect(first).toEqual([...new Set(store.roles().filter((r) => ['READONLY', 'ADMIN'].includes(r.name)).flatMap((r) => r.permissions))].sort());
+    first.push('mutated');
+    expect(store.permissionsOf(['READONLY', 'ADMIN'])).not.toContain('mutated');
+  });
+});
