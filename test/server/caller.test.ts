@@ -6,12 +6,13 @@ import { BootstrapCredential, identifyAgain, identifyCaller } from '../../src/se
 import { KeyStore } from '../../src/store/key-store.js';
 
 const ADMIN = 'caller-test-bootstrap-admin-key-0123456789';
+const NOW = Date.UTC(2026, 5, 1);
 let dir: string;
 let store: KeyStore;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'keyplan-caller-'));
-  store = KeyStore.open(join(dir, 'keys.db'), { pepper: 'cd'.repeat(32) });
+  store = KeyStore.open(join(dir, 'keys.db'), { pepper: 'cd'.repeat(32), clock: () => NOW });
 });
 afterEach(async () => {
   store.close();
