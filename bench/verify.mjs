@@ -37,6 +37,7 @@ async function measure(origin, path, headers, body) {
   };
   for (let i = 0; i < 2000; i++) await send(); // warm-up
   let done = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -48,8 +49,10 @@ async function measure(origin, path, headers, body) {
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   await pool.close();
-  return { requests: done, perSecond: done / elapsed };
+  // CPU per request (client and server: both run in this process) holds steadier than throughput on a busy machine.
+  return { requests: done, perSecond: done / elapsed, cpuUsPerRequest: (used.user + used.system) / done };
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-'));
@@ -85,13 +88,24 @@ try {
     quiet: quietVerify.run,
   };
   const results = { bare: [], logged: [], quiet: [] };
-  for (let i = 0; i < rounds; i++) for (const [name, job] of Object.entries(jobs)) results[name].push((await job()).perSecond);
+  const cpu = { bare: [], logged: [], quiet: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const [name, job] of Object.entries(jobs)) {
+      const measured = await job();
+      results[name].push(measured.perSecond);
+      cpu[name].push(measured.cpuUsPerRequest);
+    }
+  }
   const med = (name) => median(results[name]);
+  const medCpu = (name) => median(cpu[name]);
   console.log(`connections: ${connections}, ~${seconds}s per measurement, ${rounds} rounds, node ${process.version}`);
   for (const [name, values] of Object.entries(results)) console.log(`  ${name} runs: ${values.map((v) => Math.round(v)).join(', ')} req/s`);
   const floorWhat = 'bare node:http answering constant JSON';
   summary({ name: 'verify, log on', value: med('logged'), unit: 'req/s', floor: med('bare'), floorWhat, aim: 0.6, higherIsBetter: true });
   summary({ name: 'verify, log off', value: med('quiet'), unit: 'req/s', floor: med('bare'), floorWhat, aim: 0.6, higherIsBetter: true });
+  // The same aim in CPU per request (client + server): 0.6 of the throughput is 1 / 0.6 = 1.67 times the CPU.
+  summary({ name: 'verify cpu, log on', value: medCpu('logged'), unit: 'us/req', floor: medCpu('bare'), floorWhat, aim: 1.67 });
+  summary({ name: 'verify cpu, log off', value: medCpu('quiet'), unit: 'us/req', floor: medCpu('bare'), floorWhat, aim: 1.67 });
 } finally {
   await quiet.close();
   await logged.close();

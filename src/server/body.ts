@@ -72,7 +72,10 @@ export function readBody(req: IncomingMessage, budget: BodyBudget): Promise<Buff
       if (settle()) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
     req.on('error', fail);
-    req.on('close', () => fail(new ApiError('bad_request', 'the connection closed before the body arrived')));
+    // 'close' comes after every request, read or not: the error is built only when it is the answer.
+    req.on('close', () => {
+      if (!settled) fail(new ApiError('bad_request', 'the connection closed before the body arrived'));
+    });
   });
 }
 

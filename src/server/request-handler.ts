@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { checkBodyHeaders, hasBody, parseJsonBody, readBody, type BodyBudget } from './body.js';
-import { bearerToken, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
+import { bearerToken, identifyAgain, identifyCaller, requirePermission, type BootstrapCredential } from './caller.js';
 import { healthRoutes } from './health-routes.js';
 import { keyRoutes, loggableKeyId } from './key-routes.js';
 import type { Reply, Route } from './route-types.js';
@@ -90,7 +90,7 @@ async function respond(req: IncomingMessage, match: Match, queryText: string, de
   }
   let parsed: { value: unknown } | undefined;
   // A key used to authenticate may have been revoked while the body arrived: check again.
-  const current = raw.length > 0 ? await identifyCaller(token, deps.store, deps.bootstrap) : caller;
+  const current = raw.length > 0 ? await identifyAgain(caller, token as string, deps.store) : caller;
   if (!current) throw unauthorized();
   if (route.permission) requirePermission(current, route.permission);
   return route.handle({ ...context, store: deps.store, caller: current, json: () => (parsed ??= { value: parseJsonBody(raw) }).value });

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /**
  * 38 random bytes: the 8 base64url characters shown as the prefix reveal 48
@@ -22,7 +22,19 @@ export function displayPrefix(secret: string): string {
 
 /** Keyed hash of a secret: a stolen database alone cannot be used to test guesses. */
 export function hashSecret(pepper: Buffer, secret: string): Buffer {
-  return createHmac('sha256', pepper).update(secret, 'utf8').digest();
+  return createHmac('sha256', hmacKey(pepper)).update(secret, 'utf8').digest();
+}
+
+const hmacKeys = new WeakMap<Buffer, KeyObject>();
+
+/** The pepper as a KeyObject, made once per pepper: every request hashes at least one secret under it. */
+function hmacKey(pepper: Buffer): KeyObject {
+  let key = hmacKeys.get(pepper);
+  if (!key) {
+    key = createSecretKey(pepper);
+    hmacKeys.set(pepper, key);
+  }
+  return key;
 }
 
 export function sameHash(a: Buffer, b: Buffer): boolean {

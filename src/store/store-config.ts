@@ -3,10 +3,13 @@ import type { RoleCatalog } from '../core/permissions.js';
 import { rolePermissions } from './key-rules.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig } from './service-config.js';
 
+const PERMISSIONS_CACHE_MAX = 10_000;
+
 /** The service configuration every store answers from memory: roles, their permissions, capabilities. */
 export abstract class StoreConfig {
   protected readonly roleMap: RoleCatalog;
   protected readonly capabilityConfig: CapabilitiesConfig;
+  readonly #permissionsByRoles = new Map<string, string[]>();
 
   protected constructor(options: { roles?: RoleCatalog; capabilities?: CapabilitiesConfig }) {
     this.roleMap = options.roles ?? new Map(DEFAULT_ROLES.map((role) => [role.name, role]));
@@ -31,6 +34,14 @@ export abstract class StoreConfig {
 
   /** The permissions a set of roles grants (may include `*` or `ns:*`); unknown roles grant nothing. */
   permissionsOf(roleNames: readonly string[]): string[] {
-    return rolePermissions(this.roleMap, roleNames);
+    // Every authentication asks this; the catalog is fixed for the store's life, so each answer is kept.
+    const cacheKey = roleNames.join('\u0000');
+    let permissions = this.#permissionsByRoles.get(cacheKey);
+    if (!permissions) {
+      permissions = rolePermissions(this.roleMap, roleNames);
+      if (this.#permissionsByRoles.size >= PERMISSIONS_CACHE_MAX) this.#permissionsByRoles.clear();
+      this.#permissionsByRoles.set(cacheKey, permissions);
+    }
+    return [...permissions];
   }
 }
