@@ -38,7 +38,7 @@ async function createKey(context: RequestContext): Promise<Reply> {
   const knownRoles = new Set(context.store.roleCatalog().keys());
   const input = parseCreateBody(context.json(), knownRoles);
   requireGrantable(context.caller, input.roles, context.store);
-  const sent = context.headersDistinct['idempotency-key'];
+  const sent = context.headerValues('idempotency-key');
   if (sent && sent.length > 1) throw new ApiError('bad_request', 'send one Idempotency-Key header, not several');
   const idempotencyKey = sent?.[0];
   const created = await context.store.createKey({

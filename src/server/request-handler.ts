@@ -73,7 +73,7 @@ function matchRoute(method: string, path: string): Match {
 async function respond(req: IncomingMessage, match: Match, queryText: string, deps: HandlerDeps): Promise<Reply> {
   if ('error' in match) throw match.error;
   const { route, params } = match;
-  const context = { params, query: new URLSearchParams(queryText), headers: req.headers, headersDistinct: req.headersDistinct, throttle: deps.throttle };
+  const context = { params, query: new URLSearchParams(queryText), headers: req.headers, headerValues: (name: string) => req.headersDistinct[name], throttle: deps.throttle };
   if (route.public) return route.handle({ ...context, store: deps.store, caller: ANONYMOUS, json: () => undefined });
   const token = bearerToken(req.headers);
   const caller = await identifyCaller(token, deps.store, deps.bootstrap);

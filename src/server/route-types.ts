@@ -10,8 +10,8 @@ export interface RequestContext {
   params: string[];
   query: URLSearchParams;
   headers: IncomingHttpHeaders;
-  /** Header values exactly as sent, one entry per occurrence (to refuse a repeated single-valued header). */
-  headersDistinct: Record<string, string[] | undefined>;
+  /** A header's values exactly as sent, one entry per occurrence (to refuse a repeated single-valued header). */
+  headerValues(name: string): string[] | undefined;
   throttle: AuthThrottle;
   /** The parsed JSON body (a 400 when malformed or missing). */
   json(): unknown;
