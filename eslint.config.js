@@ -7,7 +7,8 @@ const ioModules = [
 ].flatMap((name) => (name.includes('/') || !/^[a-z_]+$/.test(name) ? [name] : [name, `node:${name}`]));
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  // test/e2e/strapi/app: the CommonJS project files of the real Strapi the e2e tests install.
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test/e2e/strapi/app/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,3 +9,4 @@ export { KeyService, type ApiReply, type CreatedApiKey, type StartKeyServiceOpti
 export { httpProvider, keysYaml, type KeysYaml, type KeysYamlKey } from './keys-yaml.js';
 export { SecretScanner } from './secrets.js';
 export { E2eWorkspace, useWorkspace } from './workspace.js';
+export { API_TOKEN_ACTIONS, StrapiServer, useStrapi, type StrapiToken } from './strapi.js';

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { request } from 'undici';
 import { KEYPLAN_BIN, cleanEnv } from './cli.js';
+import { stopChild, type ApiReply } from './http-call.js';
 
 export interface StartKeyServiceOptions {
   /** A directory the service may write to; the database is `<dir>/keys.db` unless `dbPath` is given. */
@@ -19,11 +19,7 @@ export interface StartKeyServiceOptions {
   startTimeoutMs?: number;
 }
 
-export interface ApiReply<T = unknown> {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: T;
-}
+export type { ApiReply } from './http-call.js';
 
 export interface CreatedApiKey {
   id: string;
@@ -76,13 +72,8 @@ export class KeyService {
     return { ...this.logs };
   }
 
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill('SIGTERM');
-    const force = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(force);
+  stop(): Promise<void> {
+    return stopChild(this.child);
   }
 
   /** A JSON request as the admin (or with `token`; null sends none). */

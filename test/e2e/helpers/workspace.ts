@@ -28,6 +28,7 @@ export class E2eWorkspace {
   readonly #services: KeyService[] = [];
   readonly #proxies: FaultProxy[] = [];
   readonly #githubs: FakeGitHubServer[] = [];
+  readonly #unwatch: (() => void)[] = [];
 
   private constructor(readonly dir: string) {}
 
@@ -113,8 +114,14 @@ export class E2eWorkspace {
     };
   }
 
+  /** Scans this test's outputs for every secret a shared server (a real Strapi) handed out, before and during the test. */
+  watchSecretsOf(server: { watchSecrets(listener: (secret: string) => void): () => void }): void {
+    this.#unwatch.push(server.watchSecrets((secret) => this.secrets.addSecret(secret)));
+  }
+
   /** Stops services and proxies, scans their logs and databases and every recorded output, then deletes the directory. */
   async dispose(): Promise<void> {
+    for (const unwatch of this.#unwatch.splice(0)) unwatch();
     try {
       await Promise.all(this.#proxies.map((proxy) => proxy.stop()));
       await Promise.all(this.#githubs.map((github) => github.stop()));

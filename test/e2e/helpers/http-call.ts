@@ -1,0 +1,39 @@
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { request } from 'undici';
+
+export interface ApiReply<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: T;
+}
+
+/** One JSON request to a test server; `token` (if any) goes in `Authorization: Bearer`. A non-JSON body is returned as text. */
+export async function jsonCall<T = unknown>(baseUrl: string, method: string, path: string, token: string | null, payload?: unknown): Promise<ApiReply<T>> {
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  let body: string | undefined;
+  if (payload !== undefined) {
+    body = JSON.stringify(payload);
+    headers['content-type'] = 'application/json';
+  }
+  const response = await request(`${baseUrl}${path}`, { method: method as 'GET', headers, body });
+  const text = await response.body.text();
+  let parsed: unknown = text === '' ? undefined : text;
+  try {
+    if (text !== '') parsed = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.statusCode, headers: response.headers, body: parsed as T };
+}
+
+/** SIGTERM, then wait for the exit (SIGKILL after 10 s). */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(force);
+}
