@@ -1,11 +1,27 @@
 import { DEFAULT_OWNERSHIP, DEFAULT_POLICY, type Policy, type ProviderConfig } from './model.js';
-import { asRecord, asString, asStringList, type SourceDocument } from './config-source.js';
+import { asRecord, asString, asStringList, type NodePath, type SourceDocument } from './config-source.js';
 import { readDuration, type IssueList } from './config-values.js';
 import { resolveFrom } from './config-paths.js';
 
 /** The provider implied when a config declares none: the embedded local store. */
 export const DEFAULT_PROVIDER_NAME = 'default';
 export const DEFAULT_LOCAL_PATH = '.keyplan/keys.db';
+
+export interface ProviderNormalizeContext {
+  /** The provider's name in keys.yaml. */
+  name: string;
+  /** Its entry as written (the schema has already reported what is malformed). */
+  entry: Record<string, unknown>;
+  doc: SourceDocument;
+  /** Where the entry is: ['providers', name]. */
+  path: NodePath;
+  /** Directory of the root config file: relative paths resolve against it. */
+  baseDir: string;
+  issues: IssueList;
+}
+
+/** A provider type's normalization of its options; undefined when they are unusable (an issue says why). Pure. */
+export type ProviderNormalizer = (ctx: ProviderNormalizeContext) => Record<string, unknown> | undefined;
 
 export interface ProvidersResult {
   providers: Record<string, ProviderConfig>;
@@ -18,13 +34,18 @@ export function normalizeOwnership(root: SourceDocument): string {
   return asString(asRecord(root.data)?.ownership) ?? DEFAULT_OWNERSHIP;
 }
 
-export function normalizeProviders(root: SourceDocument, baseDir: string, issues: IssueList): ProvidersResult {
+export function normalizeProviders(
+  root: SourceDocument,
+  baseDir: string,
+  issues: IssueList,
+  normalizers: Readonly<Record<string, ProviderNormalizer>>,
+): ProvidersResult {
   const section = asRecord(asRecord(root.data)?.providers);
   if (!section) {
     const source = { file: root.displayPath, line: 1, column: 1 };
     return {
       providers: {
-        [DEFAULT_PROVIDER_NAME]: { name: DEFAULT_PROVIDER_NAME, type: 'local', path: resolveFrom(baseDir, DEFAULT_LOCAL_PATH), source },
+        [DEFAULT_PROVIDER_NAME]: { name: DEFAULT_PROVIDER_NAME, type: 'local', settings: { path: resolveFrom(baseDir, DEFAULT_LOCAL_PATH) }, source },
       },
       declaredNames: [DEFAULT_PROVIDER_NAME],
     };
@@ -35,15 +56,9 @@ export function normalizeProviders(root: SourceDocument, baseDir: string, issues
     if (!entry) continue;
     const at = root.locate(['providers', name], 'key');
     const source = { file: root.displayPath, line: at.line, column: at.column };
-    const path = asString(entry.path);
-    const url = asString(entry.url);
-    const tokenEnv = asString(entry.token_env);
-    if (entry.type === 'local' && path) {
-      providers[name] = { name, type: 'local', path: resolveFrom(baseDir, path), source };
-    } else if (entry.type === 'http' && url && tokenEnv) {
-      const timeoutMs = readDuration(root, ['providers', name, 'timeout'], entry.timeout, issues);
-      providers[name] = { name, type: 'http', url, tokenEnv, source, ...(timeoutMs === undefined ? {} : { timeoutMs }) };
-    }
+    const normalize = typeof entry.type === 'string' && Object.hasOwn(normalizers, entry.type) ? normalizers[entry.type] : undefined;
+    const settings = normalize?.({ name, entry, doc: root, path: ['providers', name], baseDir, issues });
+    if (settings) providers[name] = { name, type: entry.type as string, settings, source };
   }
   return { providers, declaredNames: Object.keys(section) };
 }

@@ -2,11 +2,12 @@ import type { ConfigIssue } from './errors.js';
 import type { DesiredState, EpochMillis } from './model.js';
 import type { SourceDocument } from './config-source.js';
 import { IssueList } from './config-values.js';
-import { normalizeOwnership, normalizePolicy, normalizeProviders } from './config-policy.js';
+import { normalizeOwnership, normalizePolicy, normalizeProviders, type ProviderNormalizer } from './config-policy.js';
 import { normalizeKeys } from './config-keys.js';
 import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkRenames } from './config-checks.js';
 
 export type { SourceDocument, NodePath, NodePart } from './config-source.js';
+export type { ProviderNormalizeContext, ProviderNormalizer } from './config-policy.js';
 
 export interface NormalizeInput {
   /** The root config file. */
@@ -17,6 +18,8 @@ export interface NormalizeInput {
   baseDir: string;
   /** For checks of absolute expiry dates against policy.max_lifetime. */
   now: EpochMillis;
+  /** How each provider type's options normalize, by type (src/providers/normalizers.ts). */
+  providerTypes: Readonly<Record<string, ProviderNormalizer>>;
 }
 
 export type NormalizeResult = { ok: true; state: DesiredState } | { ok: false; issues: ConfigIssue[] };
@@ -29,7 +32,7 @@ export type NormalizeResult = { ok: true; state: DesiredState } | { ok: false; i
 export function normalizeConfig(input: NormalizeInput): NormalizeResult {
   const { root, includes, baseDir, now } = input;
   const issues = new IssueList();
-  const { providers, declaredNames } = normalizeProviders(root, baseDir, issues);
+  const { providers, declaredNames } = normalizeProviders(root, baseDir, issues, input.providerTypes);
   const policy = normalizePolicy(root, issues);
   const entries = [root, ...includes].flatMap((doc) => normalizeKeys(doc, baseDir, issues));
   assignProviders(entries, declaredNames, issues);

@@ -44,9 +44,16 @@ export interface DesiredKey {
   source: SourcePosition;
 }
 
-export type ProviderConfig =
-  | { name: string; type: 'local'; path: string; source: SourcePosition }
-  | { name: string; type: 'http'; url: string; tokenEnv: string; timeoutMs?: Millis; source: SourcePosition };
+/**
+ * A `providers:` entry. `settings` is what the provider type's normalizer made of its options
+ * (see src/providers/normalizers.ts); only that provider reads them.
+ */
+export interface ProviderConfig {
+  name: string;
+  type: string;
+  settings: Record<string, unknown>;
+  source: SourcePosition;
+}
 
 export interface Policy {
   staleAfterMs: Millis;

@@ -6,6 +6,7 @@ import { displayPath } from './display-path.js';
 import { readConfigFile } from './read-config-file.js';
 import { parseYamlSource } from './yaml-source.js';
 import { validateAgainstSchema, type FileRole } from './schema-validator.js';
+import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { resolveIncludes } from './include-files.js';
 
 export interface LoadConfigOptions {
@@ -37,7 +38,7 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
     if (doc) included.push(doc);
   }
 
-  const normalized = normalizeConfig({ root, includes: included, baseDir, now });
+  const normalized = normalizeConfig({ root, includes: included, baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
   if (normalized.ok && issues.length === 0) return normalized.state;
   const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
   if (!normalized.ok) {

@@ -25,7 +25,8 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export interface KeyServiceClientOptions {
   /** The service's base URL; a path is kept as a prefix of every request path. */
   url: string;
-  token: Secret;
+  /** Sent as `Authorization: Bearer`; none for an unauthenticated request (a login). */
+  token?: Secret;
   timeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Injected in tests (undici MockAgent). The client closes only a dispatcher it made itself. */
@@ -33,13 +34,15 @@ export interface KeyServiceClientOptions {
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
   random?: () => number;
+  /** What the service is called in messages. Default `key service`. */
+  serviceLabel?: string;
 }
 
-export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface ApiRequest {
   method: HttpMethod;
-  /** Starting with `/v1/`. */
+  /** Starting with `/`, e.g. `/v1/keys`. */
   path: string;
   query?: Record<string, string>;
   body?: unknown;
@@ -59,7 +62,7 @@ type Outcome = { response: ApiResponse } | { failure: unknown };
 
 export class KeyServiceClient {
   readonly url: string;
-  readonly #token: Secret;
+  readonly #token: Secret | undefined;
   readonly #origin: string;
   readonly #basePath: string;
   readonly #timeoutMs: number;
@@ -69,6 +72,7 @@ export class KeyServiceClient {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #random: () => number;
+  readonly #label: string;
 
   constructor(options: KeyServiceClientOptions) {
     const base = new URL(options.url);
@@ -83,6 +87,7 @@ export class KeyServiceClient {
     this.#sleep = options.sleep ?? ((ms) => delay(ms));
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
+    this.#label = options.serviceLabel ?? 'key service';
   }
 
   async send(request: ApiRequest): Promise<ApiResponse> {
@@ -121,7 +126,7 @@ export class KeyServiceClient {
   async #attempt(request: ApiRequest, attempt: number): Promise<Outcome> {
     const headers: Record<string, string> = {
       accept: 'application/json',
-      authorization: `Bearer ${this.#token.reveal()}`,
+      ...(this.#token ? { authorization: `Bearer ${this.#token.reveal()}` } : {}),
       ...request.headers,
     };
     let body: string | undefined;
@@ -161,18 +166,18 @@ export class KeyServiceClient {
     const tries = attempts > 1 ? ` (${request.method} ${request.path}, ${attempts} attempts)` : ` (${request.method} ${request.path})`;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new ProviderError(
-        `the key service at ${this.url} did not answer within ${formatMs(this.#timeoutMs)}: ${code}${tries}`,
+        `the ${this.#label} at ${this.url} did not answer within ${formatMs(this.#timeoutMs)}: ${code}${tries}`,
         undefined,
         code,
       );
     }
     const detail = code ?? this.redact(failure instanceof Error ? failure.message : String(failure));
-    return new ProviderError(`cannot reach key service at ${this.url}: ${detail}${tries}`, undefined, code ?? 'unreachable');
+    return new ProviderError(`cannot reach ${this.#label} at ${this.url}: ${detail}${tries}`, undefined, code ?? 'unreachable');
   }
 
   /** Removes the token from text that came from elsewhere (a server message, a foreign error). */
   redact(text: string): string {
-    const token = this.#token.reveal();
+    const token = this.#token?.reveal() ?? '';
     const scrubbed = token.length > 0 ? text.split(token).join('[redacted]') : text;
     return scrubbed.replace(/(Bearer\s+)\S+/gi, '$1[redacted]');
   }
@@ -184,6 +189,7 @@ export function isIdempotent(request: ApiRequest): boolean {
     Object.entries(request.headers ?? {}).some(([key, value]) => key.toLowerCase() === name && value !== '');
   switch (request.method) {
     case 'GET':
+    case 'PUT':
     case 'DELETE':
       return true;
     case 'PATCH':

@@ -1,12 +1,14 @@
-/** Opens the provider a keys.yaml `providers:` entry describes. */
+/** Opens the provider a keys.yaml `providers:` entry describes: one opener per provider type. */
 import type { Dispatcher } from 'undici';
 import { KeyplanError } from '../core/errors.js';
 import type { ProviderConfig } from '../core/model.js';
 import { Secret } from '../core/secret.js';
 import { HttpProvider } from './http.js';
 import { LocalProvider } from './local.js';
+import type { HttpSettings, LocalSettings, StrapiSettings } from './normalizers.js';
 import type { Provider } from './provider.js';
 import type { RetryPolicy } from './retry.js';
+import { StrapiProvider } from './strapi/strapi.js';
 
 export type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
 
@@ -23,37 +25,57 @@ export interface OpenProviderOptions {
   now?: () => number;
 }
 
-export function openProvider(config: ProviderConfig, options: OpenProviderOptions): Provider {
-  switch (config.type) {
-    case 'local': {
-      const pepper = options.env.KEYPLAN_PEPPER;
-      return LocalProvider.open({
-        name: config.name,
-        path: config.path,
-        ...(pepper ? { pepper } : {}),
-        ...(options.now ? { clock: options.now } : {}),
-      });
-    }
-    case 'http':
-      return new HttpProvider({
-        name: config.name,
-        url: config.url,
-        token: readToken(config, options.env),
-        tokenEnv: config.tokenEnv,
-        ...(config.timeoutMs === undefined ? {} : { timeoutMs: config.timeoutMs }),
-        ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        ...(options.sleep ? { sleep: options.sleep } : {}),
-        ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.now ? { now: options.now } : {}),
-      });
-  }
+type Opener = (config: ProviderConfig, options: OpenProviderOptions) => Provider;
+
+/** HTTP transport options shared by providers that talk to a server. */
+function transport(options: OpenProviderOptions, timeoutMs: number | undefined) {
+  return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
 }
 
-function readToken(config: Extract<ProviderConfig, { type: 'http' }>, env: NodeJS.ProcessEnv): Secret {
-  const value = env[config.tokenEnv]?.trim();
+const OPENERS: Record<string, Opener> = {
+  local(config, options) {
+    const settings = config.settings as unknown as LocalSettings;
+    const pepper = options.env.KEYPLAN_PEPPER;
+    return LocalProvider.open({
+      name: config.name,
+      path: settings.path,
+      ...(pepper ? { pepper } : {}),
+      ...(options.now ? { clock: options.now } : {}),
+    });
+  },
+  http(config, options) {
+    const settings = config.settings as unknown as HttpSettings;
+    return new HttpProvider({
+      name: config.name,
+      url: settings.url,
+      token: readToken(config.name, settings, options.env),
+      tokenEnv: settings.tokenEnv,
+      ...transport(options, settings.timeoutMs),
+    });
+  },
+  strapi(config, options) {
+    const settings = config.settings as unknown as StrapiSettings;
+    return new StrapiProvider({ name: config.name, url: settings.url, auth: settings.auth, env: options.env, ...transport(options, settings.timeoutMs) });
+  },
+};
+
+export function openProvider(config: ProviderConfig, options: OpenProviderOptions): Provider {
+  const open = Object.hasOwn(OPENERS, config.type) ? OPENERS[config.type] : undefined;
+  if (!open) throw new KeyplanError(`provider "${config.name}": unknown type ${JSON.stringify(config.type)}`);
+  return open(config, options);
+}
+
+function readToken(name: string, settings: HttpSettings, env: NodeJS.ProcessEnv): Secret {
+  const value = env[settings.tokenEnv]?.trim();
   if (!value) {
     throw new KeyplanError(
-      `provider "${config.name}" (${config.url}) needs a key service token in the environment variable ${config.tokenEnv}, which is not set`,
+      `provider "${name}" (${settings.url}) needs a key service token in the environment variable ${settings.tokenEnv}, which is not set`,
     );
   }
   return new Secret(value);

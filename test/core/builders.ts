@@ -74,7 +74,7 @@ export function policy(overrides: Partial<Policy> = {}): Policy {
 export function desiredState(keys: DesiredKey[], policyOverrides: Partial<Policy> = {}): DesiredState {
   return {
     files: ['/repo/keys.yaml'],
-    providers: { default: { name: 'default', type: 'local', path: '/repo/.keyplan/keys.db', source: { file: 'keys.yaml', line: 1, column: 1 } } },
+    providers: { default: { name: 'default', type: 'local', settings: { path: '/repo/.keyplan/keys.db' }, source: { file: 'keys.yaml', line: 1, column: 1 } } },
     policy: policy(policyOverrides),
     ownership: 'default',
     keys,

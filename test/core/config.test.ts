@@ -1,3 +1,4 @@
+import { BUILT_IN_NORMALIZERS } from '../../src/providers/normalizers.js';
 import { describe, expect, it } from 'vitest';
 import { normalizeConfig, type NormalizeInput, type SourceDocument } from '../../src/core/config.js';
 import { DEFAULT_POLICY } from '../../src/core/model.js';
@@ -20,6 +21,7 @@ function input(root: Record<string, unknown>, includes: Record<string, unknown>[
     root: source({ version: 1, ...root }),
     includes: includes.map((data, index) => source(data, `teams/${index}.yaml`)),
     baseDir: BASE,
+    providerTypes: BUILT_IN_NORMALIZERS,
     now: NOW,
   };
 }
@@ -40,7 +42,7 @@ describe('normalizeConfig', () => {
   it('implies the embedded default provider, resolved against the root file directory', () => {
     const state = stateOf({ keys: [key('A')] });
     expect(state.providers).toEqual({
-      default: { name: 'default', type: 'local', path: '/repo/.keyplan/keys.db', source: { file: 'keys.yaml', line: 1, column: 1 } },
+      default: { name: 'default', type: 'local', settings: { path: '/repo/.keyplan/keys.db' }, source: { file: 'keys.yaml', line: 1, column: 1 } },
     });
     expect(state.keys[0]?.provider).toBe('default');
     expect(state.policy).toEqual(DEFAULT_POLICY);
@@ -111,7 +113,7 @@ describe('normalizeConfig', () => {
       providers: { prod: { type: 'http', url: 'https://keys.example.com', token_env: 'TOKEN', timeout: '30s' } },
       keys: [key('A')],
     });
-    expect(state.providers.prod).toMatchObject({ type: 'http', url: 'https://keys.example.com', tokenEnv: 'TOKEN', timeoutMs: 30_000 });
+    expect(state.providers.prod).toMatchObject({ type: 'http', settings: { url: 'https://keys.example.com', tokenEnv: 'TOKEN', timeoutMs: 30_000 } });
     expect(state.keys[0]?.provider).toBe('prod');
   });
 

@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       'B@config/teams/b.yaml:2:5',
     ]);
     expect(state.keys[2]?.deliver[0]).toMatchObject({ path: join(dir, 'config/out/b.env') });
-    expect(state.providers.default).toMatchObject({ type: 'local', path: join(dir, 'config/.keyplan/keys.db') });
+    expect(state.providers.default).toMatchObject({ type: 'local', settings: { path: join(dir, 'config/.keyplan/keys.db') } });
   });
 
   it('lists every mistake across files, each at its line:column, root file first', async () => {

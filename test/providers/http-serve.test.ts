@@ -22,7 +22,7 @@ const secrets: string[] = [ADMIN_KEY];
 const opened: Provider[] = [];
 
 function connect(token: string, url = server.url): Provider {
-  const config: ProviderConfig = { name: 'prod', type: 'http', url, tokenEnv: 'KEYPLAN_TOKEN', source };
+  const config: ProviderConfig = { name: 'prod', type: 'http', settings: { url, tokenEnv: 'KEYPLAN_TOKEN' }, source };
   const provider = openProvider(config, { env: { KEYPLAN_TOKEN: token }, retry: { maxAttempts: 2 }, sleep: async () => undefined });
   opened.push(provider);
   return provider;

@@ -571,7 +571,7 @@ describe('timeouts', () => {
 });
 
 describe('openProvider', () => {
-  const config: ProviderConfig = { name: 'prod', type: 'http', url: ORIGIN, tokenEnv: 'KEYS_TOKEN', source };
+  const config: ProviderConfig = { name: 'prod', type: 'http', settings: { url: ORIGIN, tokenEnv: 'KEYS_TOKEN' }, source };
 
   it('reads the token from the variable token_env names', async () => {
     const mock = new MockAgent();

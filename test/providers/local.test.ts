@@ -46,7 +46,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 }
 
 function open(path = join(dir, 'nested', '.keyplan', 'keys.db')): Provider {
-  const config: ProviderConfig = { name: 'default', type: 'local', path, source };
+  const config: ProviderConfig = { name: 'default', type: 'local', settings: { path }, source };
   return openProvider(config, { env: { KEYPLAN_PEPPER: PEPPER }, now: () => now });
 }
 

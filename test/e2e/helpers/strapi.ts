@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 // @ts-expect-error -- a plain .mjs script (also run by .ci/run), without type declarations
 import { ensureStrapi } from '../strapi/install.mjs';
 import { cleanEnv } from './cli.js';
@@ -148,6 +148,11 @@ export class StrapiServer {
     return reply.body.data;
   }
 
+  /** Deletes every API token but Strapi's two defaults, so a test starts from a fresh Strapi's tokens. */
+  async resetTokens(): Promise<void> {
+    for (const token of await this.listTokens()) if (!['Read Only', 'Full Access'].includes(token.name)) await this.deleteToken(token.id);
+  }
+
   async deleteToken(id: number): Promise<void> {
     const reply = await this.call('DELETE', `/admin/api-tokens/${id}`);
     if (reply.status !== 200) throw new Error(`delete token ${id}: HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -212,7 +217,7 @@ async function freePort(): Promise<number> {
 /**
  * One real Strapi for a whole test file (it takes ~15 s to start; the first run also installs it, which
  * takes minutes): started before the file's tests, stopped after them, its logs and database scanned for
- * every secret it handed out. Tests share it, so each uses its own token names.
+ * every secret it handed out. Each test starts with only Strapi's two default tokens.
  */
 export function useStrapi(): () => StrapiServer {
   let server: StrapiServer | undefined;
@@ -221,6 +226,9 @@ export function useStrapi(): () => StrapiServer {
     dir = await mkdtemp(join(tmpdir(), 'keyplan-strapi-'));
     server = await StrapiServer.start({ dir });
   }, 20 * 60_000);
+  beforeEach(async () => {
+    await server?.resetTokens();
+  });
   afterAll(async () => {
     if (!server) return;
     await server.stop();
