@@ -6,14 +6,16 @@ import type { PlanWarning } from './plan-types.js';
  * What a reviewer must know before `remote` is revoked: recent use and declared consumers gate the
  * apply (`--allow-in-use`); a key never used is safe to revoke, and says so.
  */
-export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], policy: Policy, now: EpochMillis): PlanWarning[] {
+export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], policy: Policy, now: EpochMillis, lastUseResolutionMs = 0): PlanWarning[] {
   const warnings: PlanWarning[] = [];
   if (remote.lastUsedAt === null) {
     warnings.push({ kind: 'never-used', message: `${remote.name} (${remote.id}) was never used`, gate: null });
-  } else if (now - remote.lastUsedAt <= policy.inUseWindowMs) {
+  } else if (now - remote.lastUsedAt <= policy.inUseWindowMs + lastUseResolutionMs) {
+    // The service records last use only every `lastUseResolutionMs`: the real last use may be that much later.
+    const accuracy = lastUseResolutionMs > 0 ? ` (the provider records last use to within ${humanDuration(lastUseResolutionMs)})` : '';
     warnings.push({
       kind: 'in-use',
-      message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, within in_use_window (${humanDuration(policy.inUseWindowMs)})`,
+      message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, within in_use_window (${humanDuration(policy.inUseWindowMs)})${accuracy}`,
       gate: 'allow-in-use',
     });
   }

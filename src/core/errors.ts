@@ -49,13 +49,42 @@ export class UnsafePlanError extends KeyplanError {
   override readonly exitCode = ExitCode.refused;
 }
 
+/**
+ * What a provider failure means for the engine, whatever the provider's protocol:
+ * - refused: the request was understood and will not be done as sent (bad input, no permission);
+ * - not-found: the key (or endpoint) does not exist;
+ * - conflict: it clashes with the current state (a name already taken);
+ * - stale: the key changed since it was read (a failed If-Match);
+ * - unavailable: nothing was done; trying again later may work (unreachable, rate limited, 5xx);
+ * - maybe-committed: the request may have taken effect, the answer was lost.
+ */
+export type ProviderErrorKind = 'refused' | 'not-found' | 'conflict' | 'stale' | 'unavailable' | 'maybe-committed';
+
 /** The key service could not be reached or answered with an error. */
 export class ProviderError extends KeyplanError {
+  readonly kind: ProviderErrorKind;
+
   constructor(
     message: string,
     readonly status?: number,
     readonly code?: string,
+    kind?: ProviderErrorKind,
   ) {
     super(message);
+    this.kind = kind ?? kindForStatus(status);
   }
+}
+
+/** The kind an HTTP status stands for; no status (no answer) is `unavailable`. */
+export function kindForStatus(status: number | undefined): ProviderErrorKind {
+  if (status === undefined || status === 408 || status === 429 || status >= 500) return 'unavailable';
+  if (status === 404) return 'not-found';
+  if (status === 409) return 'conflict';
+  if (status === 412) return 'stale';
+  return 'refused';
+}
+
+/** The request was certainly not carried out: nothing to resume. */
+export function isRefusal(error: unknown): boolean {
+  return error instanceof ProviderError && (error.kind === 'refused' || error.kind === 'not-found' || error.kind === 'conflict' || error.kind === 'stale');
 }

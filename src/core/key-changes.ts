@@ -2,14 +2,14 @@ import { preventRevokeWarning, revokeWarnings } from './dependency.js';
 import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from './expiry.js';
 import { stableHash } from './fingerprint.js';
 import { humanDuration, relativeTime } from './humanize.js';
-import type { Capabilities, DesiredKey, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
+import type { Capabilities, DesiredKey, ProviderTraits, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
 import { desiredMetadata, isManaged, recordedPreventRevoke, sameMetadata } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';
 import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
 
 export interface ChangeContext {
   provider: string;
-  capabilities: Capabilities;
+  capabilities: Capabilities & Partial<ProviderTraits>;
   catalog: RoleCatalog;
   policy: Policy;
   now: EpochMillis;
@@ -96,7 +96,7 @@ function rotateAction(
 ): RotateAction {
   const spec = specFor(desired, remote.metadata);
   const canRename = ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata');
-  const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now)];
+  const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs)];
   if ((desired.preventRevoke || recordedPreventRevoke(remote)) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
   if (!canRename) {
     warnings.push({ kind: 'downtime', message: `the provider cannot rename keys, so ${remote.id} is revoked before its replacement exists`, gate: null });

@@ -129,6 +129,31 @@ export interface Capabilities {
   metadata: boolean;
 }
 
+/**
+ * The rest of a provider's contract, beside what its key service reports (Capabilities): what the plan
+ * and engine must know about how the provider behaves. They read these, never a provider's type.
+ */
+export interface ProviderTraits {
+  /** Where keyplan's marks (managed, ownership, owner, consumers) live on a key. */
+  ownershipMarker: 'metadata' | 'description-tag' | 'name-prefix';
+  /** Relative expiries count from the key's creation (so a renewal is a rotation, never an edit). */
+  expiryFromCreation: boolean;
+  /**
+   * How a create whose answer was lost is recovered: the service replays an idempotency key, or the provider
+   * finds the key again (by name and a create tag) and re-issues its secret.
+   */
+  createRecovery: 'idempotency-key' | 'find-and-reissue';
+  /** Whether `list({ includeRevoked: true })` returns revoked keys (else a revoked key is simply gone). */
+  listsRevoked: boolean;
+  /** lastUsedAt is written at most this often: a key may have been used up to this long after it. */
+  lastUseResolutionMs: Millis;
+  /** Whether a key's secret can be replaced in place (same id); rotations never use it, lost creates may. */
+  reissueInPlace: boolean;
+}
+
+/** What a provider declares: its key service's capabilities and its own traits. */
+export type ProviderCapabilities = Capabilities & ProviderTraits;
+
 /** Metadata keys keyplan writes on the keys it manages. */
 export const MANAGED_BY_KEY = 'managed-by';
 export const MANAGED_BY_VALUE = 'keyplan';

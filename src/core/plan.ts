@@ -5,7 +5,7 @@ import { remoteFingerprint } from './fingerprint.js';
 import { isoDate, relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
-import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
+import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
 import { isManaged, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
 import { roleCatalog } from './permissions.js';
 import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
@@ -13,7 +13,8 @@ import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, P
 /** What one provider reported: its keys (revoked ones too, where it lists them), capabilities and roles. */
 export interface ProviderSnapshot {
   keys: RemoteKey[];
-  capabilities: Capabilities;
+  /** What the key service reports, and (from providers that declare them) the provider's traits. */
+  capabilities: Capabilities & Partial<ProviderTraits>;
   roles: Role[];
 }
 
@@ -115,7 +116,7 @@ function revokedReason(revoked: RemoteKey, now: EpochMillis): string {
 }
 
 function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, consumers = recordedConsumers(remote)): RevokeAction {
-  const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now);
+  const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs);
   if (recordedPreventRevoke(remote)) warnings.push(preventRevokeWarning(remote));
   const action: RevokeAction = { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
   if (ctx.capabilities.metadata && ctx.capabilities.editableFields.includes('metadata')) action.mark = revokedMetadata(remote, ctx.ownership);

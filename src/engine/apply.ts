@@ -1,4 +1,4 @@
-import { ProviderError } from '../core/errors.js';
+import { isRefusal } from '../core/errors.js';
 import type { DeliverTarget, RemoteKey } from '../core/model.js';
 import { retiringMetadata } from '../core/ownership.js';
 import type { CreateAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
@@ -176,11 +176,6 @@ async function retireReplaced(
   const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
   if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
   return retireAt;
-}
-
-function isRefusal(error: unknown): boolean {
-  const status = error instanceof ProviderError ? error.status : undefined;
-  return status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429;
 }
 
 function rotationEntry(action: RotateAction, ctx: ApplyContext): PendingDelivery {

@@ -163,16 +163,19 @@ export class KeyServiceClient {
   /** Built from the error code alone: undici errors are never passed on, so nothing of the request can leak through them. */
   #transportError(request: ApiRequest, failure: unknown, attempts: number): ProviderError {
     const code = errorCode(failure);
+    // Sent, and not safe to repeat: the service may have done it and the answer was lost.
+    const kind = !wasNotSent(code) && !isIdempotent(request) ? 'maybe-committed' : 'unavailable';
     const tries = attempts > 1 ? ` (${request.method} ${request.path}, ${attempts} attempts)` : ` (${request.method} ${request.path})`;
     if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
       return new ProviderError(
         `the ${this.#label} at ${this.url} did not answer within ${formatMs(this.#timeoutMs)}: ${code}${tries}`,
         undefined,
         code,
+        kind,
       );
     }
     const detail = code ?? this.redact(failure instanceof Error ? failure.message : String(failure));
-    return new ProviderError(`cannot reach ${this.#label} at ${this.url}: ${detail}${tries}`, undefined, code ?? 'unreachable');
+    return new ProviderError(`cannot reach ${this.#label} at ${this.url}: ${detail}${tries}`, undefined, code ?? 'unreachable', kind);
   }
 
   /** Removes the token from text that came from elsewhere (a server message, a foreign error). */

@@ -1,6 +1,7 @@
 /** The `http` provider: the key service HTTP API v1 (what `keyplan serve` serves). */
 import { ProviderError } from '../core/errors.js';
-import type { Capabilities, RemoteKey, Role } from '../core/model.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
+import { KEY_SERVICE_TRAITS } from './key-service-traits.js';
 import { Secret } from '../core/secret.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from './http-client.js';
 import { responseError } from './http-errors.js';
@@ -29,7 +30,7 @@ export class HttpProvider implements Provider {
   readonly description: string;
   readonly #client: KeyServiceClient;
   readonly #tokenEnv: string;
-  #capabilities: Promise<Capabilities> | undefined;
+  #capabilities: Promise<ProviderCapabilities> | undefined;
 
   constructor(options: HttpProviderOptions) {
     this.#client = new KeyServiceClient(options);
@@ -38,9 +39,9 @@ export class HttpProvider implements Provider {
     this.#tokenEnv = options.tokenEnv;
   }
 
-  capabilities(): Promise<Capabilities> {
+  capabilities(): Promise<ProviderCapabilities> {
     this.#capabilities ??= this.#call('capabilities', 'read the capabilities', { method: 'GET', path: '/v1/capabilities' }).then(
-      (res) => this.#parse(() => fromWireCapabilities(res.body)),
+      (res) => ({ ...this.#parse(() => fromWireCapabilities(res.body)), ...KEY_SERVICE_TRAITS }),
     );
     // A failed read is not remembered, so a later call tries again.
     this.#capabilities.catch(() => (this.#capabilities = undefined));

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { KeyplanError, ProviderError } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
-import type { Capabilities, RemoteKey, Role } from '../core/model.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
+import { KEY_SERVICE_TRAITS } from './key-service-traits.js';
 import { StoreError, type StoreErrorCode } from '../store/errors.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import type { Store, StoreKey } from '../store/store.js';
@@ -54,8 +55,8 @@ export class LocalProvider implements Provider {
     }
   }
 
-  async capabilities(): Promise<Capabilities> {
-    return this.#run('read the capabilities', () => this.#store.capabilities());
+  async capabilities(): Promise<ProviderCapabilities> {
+    return this.#run('read the capabilities', () => ({ ...this.#store.capabilities(), ...KEY_SERVICE_TRAITS }));
   }
 
   async roles(): Promise<Role[]> {

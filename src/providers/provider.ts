@@ -1,4 +1,4 @@
-import type { Capabilities, Expiry, RemoteKey, Role } from '../core/model.js';
+import type { Expiry, ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
 import type { Secret } from '../core/secret.js';
 
 export interface CreateKeyInput {
@@ -40,7 +40,8 @@ export interface Provider {
   readonly name: string;
   /** Where it keeps keys, for messages: "local store .keyplan/keys.db", "https://keys.example.com". */
   readonly description: string;
-  capabilities(): Promise<Capabilities>;
+  /** What the key service can do, and how this provider behaves (see ProviderTraits). */
+  capabilities(): Promise<ProviderCapabilities>;
   roles(): Promise<Role[]>;
   /** Every live key, across all pages; revoked keys too with `includeRevoked` (the plan explains re-creates with them). */
   list(options?: ListOptions): Promise<RemoteKey[]>;

@@ -231,6 +231,19 @@ describe('plan: dependency warnings before a revoke', () => {
     expect(only(planOf([], [remote])).warnings).toEqual([]);
   });
 
+  it('widens in_use_window by the provider\'s last-use resolution, and says so', () => {
+    const remote = remoteKey({ name: 'Gone', lastUsedAt: NOW - 7 * DAY - 30 * 60_000 });
+    const hourly = { ...capabilities(), lastUseResolutionMs: HOUR };
+    expect(only(planOf([], [remote], { capabilities: hourly })).warnings).toEqual([
+      {
+        kind: 'in-use',
+        message: `Gone (${remote.id}) was last used 7 days ago, within in_use_window (7 days) (the provider records last use to within 1 hour)`,
+        gate: 'allow-in-use',
+      },
+    ]);
+    expect(only(planOf([], [remote])).warnings).toEqual([]);
+  });
+
   it('keeps consumers and prevent_revoke recorded on the key after its block is removed', () => {
     const remote = remoteKey({ name: 'Gone', metadata: { 'managed-by': 'keyplan', 'keyplan-consumers': 'dash,etl', 'keyplan-prevent-revoke': 'true' } });
     const action = only(planOf([], [remote]));

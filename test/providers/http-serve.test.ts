@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.js';
 import type { ProviderConfig } from '../../src/core/model.js';
 import { openProvider } from '../../src/providers/index.js';
+import { KEY_SERVICE_TRAITS } from '../../src/providers/key-service-traits.js';
 import type { CreateKeyInput, Provider } from '../../src/providers/provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 
@@ -79,6 +80,7 @@ describe('http provider against keyplan serve', () => {
       editableFields: ['name', 'description', 'roles', 'metadata'],
       expiration: { mode: 'any', maxMs: null, allowsNever: true },
       metadata: true,
+      ...KEY_SERVICE_TRAITS,
     });
 
     const created = await admin.create(input());

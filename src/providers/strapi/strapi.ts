@@ -1,10 +1,9 @@
 /** The `strapi` provider: Strapi 5 API tokens (`/admin/api-tokens`), managed with an admin token or an admin login. */
 import { KeyplanError, ProviderError } from '../../core/errors.js';
-import type { Capabilities, RemoteKey, Role } from '../../core/model.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
 import { Secret } from '../../core/secret.js';
 import type { ApiRequest, ApiResponse, KeyServiceClient } from '../http-client.js';
 import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../provider.js';
-import { isConnectionErrorCode } from '../retry.js';
 import { credentialLabel, openSession, type ClientOptions, type StrapiAuth } from './session.js';
 import {
   EXPIRY_PRESETS,
@@ -23,10 +22,17 @@ import { splitDescription } from './description-tag.js';
 /** Strapi writes lastUsedAt at most once an hour. */
 export const STRAPI_LAST_USE_RESOLUTION_MS = 3_600_000;
 
-export const STRAPI_CAPABILITIES: Capabilities = {
+export const STRAPI_CAPABILITIES: ProviderCapabilities = {
   editableFields: ['name', 'description', 'roles', 'metadata'],
   expiration: { mode: 'presets', presets: EXPIRY_PRESETS },
+  // Strapi has no metadata: keyplan's marks are a tag in the description (description-tag.ts), read back as metadata.
   metadata: true,
+  ownershipMarker: 'description-tag',
+  expiryFromCreation: true,
+  createRecovery: 'find-and-reissue',
+  listsRevoked: false,
+  lastUseResolutionMs: STRAPI_LAST_USE_RESOLUTION_MS,
+  reissueInPlace: true,
 };
 
 export interface StrapiProviderOptions extends ClientOptions {
@@ -55,7 +61,7 @@ export class StrapiProvider implements Provider {
     }
   }
 
-  async capabilities(): Promise<Capabilities> {
+  async capabilities(): Promise<ProviderCapabilities> {
     return STRAPI_CAPABILITIES;
   }
 
@@ -85,7 +91,7 @@ export class StrapiProvider implements Provider {
       reply = await (await this.#client()).send({ method: 'POST', path: '/admin/api-tokens', body });
     } catch (error) {
       // The answer was lost: the token may exist. Find it by name and create tag, or report the loss.
-      if (error instanceof ProviderError && isConnectionErrorCode(error.code)) {
+      if (error instanceof ProviderError && error.kind === 'maybe-committed') {
         const recovered = await this.#recoverCreate(input.name, createTag);
         if (recovered) return recovered;
       }

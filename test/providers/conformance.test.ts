@@ -1,0 +1,81 @@
+/** The provider contract suite against every built-in provider, each over a real store or server. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll } from 'vitest';
+import { openProvider } from '../../src/providers/index.js';
+import { startServer, type RunningServer } from '../../src/server/server.js';
+import { KeyStore } from '../../src/store/key-store.js';
+import { useStrapi } from '../e2e/helpers/strapi.js';
+import { describeConformance } from './conformance.js';
+
+const source = { file: 'keys.yaml', line: 1, column: 1 };
+const PEPPER = 'a-conformance-pepper-of-enough-bytes-0123456789';
+const ADMIN_KEY = 'kp_conformance_admin_0123456789abcdefghijklmnop';
+let dir: string;
+let server: RunningServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'keyplan-conformance-'));
+  server = await startServer({ dbPath: join(dir, 'serve.db'), port: 0, adminKey: ADMIN_KEY, pepper: PEPPER, log: () => undefined });
+});
+
+afterAll(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+let localFiles = 0;
+describeConformance('local (SQLite file)', async () => {
+  localFiles += 1;
+  const path = join(dir, `local-${localFiles}.db`);
+  const provider = openProvider({ name: 'default', type: 'local', settings: { path }, source }, { env: { KEYPLAN_PEPPER: PEPPER } });
+  const backdoor = KeyStore.open(path, { pepper: PEPPER });
+  return {
+    provider,
+    roles: { narrow: ['READONLY'], broad: ['ADMIN'] },
+    use: async (secret) => backdoor.verify(secret.reveal()).valid,
+    revokeOutOfBand: async (id) => void backdoor.revokeKey(id),
+    close: async () => {
+      await provider.close();
+      backdoor.close();
+    },
+  };
+});
+
+describeConformance('http (keyplan serve)', async () => {
+  const provider = openProvider({ name: 'prod', type: 'http', settings: { url: server.url, tokenEnv: 'KP_TOKEN' }, source }, { env: { KP_TOKEN: ADMIN_KEY } });
+  const call = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
+    const response = await request(`${server.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    return { status: response.statusCode, body: (await response.body.json()) as { valid?: boolean } };
+  };
+  return {
+    provider,
+    roles: { narrow: ['READONLY'], broad: ['ADMIN'] },
+    use: async (secret) => (await call('POST', '/v1/verify', { key: secret.reveal() })).body.valid === true,
+    revokeOutOfBand: async (id) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
+    close: () => provider.close(),
+  };
+});
+
+describeStrapi();
+
+function describeStrapi(): void {
+  const strapi = useStrapi();
+  describeConformance('strapi (a real Strapi 5.54)', async () => {
+    const server = strapi();
+    const provider = openProvider({ name: 'cms', type: 'strapi', settings: { url: server.url, auth: { tokenEnv: 'KP_STRAPI' } }, source }, { env: { KP_STRAPI: server.adminToken } });
+    return {
+      provider,
+      roles: { narrow: ['api::note.note.find'], broad: ['full-access'] },
+      use: async (secret) => (await server.useToken(secret.reveal())) === 200,
+      revokeOutOfBand: (id) => server.deleteToken(Number(id)),
+      close: () => provider.close(),
+    };
+  });
+}
