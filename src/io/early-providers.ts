@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import type { ProviderConfig } from '../core/model.js';
 import { normalizeProviders } from '../core/config-policy.js';
 import { IssueList } from '../core/config-values.js';
+import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { displayPath } from './display-path.js';
 import { parseYamlSource } from './yaml-source.js';
 
@@ -33,7 +34,7 @@ export async function readProvidersEarly(
   const parsed = parseYamlSource(block, rootPath, shown);
   if (!parsed.ok) return undefined;
   const issues = new IssueList();
-  const { providers } = normalizeProviders(parsed.doc, dirname(rootPath), issues);
+  const { providers } = normalizeProviders(parsed.doc, dirname(rootPath), issues, BUILT_IN_NORMALIZERS);
   return issues.items.length === 0 && Object.keys(providers).length > 0 ? providers : undefined;
 }
 
