@@ -8,6 +8,7 @@ import { parseYamlSource } from './yaml-source.js';
 import { validateAgainstSchema, type FileRole } from './schema-validator.js';
 import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { resolveIncludes } from './include-files.js';
+import { packageOptionIssues } from './package-options.js';
 
 export interface LoadConfigOptions {
   /** For checking absolute expiry dates against policy.max_lifetime; the CLI passes Date.now(). */
@@ -39,7 +40,11 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   }
 
   const normalized = normalizeConfig({ root, includes: included, baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
-  if (normalized.ok && issues.length === 0) return normalized.state;
+  if (normalized.ok && issues.length === 0) {
+    const packageIssues = await packageOptionIssues(root, normalized.state.providers);
+    if (packageIssues.length === 0) return normalized.state;
+    issues.push(...packageIssues);
+  }
   const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
   if (!normalized.ok) {
     // The schema already reported these nodes (e.g. a malformed duration); say it once.

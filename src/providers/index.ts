@@ -5,7 +5,8 @@ import type { ProviderConfig } from '../core/model.js';
 import { Secret } from '../core/secret.js';
 import { HttpProvider } from './http.js';
 import { LocalProvider } from './local.js';
-import type { HttpSettings, LocalSettings, StrapiSettings } from './normalizers.js';
+import type { HttpSettings, LocalSettings, PackageSettings, StrapiSettings } from './normalizers.js';
+import { PackageProvider } from './package-provider.js';
 import type { Provider } from './provider.js';
 import type { RetryPolicy } from './retry.js';
 import { StrapiProvider } from './strapi/strapi.js';
@@ -57,6 +58,15 @@ const OPENERS: Record<string, Opener> = {
       token: readToken(config.name, settings, options.env),
       tokenEnv: settings.tokenEnv,
       ...transport(options, settings.timeoutMs),
+    });
+  },
+  package(config, options) {
+    const settings = config.settings as unknown as PackageSettings;
+    return new PackageProvider({
+      name: config.name,
+      package: settings.package,
+      options: settings.options,
+      context: { name: config.name, baseDir: settings.baseDir, env: options.env, now: options.now ?? Date.now },
     });
   },
   strapi(config, options) {

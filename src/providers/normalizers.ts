@@ -5,7 +5,7 @@
  */
 import { resolveFrom } from '../core/config-paths.js';
 import type { ProviderNormalizer } from '../core/config.js';
-import { asString } from '../core/config-source.js';
+import { asRecord, asString } from '../core/config-source.js';
 import { readDuration } from '../core/config-values.js';
 import type { Millis } from '../core/model.js';
 
@@ -20,6 +20,13 @@ export interface HttpSettings {
 }
 
 export type StrapiAuthSettings = { tokenEnv: string } | { emailEnv: string; passwordEnv: string };
+
+export interface PackageSettings {
+  package: string;
+  options: Record<string, unknown>;
+  /** Where the package is resolved from (the root keys.yaml's directory). */
+  baseDir: string;
+}
 
 export interface StrapiSettings {
   url: string;
@@ -53,10 +60,18 @@ const strapi: ProviderNormalizer = (ctx) => {
   return { url, auth, ...timeout(ctx) } satisfies StrapiSettings;
 };
 
+/** The package's own schema checks `options` when the package loads (see io/package-options.ts). */
+const packageType: ProviderNormalizer = ({ entry, baseDir }) => {
+  const pkg = asString(entry.package);
+  if (!pkg) return undefined;
+  const options = entry.options === undefined ? {} : asRecord(entry.options);
+  return options ? ({ package: pkg, options, baseDir } satisfies PackageSettings) : undefined;
+};
+
 function timeout({ doc, path, entry, issues }: Parameters<ProviderNormalizer>[0]): { timeoutMs?: Millis } {
   const timeoutMs = readDuration(doc, [...path, 'timeout'], entry.timeout, issues);
   return timeoutMs === undefined ? {} : { timeoutMs };
 }
 
-/** Built-in provider types and their normalizers; `package` (an npm package) is added in ./package-config.ts. */
-export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi };
+/** Every provider type and its normalizer; `package` loads a provider from an npm package (plugin.ts). */
+export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi, package: packageType };

@@ -1,7 +1,8 @@
 /** The provider contract suite against every built-in provider, each over a real store or server. */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
 import { openProvider } from '../../src/providers/index.js';
@@ -59,6 +60,36 @@ describeConformance('http (keyplan serve)', async () => {
     roles: { narrow: ['READONLY'], broad: ['ADMIN'] },
     use: async (secret) => (await call('POST', '/v1/verify', { key: secret.reveal() })).body.valid === true,
     revokeOutOfBand: async (id) => void (await call('DELETE', `/v1/keys/${encodeURIComponent(id)}`)),
+    close: () => provider.close(),
+  };
+});
+
+/** The example provider package, installed (copied) into node_modules beside a keys.yaml, as npm would. */
+async function installExamplePackage(into: string): Promise<string> {
+  const target = join(into, 'node_modules', 'keyplan-provider-jsonfile');
+  await cp(fileURLToPath(new URL('../../examples/provider-package', import.meta.url)), target, { recursive: true });
+  return target;
+}
+
+let packageRuns = 0;
+describeConformance('package keyplan-provider-jsonfile (examples/provider-package)', async () => {
+  packageRuns += 1;
+  const baseDir = join(dir, `package-${packageRuns}`);
+  const installed = await installExamplePackage(baseDir);
+  const helpers = (await import(pathToFileURL(join(installed, 'index.js')).href)) as {
+    verifyKey(path: string, secret: string): Promise<boolean>;
+    revokeByHand(path: string, id: string): Promise<void>;
+  };
+  const keysFile = join(baseDir, 'keys.json');
+  const provider = openProvider(
+    { name: 'notes', type: 'package', settings: { package: 'keyplan-provider-jsonfile', options: { path: 'keys.json' }, baseDir }, source },
+    { env: {} },
+  );
+  return {
+    provider,
+    roles: { narrow: ['reader'], broad: ['writer'] },
+    use: (secret) => helpers.verifyKey(keysFile, secret.reveal()),
+    revokeOutOfBand: (id) => helpers.revokeByHand(keysFile, id),
     close: () => provider.close(),
   };
 });
