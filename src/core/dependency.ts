@@ -12,10 +12,12 @@ export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], 
     warnings.push({ kind: 'never-used', message: `${remote.name} (${remote.id}) was never used`, gate: null });
   } else if (now - remote.lastUsedAt <= policy.inUseWindowMs + lastUseResolutionMs) {
     // The service records last use only every `lastUseResolutionMs`: the real last use may be that much later.
-    const accuracy = lastUseResolutionMs > 0 ? ` (the provider records last use to within ${humanDuration(lastUseResolutionMs)})` : '';
+    const within = now - remote.lastUsedAt <= policy.inUseWindowMs
+      ? `within in_use_window (${humanDuration(policy.inUseWindowMs)})`
+      : `just outside in_use_window (${humanDuration(policy.inUseWindowMs)}), but the provider records last use only every ${humanDuration(lastUseResolutionMs)}`;
     warnings.push({
       kind: 'in-use',
-      message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, within in_use_window (${humanDuration(policy.inUseWindowMs)})${accuracy}`,
+      message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, ${within}`,
       gate: 'allow-in-use',
     });
   }

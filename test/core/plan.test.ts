@@ -231,13 +231,13 @@ describe('plan: dependency warnings before a revoke', () => {
     expect(only(planOf([], [remote])).warnings).toEqual([]);
   });
 
-  it('widens in_use_window by the provider\'s last-use resolution, and says so', () => {
+  it('widens in_use_window by the provider\'s last-use resolution, and says why', () => {
     const remote = remoteKey({ name: 'Gone', lastUsedAt: NOW - 7 * DAY - 30 * 60_000 });
     const hourly = { ...capabilities(), lastUseResolutionMs: HOUR };
     expect(only(planOf([], [remote], { capabilities: hourly })).warnings).toEqual([
       {
         kind: 'in-use',
-        message: `Gone (${remote.id}) was last used 7 days ago, within in_use_window (7 days) (the provider records last use to within 1 hour)`,
+        message: `Gone (${remote.id}) was last used 7 days ago, just outside in_use_window (7 days), but the provider records last use only every 1 hour`,
         gate: 'allow-in-use',
       },
     ]);
