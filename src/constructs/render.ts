@@ -6,6 +6,7 @@ import type { ConfigIssue } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
 import { schemaIssues } from '../io/schema-validator.js';
 import { parseYamlSource } from '../io/yaml-source.js';
+import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { API_KEY_BRAND, hasBrand, KEY_PLAN_BRAND, PROVIDER_BRAND } from './brand.js';
 import { CONSTRUCT_COMMENT, constructPathAt } from './construct-comments.js';
 import { Commented, emitYaml } from './emit-yaml.js';
@@ -77,7 +78,7 @@ function check(text: string, file: string, baseDir: string, now: number, planLab
   if (!parsed.ok) issues.push(...parsed.issues);
   else {
     issues.push(...schemaIssues(validators, parsed.doc, 'root'));
-    const normalized = normalizeConfig({ root: parsed.doc, includes: [], baseDir, now });
+    const normalized = normalizeConfig({ root: parsed.doc, includes: [], baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
     const reported = new Set(issues.map((issue) => issue.path));
     if (!normalized.ok) issues.push(...normalized.issues.filter((issue) => !reported.has(issue.path)));
   }
