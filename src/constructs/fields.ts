@@ -42,6 +42,8 @@ export const ROTATION_FIELDS = { every: 'every', beforeExpiry: 'before_expiry', 
 export const PROVIDER_FIELDS = {
   local: { type: 'type', path: 'path' } satisfies FieldMap<LocalProviderProps>,
   http: { type: 'type', url: 'url', tokenEnv: 'token_env', timeout: 'timeout' } satisfies FieldMap<HttpProviderProps>,
+  strapi: { type: 'type', url: 'url', tokenEnv: 'token_env', emailEnv: 'email_env', passwordEnv: 'password_env', timeout: 'timeout' },
+  package: { type: 'type', package: 'package', options: 'options' },
 } as const;
 
 export const DELIVER_FIELDS = {

@@ -95,7 +95,7 @@ describe('KeyPlan.synth', () => {
     expect(written.providers).toEqual({ default: { type: 'local', path: '../.keyplan/keys.db' } });
     expect(written.keys[0]?.deliver[0]?.path).toBe('../secrets/a.env');
     const state = await loadConfig(file, { now: NOW });
-    expect(state.providers.default).toMatchObject({ type: 'local', path: join(dir, '.keyplan', 'keys.db') });
+    expect(state.providers.default).toMatchObject({ type: 'local', settings: { path: join(dir, '.keyplan', 'keys.db') } });
     expect(state.keys[0]?.deliver[0]).toMatchObject({ path: join(dir, 'secrets', 'a.env') });
     rmSync(join(dir, 'keyplan.out'), { recursive: true });
     expect(plan.synth()).toBe(file);
