@@ -1,7 +1,7 @@
 import { parseDate, parseDuration } from './duration.js';
 import { keyJudge } from './findings.js';
 import { indexRemote, matchDesired } from './match.js';
-import type { DesiredKey, EpochMillis, Policy, RemoteKey, Role } from './model.js';
+import { DEFAULT_OWNERSHIP, type DesiredKey, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
 import { roleCatalog } from './permissions.js';
 import type { Finding, FindingKind, Severity } from './plan-types.js';
 
@@ -38,6 +38,8 @@ export interface AuditInput {
   rootFile: string;
   snapshots: Readonly<Record<string, AuditSnapshot>>;
   asOf: EpochMillis;
+  /** The configuration's `ownership:` (default DEFAULT_OWNERSHIP). */
+  ownership?: string;
 }
 
 /** The order kinds are listed in within one severity: the most urgent first. */
@@ -50,6 +52,7 @@ export const FINDING_ORDER: readonly FindingKind[] = [
   'never-used',
   'rotation-due',
   'unmanaged',
+  'managed-elsewhere',
 ];
 
 /** Audits every live key of every provider, declared or not, as of `asOf`. */
@@ -59,14 +62,21 @@ export function auditKeys(input: AuditInput): AuditReport {
   for (const provider of providers) {
     const snapshot = input.snapshots[provider] as AuditSnapshot;
     const desiredKeys = input.desiredKeys.filter((key) => key.provider === provider);
-    for (const audited of auditProvider(provider, desiredKeys, snapshot, input.policy, input.asOf)) keys.push(audited);
+    for (const audited of auditProvider(provider, desiredKeys, snapshot, input.policy, input.asOf, input.ownership ?? DEFAULT_OWNERSHIP)) keys.push(audited);
   }
   return { asOf: input.asOf, policy: input.policy, rootFile: input.rootFile, providers, keys: sortAuditedKeys(keys) };
 }
 
-function auditProvider(provider: string, desiredKeys: readonly DesiredKey[], snapshot: AuditSnapshot, policy: Policy, now: EpochMillis): AuditedKey[] {
+function auditProvider(
+  provider: string,
+  desiredKeys: readonly DesiredKey[],
+  snapshot: AuditSnapshot,
+  policy: Policy,
+  now: EpochMillis,
+  ownership: string,
+): AuditedKey[] {
   const declared = declaredByRemoteId(desiredKeys, snapshot.keys);
-  const judge = keyJudge({ provider, declared, catalog: roleCatalog(snapshot.roles), policy, now });
+  const judge = keyJudge({ provider, declared, catalog: roleCatalog(snapshot.roles), policy, now, ownership });
   const audited: AuditedKey[] = [];
   for (const remote of snapshot.keys) {
     if (remote.revokedAt !== null) continue;

@@ -55,6 +55,8 @@ function normalizeKey(
   };
   const owner = asString(raw.owner);
   if (owner !== undefined) key.owner = owner;
+  const takeOver = asString(raw.take_over);
+  if (takeOver !== undefined) key.takeOver = takeOver;
   if (typeof raw.expires === 'string') {
     const parsed = parseExpiry(raw.expires);
     if (parsed.ok) key.expires = parsed.expiry;

@@ -1,6 +1,6 @@
 import { humanDuration, isoDate, relativeTime } from './humanize.js';
 import type { DesiredKey, EpochMillis, Policy, RemoteKey } from './model.js';
-import { isManaged, retiringInfo } from './ownership.js';
+import { isManaged, managedElsewhere, retiringInfo } from './ownership.js';
 import { privilegedRoles, type RoleCatalog } from './permissions.js';
 import type { Finding, FindingKind, Severity } from './plan-types.js';
 
@@ -13,6 +13,8 @@ export interface FindingsInput {
   catalog: RoleCatalog;
   policy: Policy;
   now: EpochMillis;
+  /** The configuration's `ownership:`; keys of another are reported as managed-elsewhere. */
+  ownership: string;
 }
 
 export const DEFAULT_SEVERITY: Record<FindingKind, Severity> = {
@@ -23,6 +25,7 @@ export const DEFAULT_SEVERITY: Record<FindingKind, Severity> = {
   'no-expiry': 'error',
   'rotation-due': 'warning',
   unmanaged: 'warning',
+  'managed-elsewhere': 'warning',
   'privileged-stale': 'error',
 };
 
@@ -36,7 +39,7 @@ export function evaluateFindings(input: FindingsInput): Finding[] {
  * The findings of one live key, in the order they are found. The work shared by every key (which roles are
  * privileged, how policy's durations read) is done once, here, rather than per key.
  */
-export function keyJudge({ provider, declared, catalog, policy, now }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
+export function keyJudge({ provider, declared, catalog, policy, now, ownership }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
   const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
   const staleAfter = humanDuration(policy.staleAfterMs);
   return (remote) => {
@@ -67,6 +70,8 @@ export function keyJudge({ provider, declared, catalog, policy, now }: Omit<Find
       add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${humanDuration(every)}`);
     }
     if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
+    const elsewhere = managedElsewhere(remote, ownership);
+    if (elsewhere !== undefined) add('managed-elsewhere', `is managed by ownership ${elsewhere}, not ${ownership}: this configuration never touches it`);
     return findings;
   };
 }

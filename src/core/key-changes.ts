@@ -3,7 +3,7 @@ import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from '
 import { stableHash } from './fingerprint.js';
 import { humanDuration, relativeTime } from './humanize.js';
 import type { Capabilities, DesiredKey, ProviderTraits, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
-import { desiredMetadata, isManaged, recordedPreventRevoke, sameMetadata } from './ownership.js';
+import { desiredMetadata, isManaged, managedElsewhere, recordedPreventRevoke, sameMetadata } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';
 import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
 
@@ -21,7 +21,7 @@ export interface ChangeContext {
 
 /** The action that brings a matched remote key to its declared state, or undefined when it already is. */
 export function changeForMatched(desired: DesiredKey, remote: RemoteKey, renamedFrom: string | undefined, ctx: ChangeContext): PlannedAction | undefined {
-  const changes = fieldChanges(desired, remote, ctx.capabilities.metadata);
+  const changes = fieldChanges(desired, remote, ctx);
   const roles = changes.some((c) => c.field === 'roles') ? roleChange(remote.roles, desired.roles, ctx.catalog) : undefined;
   const rotateReasons = rotationReasons(desired, remote, changes, ctx);
   if (rotateReasons.length > 0) return rotateAction(desired, remote, changes, roles, rotateReasons, ctx);
@@ -29,13 +29,13 @@ export function changeForMatched(desired: DesiredKey, remote: RemoteKey, renamed
   return updateAction(desired, remote, changes, roles, renamedFrom, ctx);
 }
 
-function fieldChanges(desired: DesiredKey, remote: RemoteKey, keepsMetadata: boolean): FieldChange[] {
+function fieldChanges(desired: DesiredKey, remote: RemoteKey, { capabilities, ownership }: ChangeContext): FieldChange[] {
   const changes: FieldChange[] = [];
   if (desired.name !== remote.name) changes.push({ field: 'name', before: remote.name, after: desired.name });
   if (desired.description !== remote.description) changes.push({ field: 'description', before: remote.description, after: desired.description });
   if (!sameSet(desired.roles, remote.roles)) changes.push({ field: 'roles', before: remote.roles, after: desired.roles });
-  const metadata = desiredMetadata(desired, remote.metadata);
-  if (keepsMetadata && !sameMetadata(metadata, remote.metadata)) changes.push({ field: 'metadata', before: remote.metadata, after: metadata });
+  const metadata = desiredMetadata(desired, remote.metadata, ownership);
+  if (capabilities.metadata && !sameMetadata(metadata, remote.metadata)) changes.push({ field: 'metadata', before: remote.metadata, after: metadata });
   if (!expiryMatches(desired.expires, remote)) changes.push({ field: 'expires', before: describeRemoteExpiry(remote), after: describeExpiry(desired.expires) });
   return changes;
 }
@@ -79,8 +79,8 @@ function updateAction(
       patch.roles = desired.roles;
       reasons.push(describeRoleChange(roles));
     } else if (change.field === 'metadata') {
-      patch.metadata = desiredMetadata(desired, remote.metadata);
-      reasons.push(isManaged(remote) ? 'ownership metadata changed (owner, consumers or prevent_revoke)' : 'adopts an existing key: marks it as managed by keyplan, the secret is kept');
+      patch.metadata = desiredMetadata(desired, remote.metadata, ctx.ownership);
+      reasons.push(metadataReason(remote, ctx.ownership));
     }
   }
   return { kind: 'update', provider: ctx.provider, name: desired.name, desired, remote, changes, roleChange: roles, patch, reasons, warnings: escalationWarnings(desired.name, roles) };
@@ -94,7 +94,7 @@ function rotateAction(
   reasons: string[],
   ctx: ChangeContext,
 ): RotateAction {
-  const spec = specFor(desired, remote.metadata);
+  const spec = specFor(desired, remote.metadata, ctx.ownership);
   const canRename = ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata');
   const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs)];
   if ((desired.preventRevoke || recordedPreventRevoke(remote)) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
@@ -119,8 +119,14 @@ function rotateAction(
 }
 
 /** What a new key for `desired` is created with. */
-export function specFor(desired: DesiredKey, currentMetadata: Record<string, string> = {}): KeySpec {
-  return { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata) };
+export function specFor(desired: DesiredKey, currentMetadata: Record<string, string> = {}, ownership?: string): KeySpec {
+  return { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata, ownership) };
+}
+
+function metadataReason(remote: RemoteKey, ownership: string): string {
+  const from = managedElsewhere(remote, ownership);
+  if (from !== undefined) return `takes the key over from ownership ${from} (take_over): ownership ${ownership} manages it from now on, the secret is kept`;
+  return isManaged(remote) ? 'ownership metadata changed (owner, consumers or prevent_revoke)' : 'adopts an existing key: marks it as managed by keyplan, the secret is kept';
 }
 
 /**

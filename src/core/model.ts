@@ -40,6 +40,8 @@ export interface DesiredKey {
   rotation?: RotationPolicy;
   deliver: DeliverTarget[];
   preventRevoke: boolean;
+  /** `take_over:` the ownership this key may be adopted from (explicit, shown in the plan). */
+  takeOver?: string;
   /** Where the key's entry starts in its YAML file. */
   source: SourcePosition;
 }

@@ -1,4 +1,4 @@
-import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNER_KEY, REVOKED_BY_KEY } from './model.js';
+import { DEFAULT_OWNERSHIP, MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNERSHIP_KEY, OWNER_KEY, REVOKED_BY_KEY } from './model.js';
 import type { DesiredKey, RemoteKey } from './model.js';
 
 /** Metadata keyplan writes on a key so the marks survive the YAML block being removed. */
@@ -8,17 +8,33 @@ export const PREVENT_REVOKE_KEY = 'keyplan-prevent-revoke';
 export const RETIRING_FOR_KEY = 'keyplan-retiring-for';
 export const RETIRE_AT_KEY = 'keyplan-retire-at';
 
-const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REVOKED_BY_KEY]);
+const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNERSHIP_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REVOKED_BY_KEY]);
 
 export function isManaged(remote: RemoteKey): boolean {
   return remote.metadata[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
 }
 
+/**
+ * The `ownership:` of the configuration managing a key (DEFAULT_OWNERSHIP for a managed key with no mark,
+ * as keys made before ownership existed are); undefined for a key keyplan does not manage.
+ */
+export function ownershipOf(remote: RemoteKey): string | undefined {
+  return isManaged(remote) ? (remote.metadata[OWNERSHIP_KEY] ?? DEFAULT_OWNERSHIP) : undefined;
+}
+
+/** The ownership of a key another configuration manages; undefined for keys of `ownership` and unmanaged keys. */
+export function managedElsewhere(remote: RemoteKey, ownership: string): string | undefined {
+  const owner = ownershipOf(remote);
+  return owner !== undefined && owner !== ownership ? owner : undefined;
+}
+
 /** The metadata a declared key should carry: what others wrote is kept, keyplan's own marks are set. */
-export function desiredMetadata(desired: DesiredKey, current: Record<string, string> = {}): Record<string, string> {
+export function desiredMetadata(desired: DesiredKey, current: Record<string, string> = {}, ownership: string = DEFAULT_OWNERSHIP): Record<string, string> {
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(current)) if (!KEYPLAN_KEYS.has(key)) metadata[key] = value;
   metadata[MANAGED_BY_KEY] = MANAGED_BY_VALUE;
+  // The default ownership carries no mark, so keys made before ownership existed need no edit.
+  if (ownership !== DEFAULT_OWNERSHIP) metadata[OWNERSHIP_KEY] = ownership;
   if (desired.owner) metadata[OWNER_KEY] = desired.owner;
   if (desired.consumers.length > 0) metadata[CONSUMERS_KEY] = desired.consumers.join(',');
   if (desired.preventRevoke) metadata[PREVENT_REVOKE_KEY] = 'true';

@@ -95,6 +95,7 @@ export type FindingKind =
   | 'no-expiry'
   | 'rotation-due'
   | 'unmanaged'
+  | 'managed-elsewhere'
   | 'privileged-stale';
 
 export type Severity = 'warning' | 'error';
@@ -134,8 +135,10 @@ export interface ProviderPlan {
   problems: PlanProblem[];
   findings: Finding[];
   pending: PendingRetirement[];
-  /** Keys keyplan manages at this provider (the base of the change threshold). */
+  /** Keys this configuration manages at this provider (the base of the change threshold). */
   managedCount: number;
+  /** The configuration's `ownership:`: the plan touches only keys of it. */
+  ownership: string;
   /** Fingerprint of the remote keys the plan was made from. */
   remoteFingerprint: string;
 }

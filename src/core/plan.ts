@@ -6,7 +6,7 @@ import { isoDate, relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
 import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
-import { isManaged, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
+import { isManaged, managedElsewhere, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
 import { roleCatalog } from './permissions.js';
 import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
 
@@ -57,6 +57,11 @@ export function planProvider(
     if (match.kind === 'matched') {
       claimed.add(match.remote.id);
       declared.set(match.remote.id, desired);
+      const elsewhere = managedElsewhere(match.remote, ownership);
+      if (elsewhere !== undefined && desired.takeOver !== elsewhere) {
+        problems.push({ provider, name: desired.name, message: managedElsewhereProblem(match.remote, elsewhere, ownership), desired });
+        continue;
+      }
     }
     const problem = declaredKeyProblem(desired, snapshot, catalog, now);
     if (problem) problems.push({ provider, name: desired.name, message: problem, desired });
@@ -70,7 +75,8 @@ export function planProvider(
   const liveKeys = snapshot.keys.filter((key) => key.revokedAt === null);
   const pending: PendingRetirement[] = [];
   for (const remote of liveKeys) {
-    if (claimed.has(remote.id)) continue;
+    // Another configuration's keys are never touched: the findings report them (managed-elsewhere).
+    if (claimed.has(remote.id) || managedElsewhere(remote, ownership) !== undefined) continue;
     const retiring = retiringInfo(remote);
     if (retiring && (retiring.retireAt === null || retiring.retireAt > now)) pending.push({ provider, remote, ...retiring });
     else if (retiring) {
@@ -86,9 +92,10 @@ export function planProvider(
     provider,
     actions,
     problems,
-    findings: evaluateFindings({ provider, keys: liveKeys, declared, catalog, policy, now }),
+    findings: evaluateFindings({ provider, keys: liveKeys, declared, catalog, policy, now, ownership }),
     pending,
-    managedCount: liveKeys.filter(isManaged).length,
+    managedCount: liveKeys.filter((key) => isManaged(key) && managedElsewhere(key, ownership) === undefined).length,
+    ownership,
     remoteFingerprint: fingerprint,
   };
 }
@@ -101,8 +108,15 @@ function declaredKeyProblem(desired: DesiredKey, snapshot: ProviderSnapshot, cat
   return expiryRefusal(desired.expires, snapshot.capabilities, now);
 }
 
+function managedElsewhereProblem(remote: RemoteKey, elsewhere: string, ownership: string): string {
+  return (
+    `${remote.name} (${remote.id}) is managed by ownership ${elsewhere}, not ${ownership}: keyplan does not touch it. ` +
+    `To adopt it, add \`take_over: ${elsewhere}\` to this key (keyplan import --take-over writes it); otherwise give the key another name`
+  );
+}
+
 function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, ctx: ChangeContext): CreateAction {
-  const spec = specFor(desired);
+  const spec = specFor(desired, {}, ctx.ownership);
   const reason = revoked ? revokedReason(revoked, ctx.now) : 'declared, and no live key has this name (never created, or deleted outside keyplan)';
   const key = idempotencyKey(ctx.provider, spec, revoked?.id ?? null, ctx.fingerprint);
   return { kind: 'create', provider: ctx.provider, name: desired.name, desired, spec, reasons: [reason], warnings: [], idempotencyKey: key };

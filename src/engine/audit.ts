@@ -31,7 +31,7 @@ export async function auditFromConfig(request: AuditRequest): Promise<AuditOutco
   const names = selectProviderNames(state, request.provider);
   const snapshots = await withProviders(state, names, request.providerOptions, readSnapshots);
   const rootFile = displayPath(state.files[0] ?? resolve(cwd, request.configPath), cwd);
-  const report = auditKeys({ desiredKeys: state.keys, policy: state.policy, rootFile, snapshots, asOf: request.asOf });
+  const report = auditKeys({ desiredKeys: state.keys, policy: state.policy, rootFile, snapshots, asOf: request.asOf, ownership: state.ownership });
   return { state, report };
 }
 

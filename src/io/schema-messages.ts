@@ -12,6 +12,7 @@ const PATTERN_MESSAGES: Record<string, string> = {
   '^[A-Za-z_][A-Za-z0-9_]{0,254}$': 'must be a variable name: letters, digits and _, not starting with a digit',
   '^https?://[^\\s/?#]+[^\\s]*$': 'must be an http:// or https:// URL',
   '^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$': 'must be a repository as owner/name',
+  '^[A-Za-z0-9][A-Za-z0-9._/@-]*$': 'must be an ownership name such as acme/billing-infra: letters, digits and . _ / @ -, starting with a letter or digit',
   '^(?![Gg][Ii][Tt][Hh][Uu][Bb]_)[A-Za-z_][A-Za-z0-9_]*$':
     'must be a GitHub secret name: letters, digits and _, not starting with a digit or GITHUB_',
 };

@@ -14,6 +14,7 @@ const RULES: Record<FindingKind, { name: string; text: string }> = {
   'never-used': { name: 'NeverUsedKey', text: 'The key was never used and was created longer ago than policy.unused_grace.' },
   'rotation-due': { name: 'RotationDue', text: 'The key is older than its rotation.every.' },
   unmanaged: { name: 'UnmanagedKey', text: 'The key exists in the key service but is neither declared in keys.yaml nor managed by keyplan.' },
+  'managed-elsewhere': { name: 'ManagedElsewhere', text: 'The key is managed by another keyplan configuration (another ownership:); this one never touches it.' },
 };
 
 export interface SarifOptions {

@@ -21,6 +21,7 @@ export function planToJson(plan: Plan): object {
 function providerJson(p: ProviderPlan): object {
   return {
     name: p.provider,
+    ownership: p.ownership,
     remote_fingerprint: p.remoteFingerprint,
     managed_keys: p.managedCount,
     actions: p.actions.map(actionJson),

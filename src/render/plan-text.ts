@@ -1,3 +1,4 @@
+import { DEFAULT_OWNERSHIP } from '../core/model.js';
 import { describeExpiry } from '../core/expiry.js';
 import { isoTime, plural } from '../core/humanize.js';
 import { describeRoleChange } from '../core/key-changes.js';
@@ -37,7 +38,8 @@ export function summaryLine(plan: Plan, paint: Paint = plainPaint): string {
 
 function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (name: string) => string): string[] {
   const where = describe ? ` (${describe(providerPlan.provider)})` : '';
-  const out = [paint('bold', `Provider ${providerPlan.provider}${where}:`), ''];
+  const owned = providerPlan.ownership && providerPlan.ownership !== DEFAULT_OWNERSHIP ? `, ownership ${providerPlan.ownership}` : '';
+  const out = [paint('bold', `Provider ${providerPlan.provider}${where}${owned}:`), ''];
   for (const problem of providerPlan.problems) {
     const at = problem.desired ? `${problem.desired.source.file}:${problem.desired.source.line}:${problem.desired.source.column}: ` : '';
     out.push(`  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`);

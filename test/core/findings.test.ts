@@ -13,6 +13,7 @@ function kinds(key: RemoteKey, declared?: DesiredKey, overrides: Parameters<type
     keys: [key],
     declared: new Map(declared ? [[key.id, declared]] : []),
     catalog: roleCatalog(ROLES),
+    ownership: 'default',
     policy: policy({ requireExpiryFor: ['ADMIN'], ...overrides }),
     now: NOW,
   });
@@ -48,6 +49,15 @@ describe('findings at their boundaries', () => {
     expect(kinds(remoteKey({ createdAt: NOW - 10 * DAY - SECOND }), declared)).toEqual(['rotation-due']);
   });
 
+  it('reports a key another ownership manages as managed-elsewhere, naming the owner', () => {
+    const theirs = remoteKey({ lastUsedAt: NOW - DAY, metadata: { 'managed-by': 'keyplan', 'keyplan-ownership': 'acme/search' } });
+    expect(kinds(theirs)).toEqual(['managed-elsewhere']);
+    const [finding] = evaluateFindings({ provider: 'default', keys: [theirs], declared: new Map(), catalog: roleCatalog(ROLES), policy: policy(), now: NOW, ownership: 'default' });
+    expect(finding?.message).toContain('managed by ownership acme/search, not default');
+    // A managed key without the mark was made before ownership existed: it is the default ownership's.
+    expect(kinds(remoteKey({ lastUsedAt: NOW - DAY }))).toEqual([]);
+  });
+
   it('does not call a declared unmanaged key unmanaged', () => {
     expect(kinds(remoteKey({ metadata: {} }), desiredKey())).toEqual([]);
   });
@@ -58,6 +68,7 @@ describe('findings at their boundaries', () => {
       keys: [remoteKey({ expiresAt: NOW - DAY })],
       declared: new Map(),
       catalog: roleCatalog(ROLES),
+    ownership: 'default',
       policy: policy(),
       now: NOW,
     });

@@ -328,3 +328,55 @@ describe('plan: a problem never becomes a revoke', () => {
     expect(plan.problems).toHaveLength(1);
   });
 });
+
+describe('plan: ownership', () => {
+  const theirs = (overrides: Partial<RemoteKey> = {}) =>
+    remoteKey({ name: 'Search_Indexer', metadata: { 'managed-by': 'keyplan', 'keyplan-ownership': 'acme/search' }, ...overrides });
+
+  function plan(desired: DesiredKey[], remote: RemoteKey[], ownership: string, pol = policy()): ProviderPlan {
+    return planProvider('default', desired, snapshot(remote), pol, NOW, ownership);
+  }
+
+  it('never revokes a key another ownership manages, even with prune, and reports it instead', () => {
+    const key = theirs();
+    for (const prune of [false, true]) {
+      const result = plan([], [key], 'acme/billing', policy({ prune }));
+      expect(result.actions).toEqual([]);
+      expect(result.managedCount).toBe(0);
+      expect(result.findings.map((f) => [f.kind, f.message])).toContainEqual(['managed-elsewhere', 'is managed by ownership acme/search, not acme/billing: this configuration never touches it']);
+    }
+  });
+
+  it('counts keys without a mark as the default ownership: another ownership leaves them alone', () => {
+    const old = remoteKey({ name: 'Old' });
+    expect(plan([], [old], 'acme/billing').actions).toEqual([]);
+    expect(plan([], [old], 'default').actions.map((a) => a.kind)).toEqual(['revoke']);
+  });
+
+  it('refuses a declared key whose name another ownership holds, naming it and take_over', () => {
+    const key = theirs();
+    const result = plan([desiredKey({ name: 'Search_Indexer', description: 'mine now' })], [key], 'acme/billing');
+    expect(result.actions).toEqual([]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      `Search_Indexer (${key.id}) is managed by ownership acme/search, not acme/billing: keyplan does not touch it. To adopt it, add \`take_over: acme/search\` to this key (keyplan import --take-over writes it); otherwise give the key another name`,
+    ]);
+  });
+
+  it('takes a key over only with take_over naming its ownership, as an update that keeps the secret', () => {
+    const key = theirs({ description: 'Reads invoices' });
+    const desired = desiredKey({ name: 'Search_Indexer', takeOver: 'acme/search' });
+    const result = plan([desired], [key], 'acme/billing');
+    expect(result.problems).toEqual([]);
+    const [action] = result.actions;
+    expect(action).toMatchObject({ kind: 'update', patch: { metadata: { 'managed-by': 'keyplan', 'keyplan-ownership': 'acme/billing' } } });
+    expect(action?.reasons).toEqual(['takes the key over from ownership acme/search (take_over): ownership acme/billing manages it from now on, the secret is kept']);
+    expect(plan([desiredKey({ name: 'Search_Indexer', takeOver: 'acme/other' })], [key], 'acme/billing').problems).toHaveLength(1);
+  });
+
+  it('marks the keys it creates with a non-default ownership, and leaves the default unmarked', () => {
+    const [created] = plan([desiredKey()], [], 'acme/billing').actions;
+    expect(created).toMatchObject({ kind: 'create', spec: { metadata: { 'managed-by': 'keyplan', 'keyplan-ownership': 'acme/billing' } } });
+    const [plain] = plan([desiredKey()], [], 'default').actions;
+    expect(plain).toMatchObject({ kind: 'create', spec: { metadata: { 'managed-by': 'keyplan' } } });
+  });
+});

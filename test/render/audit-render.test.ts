@@ -160,6 +160,7 @@ describe('audit sarif', () => {
       'never-used:warning',
       'rotation-due:warning',
       'unmanaged:warning',
+      'managed-elsewhere:warning',
     ]);
     expect(
       run?.results.map((r) => {
