@@ -69,6 +69,10 @@ export function checkExpiryPolicy(entries: KeyEntry[], policy: Policy, now: numb
     if (expiresUnreadable) continue;
     const expiresPath = [...path, 'expires'];
     const wherePath = key.expires ? expiresPath : [...path, 'name'];
+    if (key.expires?.kind === 'absolute' && key.expires.at <= now) {
+      issues.add(doc, expiresPath, `expires ${key.expires.text} is in the past: a key made now would be expired already; write a later date or a duration such as 90d`);
+      continue;
+    }
     const required = key.roles.filter((role) => policy.requireExpiryFor.includes(role));
     if (required.length > 0 && (!key.expires || key.expires.kind === 'never')) {
       const what = key.expires ? 'expires: never' : 'no `expires:`';

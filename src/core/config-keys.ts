@@ -53,6 +53,13 @@ function normalizeKey(
     preventRevoke: raw.prevent_revoke === true,
     source: { file: doc.displayPath, line: at.line, column: at.column },
   };
+  const fields: NonNullable<DesiredKey['fields']> = {};
+  for (const field of ['expires', 'roles', 'deliver'] as const) {
+    if (raw[field] === undefined) continue;
+    const written = doc.locate([...path, field], 'value');
+    fields[field] = { file: doc.displayPath, line: written.line, column: written.column };
+  }
+  key.fields = fields;
   const owner = asString(raw.owner);
   if (owner !== undefined) key.owner = owner;
   const takeOver = asString(raw.take_over);

@@ -44,6 +44,8 @@ export interface DesiredKey {
   takeOver?: string;
   /** Where the key's entry starts in its YAML file. */
   source: SourcePosition;
+  /** Where some of its fields were written, so an error about one points at it. */
+  fields?: Partial<Record<'expires' | 'roles' | 'deliver', SourcePosition>>;
 }
 
 /**

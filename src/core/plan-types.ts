@@ -1,3 +1,4 @@
+import type { SourcePosition } from './errors.js';
 import type { DesiredKey, EpochMillis, Expiry, Policy, RemoteKey } from './model.js';
 
 export type ActionKind = 'create' | 'update' | 'rotate' | 'revoke';
@@ -118,6 +119,8 @@ export interface PlanProblem {
   name: string;
   message: string;
   desired?: DesiredKey;
+  /** Where the problem is: the field it is about, else the key's entry (desired.source). */
+  source?: SourcePosition;
 }
 
 /** A remote key waiting out its rotation overlap; revoked by a later apply once `retireAt` has passed. */

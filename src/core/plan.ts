@@ -1,10 +1,11 @@
 import { preventRevokeWarning, revokeWarnings } from './dependency.js';
-import { expiryRefusal } from './expiry.js';
+import { expiryRefusal, isExpired } from './expiry.js';
 import { evaluateFindings } from './findings.js';
 import { remoteFingerprint } from './fingerprint.js';
 import { isoDate, relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
+import { refusalOf, type SelfKey } from './plan-refusals.js';
 import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
 import { isManaged, managedElsewhere, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
 import { roleCatalog } from './permissions.js';
@@ -16,6 +17,8 @@ export interface ProviderSnapshot {
   /** What the key service reports, and (from providers that declare them) the provider's traits. */
   capabilities: Capabilities & Partial<ProviderTraits>;
   roles: Role[];
+  /** The key the provider's credential is, where it has one: never revoked or rotated away. */
+  self?: SelfKey;
 }
 
 /** The whole plan: a pure function of the declared state, what each provider reported, and `now`. */
@@ -44,6 +47,11 @@ export function planProvider(
   const actions: PlannedAction[] = [];
   const problems: PlanProblem[] = [];
   const declared = new Map<string, DesiredKey>();
+  const add = (action: PlannedAction) => {
+    const refusal = refusalOf(action, snapshot.self);
+    if (refusal === undefined) actions.push(action);
+    else problems.push({ provider, name: action.name, message: refusal, ...(action.desired ? { desired: action.desired } : {}) });
+  };
 
   const claimed = new Set<string>();
   for (const desired of desiredKeys) {
@@ -64,11 +72,11 @@ export function planProvider(
       }
     }
     const problem = declaredKeyProblem(desired, snapshot, catalog, now);
-    if (problem) problems.push({ provider, name: desired.name, message: problem, desired });
+    if (problem) problems.push({ provider, name: desired.name, message: problem.message, desired, source: desired.fields?.[problem.field] ?? desired.source });
     else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, ctx));
     else {
       const action = changeForMatched(desired, match.remote, match.renamedFrom, ctx);
-      if (action) actions.push(action);
+      if (action) add(action);
     }
   }
 
@@ -82,10 +90,10 @@ export function planProvider(
     else if (retiring) {
       // Its consumers already have the replacement's secret; only recent use still speaks against the revoke.
       const reason = `its replacement ${retiring.replacedBy} was rotated in and the overlap ended ${isoDate(retiring.retireAt ?? now)}`;
-      actions.push(revokeAction(remote, [reason], ctx, []));
+      add(revokeAction(remote, [reason], ctx, []));
     }
-    else if (isManaged(remote)) actions.push(revokeAction(remote, ['managed by keyplan and no longer declared'], ctx));
-    else if (policy.prune) actions.push(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
+    else if (isManaged(remote)) add(revokeAction(remote, ['managed by keyplan and no longer declared'], ctx));
+    else if (policy.prune) add(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
   }
 
   return {
@@ -100,12 +108,18 @@ export function planProvider(
   };
 }
 
-function declaredKeyProblem(desired: DesiredKey, snapshot: ProviderSnapshot, catalog: ReadonlyMap<string, Role>, now: EpochMillis): string | undefined {
+function declaredKeyProblem(
+  desired: DesiredKey,
+  snapshot: ProviderSnapshot,
+  catalog: ReadonlyMap<string, Role>,
+  now: EpochMillis,
+): { message: string; field: 'roles' | 'expires' } | undefined {
   const unknown = desired.roles.filter((role) => !catalog.has(role));
   if (unknown.length > 0) {
-    return `unknown role ${unknown.join(', ')}; the provider offers ${[...catalog.keys()].join(', ') || 'no roles'}`;
+    return { field: 'roles', message: `unknown role ${unknown.join(', ')}; the provider offers ${[...catalog.keys()].join(', ') || 'no roles'}` };
   }
-  return expiryRefusal(desired.expires, snapshot.capabilities, now);
+  const refused = expiryRefusal(desired.expires, snapshot.capabilities, now);
+  return refused === undefined ? undefined : { field: 'expires', message: refused };
 }
 
 function managedElsewhereProblem(remote: RemoteKey, elsewhere: string, ownership: string): string {
@@ -131,7 +145,8 @@ function revokedReason(revoked: RemoteKey, now: EpochMillis): string {
 
 function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, consumers = recordedConsumers(remote)): RevokeAction {
   const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs);
-  if (recordedPreventRevoke(remote)) warnings.push(preventRevokeWarning(remote));
+  // Like a rotation, revoking an expired key takes nothing away: prevent_revoke does not stand in its way.
+  if (recordedPreventRevoke(remote) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
   const action: RevokeAction = { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
   if (ctx.capabilities.metadata && ctx.capabilities.editableFields.includes('metadata')) action.mark = revokedMetadata(remote, ctx.ownership);
   return action;

@@ -97,7 +97,7 @@ async function applyWith({ state, configPath, providers, saved }: Loaded, reques
     resumed.push(...(await resumeJournal(ctx)));
   }
 
-  const plan = saved ? await checkSavedPlan(saved, state, providers, request.now) : (await planWith(state, providers, request.now)).plan;
+  const plan = saved ? await checkSavedPlan(saved, state, providers, request.now) : (await planWith(state, providers, request.now, { secretsOut: request.secretsOut, env: request.env })).plan;
   hooks.showPlan(plan, (name) => providers.get(name)?.description ?? name);
   if (plan.providers.some((p) => p.problems.length > 0)) throw new KeyplanError('the plan has problems (above); fix them and run apply again. Nothing was changed.');
   if (!hasChanges(plan)) return { status: 'no-changes', outcomes: resumed };

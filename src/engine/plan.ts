@@ -3,6 +3,7 @@ import type { DesiredState } from '../core/model.js';
 import type { Plan } from '../core/plan-types.js';
 import type { OpenProviderOptions, Provider } from '../providers/index.js';
 import { loadConfigAndList } from './plan-overlap.js';
+import { withSecretDestinationProblems, type SecretDestinations } from './apply-preflight.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
 export interface PlanRequest {
@@ -10,6 +11,8 @@ export interface PlanRequest {
   provider?: string;
   now: number;
   providerOptions: OpenProviderOptions;
+  /** Where new secrets may go (`--secrets-out`, a GitHub token): a new secret with nowhere to go is a problem. */
+  destinations?: SecretDestinations;
 }
 
 export interface PlanOutcome {
@@ -24,11 +27,12 @@ export async function planFromConfig(request: PlanRequest): Promise<PlanOutcome>
   const { state, read } = await loadConfigAndList(request.configPath, request.provider, request.now, request.providerOptions);
   if (read) return { state, plan: makePlan(state, read.snapshots, request.now), descriptions: read.descriptions };
   const names = selectProviderNames(state, request.provider);
-  return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now));
+  return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now, request.destinations));
 }
 
-export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number): Promise<PlanOutcome> {
+export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number, destinations?: SecretDestinations): Promise<PlanOutcome> {
   const snapshots = await readSnapshots(providers);
   const descriptions = Object.fromEntries([...providers].map(([name, p]) => [name, p.description]));
-  return { state, plan: makePlan(state, snapshots, now), descriptions };
+  const plan = makePlan(state, snapshots, now);
+  return { state, plan: destinations ? withSecretDestinationProblems(plan, destinations) : plan, descriptions };
 }

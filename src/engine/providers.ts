@@ -39,8 +39,14 @@ export function openProviders(state: Pick<DesiredState, 'providers'>, names: rea
 export async function readSnapshots(providers: ReadonlyMap<string, Provider>): Promise<Record<string, ProviderSnapshot>> {
   const entries = await Promise.all(
     [...providers].map(async ([name, provider]) => {
-      const [keys, capabilities, roles] = await Promise.all([provider.list({ includeRevoked: true }), provider.capabilities(), provider.roles()]);
-      return [name, { keys, capabilities, roles }] as const;
+      const [keys, capabilities, roles, self] = await Promise.all([
+        provider.list({ includeRevoked: true }),
+        provider.capabilities(),
+        provider.roles(),
+        provider.identity?.(),
+      ]);
+      const snapshot: ProviderSnapshot = { keys, capabilities, roles, ...(self ? { self } : {}) };
+      return [name, snapshot] as const;
     }),
   );
   return Object.fromEntries(entries);

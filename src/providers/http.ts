@@ -2,6 +2,7 @@
 import { ProviderError } from '../core/errors.js';
 import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
 import { KEY_SERVICE_TRAITS } from './key-service-traits.js';
+import type { SelfKey } from '../core/plan-refusals.js';
 import { Secret } from '../core/secret.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from './http-client.js';
 import { responseError } from './http-errors.js';
@@ -74,6 +75,14 @@ export class HttpProvider implements Provider {
       }
     } while (cursor !== null);
     return keys;
+  }
+
+  /** GET /v1/whoami: the key the token is (undefined for the bootstrap admin credential, which is no key). */
+  async identity(): Promise<SelfKey | undefined> {
+    const res = await this.#call('capabilities', 'read which key the token is', { method: 'GET', path: '/v1/whoami' });
+    const key = (res.body as { key?: { id?: unknown; name?: unknown } | null } | undefined)?.key;
+    if (!key || typeof key.id !== 'string' || typeof key.name !== 'string') return undefined;
+    return { keyId: key.id, name: key.name, source: `the token in ${this.#tokenEnv}` };
   }
 
   async create(input: CreateKeyInput): Promise<CreatedKey> {

@@ -1,4 +1,5 @@
 import type { Expiry, ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
+import type { SelfKey } from '../core/plan-refusals.js';
 import type { Secret } from '../core/secret.js';
 
 export interface CreateKeyInput {
@@ -45,6 +46,11 @@ export interface Provider {
   roles(): Promise<Role[]>;
   /** Every live key, across all pages; revoked keys too with `includeRevoked` (the plan explains re-creates with them). */
   list(options?: ListOptions): Promise<RemoteKey[]>;
+  /**
+   * The key this provider's credential is, where it authenticates with one (the local store has none):
+   * the plan never revokes or rotates it away.
+   */
+  identity?(): Promise<SelfKey | undefined>;
   create(input: CreateKeyInput): Promise<CreatedKey>;
   /** `etag` makes the update fail with status 412 if the key changed since it was read. */
   update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey>;

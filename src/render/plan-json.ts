@@ -25,7 +25,7 @@ function providerJson(p: ProviderPlan): object {
     remote_fingerprint: p.remoteFingerprint,
     managed_keys: p.managedCount,
     actions: p.actions.map(actionJson),
-    problems: p.problems.map((problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.desired?.source) })),
+    problems: p.problems.map((problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.source ?? problem.desired?.source) })),
     findings: p.findings.map((f) => ({ kind: f.kind, severity: f.severity, key_id: f.keyId, name: f.name, message: f.message, source: sourceJson(f.desired?.source) })),
     pending_retirements: p.pending.map((r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt) })),
   };

@@ -68,7 +68,8 @@ function outcomeLine(plan: Plan): string {
 function problemItems(plan: Plan): string[] {
   return plan.providers.flatMap((p) =>
     p.problems.map((problem) => {
-      const at = problem.desired ? ` (${codeSpan(`${problem.desired.source.file}:${problem.desired.source.line}:${problem.desired.source.column}`)})` : '';
+      const source = problem.source ?? problem.desired?.source;
+      const at = source ? ` (${codeSpan(`${source.file}:${source.line}:${source.column}`)})` : '';
       return `- **${mdText(`${problem.provider}/${problem.name}`)}**${at}: ${mdText(problem.message)}`;
     }),
   );

@@ -41,7 +41,8 @@ function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (n
   const owned = providerPlan.ownership && providerPlan.ownership !== DEFAULT_OWNERSHIP ? `, ownership ${providerPlan.ownership}` : '';
   const out = [paint('bold', `Provider ${providerPlan.provider}${where}${owned}:`), ''];
   for (const problem of providerPlan.problems) {
-    const at = problem.desired ? `${problem.desired.source.file}:${problem.desired.source.line}:${problem.desired.source.column}: ` : '';
+    const source = problem.source ?? problem.desired?.source;
+    const at = source ? `${source.file}:${source.line}:${source.column}: ` : '';
     out.push(`  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`);
   }
   if (providerPlan.problems.length > 0) out.push('');

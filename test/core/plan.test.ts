@@ -244,14 +244,51 @@ describe('plan: dependency warnings before a revoke', () => {
     expect(only(planOf([], [remote])).warnings).toEqual([]);
   });
 
-  it('keeps consumers and prevent_revoke recorded on the key after its block is removed', () => {
-    const remote = remoteKey({ name: 'Gone', metadata: { 'managed-by': 'keyplan', 'keyplan-consumers': 'dash,etl', 'keyplan-prevent-revoke': 'true' } });
+  it('keeps consumers recorded on the key after its block is removed', () => {
+    const remote = remoteKey({ name: 'Gone', metadata: { 'managed-by': 'keyplan', 'keyplan-consumers': 'dash,etl' } });
     const action = only(planOf([], [remote]));
-    expect(action.warnings.map((w) => [w.kind, w.gate])).toEqual([
-      ['consumers', 'allow-in-use'],
-      ['prevent-revoke', 'prevent-revoke'],
-    ]);
+    expect(action.warnings.map((w) => [w.kind, w.gate])).toEqual([['consumers', 'allow-in-use']]);
     expect(action.warnings[0]?.message).toContain('dash, etl');
+  });
+
+  it('makes a revoke that prevent_revoke (recorded on the key) stands in the way a plan problem, not an action', () => {
+    const remote = remoteKey({ name: 'Gone', metadata: { 'managed-by': 'keyplan', 'keyplan-prevent-revoke': 'true' } });
+    const result = planOf([], [remote]);
+    expect(result.actions).toEqual([]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      `revoke default/Gone (${remote.id}): Gone (${remote.id}) has prevent_revoke: set prevent_revoke: false and apply before it can be revoked (no flag overrides prevent_revoke)`,
+    ]);
+    // An expired key takes nothing away: it is revoked like any other.
+    expect(only(planOf([], [{ ...remote, expiresAt: NOW - DAY }])).kind).toBe('revoke');
+  });
+
+  it('makes a rotation of a prevent_revoke key a plan problem at the key', () => {
+    const desired = desiredKey({ preventRevoke: true, rotation: { everyMs: DAY, overlapMs: 0 } });
+    const result = planOf([desired], [remoteFor(desired, { createdAt: NOW - 2 * DAY })]);
+    expect(result.actions).toEqual([]);
+    expect(result.problems[0]).toMatchObject({ name: desired.name, desired });
+    expect(result.problems[0]?.message).toMatch(/^rotate default\/Billing_Reader \(key_\d+\): .* has prevent_revoke/);
+  });
+
+  it('never revokes or rotates the key the provider credential is: a problem naming it and where it came from', () => {
+    const self = remoteKey({ name: 'mgmt', metadata: {}, lastUsedAt: NOW });
+    const identity = { self: { keyId: self.id, name: 'mgmt', source: 'the token in KEYPLAN_TOKEN' } };
+    const pruned = planOf([], [self], identity, policy({ prune: true }));
+    expect(pruned.actions).toEqual([]);
+    expect(pruned.problems.map((p) => p.message)).toEqual([
+      `mgmt (${self.id}) is the key keyplan authenticates with (the token in KEYPLAN_TOKEN): revoking it would lock keyplan out, and no flag overrides this; declare it in keys.yaml (keyplan import writes it), or run keyplan with another key`,
+    ]);
+    const declared = desiredKey({ name: 'mgmt', description: self.description, roles: self.roles, rotation: { everyMs: DAY, overlapMs: 0 } });
+    const rotated = planOf([declared], [{ ...self, createdAt: NOW - 2 * DAY, metadata: { 'managed-by': 'keyplan' } }], identity);
+    expect(rotated.actions).toEqual([]);
+    expect(rotated.problems[0]?.message).toContain('is the key keyplan authenticates with (the token in KEYPLAN_TOKEN): rotating it');
+    // Without the identity the same plan revokes it.
+    expect(only(planOf([], [self], {}, policy({ prune: true }))).kind).toBe('revoke');
+  });
+
+  it('points a problem about a field at the field', () => {
+    const desired = desiredKey({ roles: ['NOPE'], fields: { roles: { file: 'keys.yaml', line: 7, column: 12 } } });
+    expect(planOf([desired], []).problems[0]?.source).toEqual({ file: 'keys.yaml', line: 7, column: 12 });
   });
 
   it('warns on the revoke half of a rotation using the declared consumers', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../src/core/plan.js';
 import { checkGates } from '../../src/core/safety.js';
+import { preventRevokeWarning } from '../../src/core/dependency.js';
 import { DAY, HOUR, NOW, desiredKey, desiredState, remoteKey, snapshot } from './builders.js';
 import type { RemoteKey } from '../../src/core/model.js';
 
@@ -20,9 +21,13 @@ describe('safety gates', () => {
     expect(gates([remoteKey({ name: 'Gone', lastUsedAt: NOW - 30 * DAY })])).toEqual([]);
   });
 
-  it('refuses prevent_revoke whatever the flags', () => {
-    const guarded = [remoteKey({ name: 'Gone', lastUsedAt: null, metadata: { 'managed-by': 'keyplan', 'keyplan-prevent-revoke': 'true' } })];
-    expect(gates(guarded, undefined, { allowInUse: true, force: true })).toEqual(['prevent-revoke']);
+  it('refuses prevent_revoke whatever the flags (a fresh plan already makes it a problem instead of an action)', () => {
+    const guarded = remoteKey({ name: 'Gone', lastUsedAt: null, metadata: { 'managed-by': 'keyplan', 'keyplan-prevent-revoke': 'true' } });
+    const plan = makePlan(desiredState([]), { default: snapshot([guarded]) }, NOW);
+    expect(plan.providers[0]?.problems).toHaveLength(1);
+    // A plan saved by an earlier version could still carry the action: the gate refuses it.
+    const saved = { ...plan, providers: plan.providers.map((p) => ({ ...p, problems: [], actions: [{ kind: 'revoke' as const, provider: 'default', name: 'Gone', remote: guarded, reasons: [], warnings: [preventRevokeWarning(guarded)] }] })) };
+    expect(checkGates(saved, { allowInUse: true, force: true }).map((r) => r.gate)).toEqual(['prevent-revoke']);
   });
 
   it('refuses revokes above max_change_fraction of at least min_keys_for_threshold managed keys unless --force', () => {

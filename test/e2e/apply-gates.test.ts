@@ -60,8 +60,13 @@ describe('keyplan apply safety gates', () => {
 
     // The block is gone from the YAML, but the mark is recorded on the key itself.
     await writeConfig(ws, target, [key('Other')]);
-    await expectRefused(ws, target, ['--auto-approve'], 'prevent_revoke');
-    await expectRefused(ws, target, ['--auto-approve', '--allow-in-use', '--force'], 'no flag overrides prevent_revoke');
+    // A plan error (exit 1), not a gate: plan reports it first, and no flag gets past it.
+    for (const args of [['--auto-approve'], ['--auto-approve', '--allow-in-use', '--force']]) {
+      const before = await allKeys(target.service);
+      const refused = await expectExit(apply(ws, target, args), 1);
+      expect(refused.stdout).toContain('no flag overrides prevent_revoke');
+      expect(await allKeys(target.service)).toEqual(before);
+    }
 
     await writeConfig(ws, target, [key('Vault', { prevent_revoke: false }), key('Other')]);
     const lifted = await expectExit(apply(ws, target), 0);
@@ -112,7 +117,8 @@ describe('keyplan apply refusals before anything changes', () => {
     await writeConfig(ws, target, [key('Reader', { description: 'changed' }), key('Homeless')]);
     const before = await allKeys(target.service);
     const refused = await expectExit(apply(ws, target), 1);
-    expect(refused.stderr).toContain('main/Homeless would get a new secret with nowhere to deliver it');
+    expect(refused.stdout).toContain('Homeless: gets a new secret with nowhere to deliver it: add a `deliver:` target to the key, or pass --secrets-out FILE');
+    expect(refused.stderr).toContain('Nothing was changed.');
     expect(await allKeys(target.service)).toEqual(before);
     await sweepFiles(ws, [SECRETS_OUT]);
   });
@@ -124,7 +130,9 @@ describe('keyplan apply refusals before anything changes', () => {
     const reader = await activeByName(target.service, 'Reader');
 
     await writeConfig(ws, target, [key('Reader', { description: 'saved change' }), key('Writer')]);
-    await expectExit(ws.run(['plan', '--out', 'fresh.json'], { env }), 0);
+    // Writer has no deliver: plan (like apply) needs the --secrets-out it will get.
+    expect((await expectExit(ws.run(['plan', '--out', 'fresh.json'], { env }), 1)).stdout).toContain('Writer: gets a new secret with nowhere to deliver it');
+    await expectExit(ws.run(['plan', '--out', 'fresh.json', '--secrets-out', SECRETS_OUT], { env }), 0);
     const applied = await expectExit(ws.run(['apply', 'fresh.json', '--auto-approve', '--secrets-out', SECRETS_OUT], { env }), 0);
     expect(applied.stdout).toContain('1 created, 1 updated');
     expect(await activeByName(target.service, 'Reader')).toMatchObject({ id: reader.id, description: 'saved change' });

@@ -43,7 +43,7 @@ describe('keyplan apply delivering to GitHub Actions secrets', () => {
     await configure(ws);
     const result = await applyWith(ws, { GITHUB_API_URL: github.url });
     expect(result.exitCode, describeRun(result)).toBe(1);
-    expect(result.stderr).toContain('deliver to a GitHub Actions secret, but no GitHub token is set. Set GITHUB_TOKEN or GH_TOKEN');
+    expect(result.stdout).toContain('delivers to a GitHub Actions secret, but no GitHub token is set: set GITHUB_TOKEN or GH_TOKEN');
     expect(github.requests).toEqual([]);
     const plan = await ws.run(['plan'], { env: NO_GITHUB_ENV });
     expect(plan.stdout).toContain('+ create Billing_Reader');

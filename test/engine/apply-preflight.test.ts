@@ -16,8 +16,8 @@ describe('checkSecretDestinations', () => {
   it('refuses, before anything changes, a GitHub delivery without a token, naming the variables', () => {
     expect(() => checkSecretDestinations(planCreating([toFile, toGitHub]), undefined, {})).toThrow(KeyplanError);
     expect(() => checkSecretDestinations(planCreating([toGitHub]), undefined, { GITHUB_TOKEN: ' ' })).toThrow(
-      'default/billing deliver to a GitHub Actions secret, but no GitHub token is set. ' +
-        "Set GITHUB_TOKEN or GH_TOKEN to a token that may write the repository's Actions secrets. Nothing was changed.",
+      'default/billing delivers to a GitHub Actions secret, but no GitHub token is set: ' +
+        "set GITHUB_TOKEN or GH_TOKEN to a token that may write the repository's Actions secrets. Nothing was changed.",
     );
   });
 

@@ -26,6 +26,7 @@ interface PlanOptions extends PullRequestFlags {
   format: 'text' | 'markdown' | 'json';
   out?: string;
   detailedExitcode?: boolean;
+  secretsOut?: string;
 }
 
 export const registerPlan: RegisterCommand = (program, setExit) => {
@@ -35,11 +36,18 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     .addOption(formatOption(['text', 'markdown', 'json'], 'text'))
     .option('--out <file>', 'save the plan for `keyplan apply FILE`')
     .option('--detailed-exitcode', 'exit 2 when there are changes (0: none, 1: error)')
+    .option('--secrets-out <file>', 'the --secrets-out apply will be given: new secrets without a deliver: target may go there')
     .option('--comment', 'keep the plan as one comment on the pull request, per configuration (token: GITHUB_TOKEN or GH_TOKEN)')
     .addOption(commentModeOption())
     .option('--no-labels', 'with --comment: do not set keyplan:* labels on the pull request');
   addAppOption(addPullRequestOptions(addConfigOption(command))).action((options: PlanOptions, cmd: Command) => withConfigSource(options, cmd, async ({ configPath, app }) => {
-    const { plan, descriptions, state } = await planFromConfig({ configPath, provider: options.provider, now: Date.now(), providerOptions: providerOptions() });
+    const { plan, descriptions, state } = await planFromConfig({
+      configPath,
+      provider: options.provider,
+      now: Date.now(),
+      providerOptions: providerOptions(),
+      destinations: { secretsOut: options.secretsOut, env: process.env },
+    });
     if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
     else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
