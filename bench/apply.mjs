@@ -97,9 +97,10 @@ async function round(index) {
     await writeFile(join(work, 'keys.yaml'), applyBenchYaml(count, applyServer.url, 'KEYPLAN_TOKEN'));
     const env = { KEYPLAN_TOKEN: ADMIN };
     const startup = await timed(() => run(['--version'], { cwd: work }));
-    const planOnly = await timed(() => run(['plan'], { cwd: work, env }));
-    if (planOnly.result.code !== 0) throw new Error(`plan failed:\n${planOnly.result.stderr}`);
     const secrets = join(roundDir, 's.env');
+    // The keys have no deliver: targets, so plan (like apply) needs the --secrets-out apply will get.
+    const planOnly = await timed(() => run(['plan', '--secrets-out', secrets], { cwd: work, env }));
+    if (planOnly.result.code !== 0) throw new Error(`plan failed:\n${planOnly.result.stderr}`);
     const apply = await timed(() => run(['apply', '--auto-approve', '--parallelism', String(parallelism), '--secrets-out', secrets], { cwd: work, env }));
     if (apply.result.code !== 0) throw new Error(`apply failed (exit ${apply.result.code}):\n${apply.result.stderr.slice(-2000)}`);
     const delivered = (await readFile(secrets, 'utf8')).split('\n').filter((line) => line.startsWith('BENCH_')).length;

@@ -17,8 +17,8 @@ import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 const TOKEN_ENV = 'KP_BENCH_TOKEN';
 const FIXTURES = join(import.meta.dirname, '../fixtures/plan-bench');
 
-async function planJson(ws: E2eWorkspace, url: string, token: string): Promise<string> {
-  const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: token } });
+async function planJson(ws: E2eWorkspace, url: string, token: string, args: string[] = []): Promise<string> {
+  const result = await ws.run(['plan', '--format', 'json', ...args], { env: { [TOKEN_ENV]: token } });
   expect(result.exitCode, describeRun(result)).toBe(0);
   return result.stdout;
 }
@@ -81,7 +81,7 @@ describe('plan JSON for the benchmark configs', () => {
     const ws = workspace();
     const service = await ws.startKeyService();
     await ws.writeFile('keys.yaml', applyBenchYaml(100, service.url, TOKEN_ENV));
-    const json = await planJson(ws, service.url, service.adminKey);
+    const json = await planJson(ws, service.url, service.adminKey, ['--secrets-out', 'secrets.env']);
     expect(JSON.parse(json).summary).toEqual({ create: 100, update: 0, rotate: 0, revoke: 0 });
     await expectFixture('apply.json', stable(json, service.url));
   });

@@ -19,7 +19,8 @@ interface JsonAction {
 
 async function planJson(ws: E2eWorkspace, service: KeyService, keys: KeysYamlKey[], token = service.adminKey) {
   await ws.writeKeysYaml({ providers: { prod: httpProvider(service.url, TOKEN_ENV) }, keys });
-  const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: token } });
+  // The keys have no deliver: targets; a create's secret needs somewhere to go, so plan is told apply's --secrets-out.
+  const result = await ws.run(['plan', '--format', 'json', '--secrets-out', 'out.env'], { env: { [TOKEN_ENV]: token } });
   expect(result.exitCode, describeRun(result)).toBe(0);
   const plan = JSON.parse(result.stdout);
   const [provider] = plan.providers;

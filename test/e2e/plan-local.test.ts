@@ -4,12 +4,16 @@ import { describeRun } from './helpers/cli.js';
 import type { KeysYaml } from './helpers/keys-yaml.js';
 import { useWorkspace } from './helpers/workspace.js';
 
+function sink(variable: string) {
+  return { type: 'file', path: '.keyplan/secrets.env', format: 'dotenv', var: variable };
+}
+
 /** No `providers:` block: the embedded default store, .keyplan/keys.db, which does not exist yet. */
 const FRESH_CONFIG: KeysYaml = {
   keys: [
-    { name: 'Billing_Reader', description: 'Reads invoices for the billing dashboard', roles: ['READONLY'], expires: '90d', owner: 'team-billing' },
-    { name: 'Platform_Deployer', description: 'CI deploys', roles: ['ADMIN'], expires: '30d', consumers: ['ci-deploy'] },
-    { name: 'Search_Indexer', description: 'Rebuilds the search index', roles: ['READONLY'], expires: 'never' },
+    { name: 'Billing_Reader', description: 'Reads invoices for the billing dashboard', roles: ['READONLY'], expires: '90d', owner: 'team-billing', deliver: [sink('BILLING')] },
+    { name: 'Platform_Deployer', description: 'CI deploys', roles: ['ADMIN'], expires: '30d', consumers: ['ci-deploy'], deliver: [sink('DEPLOYER')] },
+    { name: 'Search_Indexer', description: 'Rebuilds the search index', roles: ['READONLY'], expires: 'never', deliver: [sink('SEARCH')] },
   ],
 };
 

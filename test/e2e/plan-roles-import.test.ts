@@ -58,7 +58,7 @@ describe('keyplan roles and import against a real keyplan serve', () => {
     const ws = workspace();
     const service = await ws.startKeyService();
     const reader = await service.createKey('Plan_Reader', ['READONLY']);
-    await useConfig(ws, service, [{ name: 'Billing_Reader', roles: ['READONLY'] }]);
+    await useConfig(ws, service, [{ name: 'Billing_Reader', roles: ['READONLY'], deliver: [{ type: 'file', path: 'secrets.env', format: 'dotenv', var: 'BILLING' }] }]);
     const result = await ws.run(['plan'], { env: { [TOKEN_ENV]: reader.secret } });
     expect(result.exitCode, describeRun(result)).toBe(0);
     expect(result.stdout).toContain('+ create Billing_Reader');

@@ -5,7 +5,9 @@ import { httpProvider, type KeysYamlKey } from './helpers/keys-yaml.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 
 const TOKEN_ENV = 'KP_E2E_TOKEN';
-const DECLARED: KeysYamlKey[] = [{ name: 'Billing_Reader', description: 'Reads invoices', roles: ['READONLY'] }];
+const DECLARED: KeysYamlKey[] = [
+  { name: 'Billing_Reader', description: 'Reads invoices', roles: ['READONLY'], deliver: [{ type: 'file', path: 'secrets.env', format: 'dotenv', var: 'BILLING' }] },
+];
 
 /** A port on 127.0.0.1 that nothing listens on (bound, then released). */
 async function closedPort(): Promise<number> {
@@ -48,9 +50,9 @@ describe('keyplan plan when the key service misbehaves', () => {
     expect(result.exitCode, describeRun(result)).toBe(0);
     expect(result.stdout).toContain('Plan: 1 to create, 0 to update, 0 to rotate, 0 to revoke.');
     expect(proxy.injectedCount).toBe(3);
-    // Every request the plan needs (keys, capabilities, roles) eventually went through.
+    // Every request the plan needs (keys, capabilities, roles, whoami) eventually went through.
     const forwarded = proxy.log.filter((line) => line.endsWith('-> 200'));
-    expect(forwarded.map((line) => line.split(' ')[1]?.split('?')[0]).sort()).toEqual(['/v1/capabilities', '/v1/keys', '/v1/roles']);
+    expect(forwarded.map((line) => line.split(' ')[1]?.split('?')[0]).sort()).toEqual(['/v1/capabilities', '/v1/keys', '/v1/roles', '/v1/whoami']);
   });
 
   it('honours 429 with Retry-After: 0 and succeeds', async () => {
