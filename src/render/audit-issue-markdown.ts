@@ -14,6 +14,7 @@ const FIX: Record<FindingKind, string> = {
   'no-expiry': 'add `expires:` (`keyplan audit --propose` adds it)',
   'rotation-due': 'run `keyplan apply` to rotate it',
   unmanaged: 'adopt it with `keyplan import`, or revoke it',
+  'managed-elsewhere': 'leave it to the configuration that owns it, or adopt it with `take_over:` (`keyplan import --take-over`)',
   'privileged-stale': 'revoke it, or narrow its roles',
 };
 
