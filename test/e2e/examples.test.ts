@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,9 @@ import { expectExit, sweepFiles } from './helpers/apply-world.js';
 import { useWorkspace } from './helpers/workspace.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../examples');
-const examples = (await readdir(EXAMPLES, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+// Every example directory holding a keys.yaml (examples/github holds only workflow files).
+const dirs = (await readdir(EXAMPLES, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+const examples = dirs.filter((name) => existsSync(join(EXAMPLES, name, 'keys.yaml')));
 
 describe('every example validates, plans and applies as shipped', () => {
   const workspace = useWorkspace();

@@ -6,12 +6,17 @@ import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 import { ACTIONS_BOT, type FakeGitHubServer } from '../github/fake-github.js';
 import { renderGfm, visibleText } from '../render/gfm.js';
 
+/** A file target, so a create's secret has somewhere to go (plan refuses it otherwise). */
+function toFile(variable: string) {
+  return { type: 'file', path: 'secrets.env', format: 'dotenv', var: variable };
+}
+
 const REPO = 'acme/keys';
 
 const CONFIG: KeysYaml = {
   keys: [
-    { name: 'Billing_Reader', description: 'Reads invoices', roles: ['READONLY'], expires: '90d', owner: 'team-billing' },
-    { name: 'Ops_Bot', description: 'ops automation', roles: ['READONLY'], expires: '30d' },
+    { name: 'Billing_Reader', description: 'Reads invoices', roles: ['READONLY'], expires: '90d', owner: 'team-billing', deliver: [toFile('BILLING_READER')] },
+    { name: 'Ops_Bot', description: 'ops automation', roles: ['READONLY'], expires: '30d', deliver: [toFile('OPS_BOT')] },
   ],
 };
 
@@ -67,7 +72,7 @@ describe('keyplan plan --comment on a pull request', () => {
 
   it('keeps one comment per configuration and never edits a foreign comment quoting the marker', async () => {
     const { ws, github, pr, env } = await setup();
-    await ws.writeKeysYaml({ providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d' }] }, 'teams/other.yaml');
+    await ws.writeKeysYaml({ providers: { default: { type: 'local', path: '.keyplan/other.db' } }, keys: [{ name: 'Other_Key', roles: ['READONLY'], expires: '30d', deliver: [toFile('OTHER_KEY')] }] }, 'teams/other.yaml');
     const quote = '<!-- keyplan:plan config=keys.yaml ownership=default -->\n> quoting the bot: please fix';
     const foreign = github.seedComment(REPO, pr, 'alice', quote);
 
@@ -121,7 +126,7 @@ describe('keyplan plan --comment on a pull request', () => {
 
   it('plans 5,000 changes into one comment GitHub accepts, with the full plan in the step summary', async () => {
     const { ws, github, pr, env } = await setup();
-    const keys = Array.from({ length: 5000 }, (_, i) => ({ name: `Key_${String(i).padStart(4, '0')}`, description: `generated key ${i} with a description long enough to matter`, roles: ['READONLY'], expires: '30d' }));
+    const keys = Array.from({ length: 5000 }, (_, i) => ({ name: `Key_${String(i).padStart(4, '0')}`, description: `generated key ${i} with a description long enough to matter`, roles: ['READONLY'], expires: '30d', deliver: [toFile(`KEY_${i}`)] }));
     await ws.writeKeysYaml({ keys });
     const result = await ws.run(['plan', '--comment'], { env, timeoutMs: 120_000 });
     expect(result.exitCode, describeRun(result)).toBe(0);
