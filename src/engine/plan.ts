@@ -1,7 +1,9 @@
 import { makePlan } from '../core/plan.js';
 import type { DesiredState } from '../core/model.js';
 import type { Plan } from '../core/plan-types.js';
+import type { UnfinishedCreate } from '../core/unfinished.js';
 import type { OpenProviderOptions, Provider } from '../providers/index.js';
+import { openJournal } from './journal.js';
 import { loadConfigAndList } from './plan-overlap.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
@@ -19,16 +21,26 @@ export interface PlanOutcome {
   descriptions: Record<string, string>;
 }
 
-/** Loads the config, reads the providers, and plans: the read-only half of every command. */
+/** Loads the config, reads the providers and the journal of interrupted applies, and plans: the read-only half of every command. */
 export async function planFromConfig(request: PlanRequest): Promise<PlanOutcome> {
   const { state, read } = await loadConfigAndList(request.configPath, request.provider, request.now, request.providerOptions);
-  if (read) return { state, plan: makePlan(state, read.snapshots, request.now), descriptions: read.descriptions };
+  if (read) {
+    const unfinished = (await openJournal(rootFileOf(state))).pending();
+    return { state, plan: makePlan(state, read.snapshots, request.now, unfinished), descriptions: read.descriptions };
+  }
   const names = selectProviderNames(state, request.provider);
   return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now));
 }
 
-export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number): Promise<PlanOutcome> {
-  const snapshots = await readSnapshots(providers);
+export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number, unfinished?: readonly UnfinishedCreate[]): Promise<PlanOutcome> {
+  const [snapshots, pending] = await Promise.all([readSnapshots(providers), unfinished ?? (await openJournal(rootFileOf(state))).pending()]);
   const descriptions = Object.fromEntries([...providers].map(([name, p]) => [name, p.description]));
-  return { state, plan: makePlan(state, snapshots, now), descriptions };
+  return { state, plan: makePlan(state, snapshots, now, pending), descriptions };
+}
+
+/** The root keys.yaml, as an absolute path. */
+export function rootFileOf(state: DesiredState): string {
+  const root = state.files[0];
+  if (root === undefined) throw new Error('a loaded config names its root file');
+  return root;
 }
