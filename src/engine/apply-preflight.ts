@@ -7,7 +7,7 @@ import { GITHUB_TOKEN_VARS, githubToken, type Env } from '../github/octokit.js';
  * creates a key whose secret it would have to drop, nor one whose GitHub delivery cannot even authenticate.
  */
 export function checkSecretDestinations(plan: Plan, secretsOut: string | undefined, env: Env): void {
-  const creating = plan.providers.flatMap((p) => p.actions).filter((a) => a.kind === 'create' || a.kind === 'rotate');
+  const creating = plan.providers.flatMap((p) => p.actions).filter((a) => a.kind === 'create' || a.kind === 'rotate' || a.kind === 'finish');
   const homeless = creating.filter((a) => !secretsOut && (a.desired?.deliver.length ?? 0) === 0);
   if (homeless.length > 0) {
     throw new KeyplanError(

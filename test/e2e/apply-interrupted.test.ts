@@ -1,0 +1,130 @@
+import type { IncomingMessage } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { Fault } from './helpers/fault-proxy.js';
+import type { KeysYamlKey } from './helpers/keys-yaml.js';
+import { activeKeys, allKeys, apply, expectExit, httpTarget, readSecretsFile, sweepFiles, TOKEN_ENV, whoami, writeConfig, type ApplyTarget } from './helpers/apply-world.js';
+import type { E2eWorkspace } from './helpers/workspace.js';
+import { useWorkspace } from './helpers/workspace.js';
+
+const SECRETS_OUT = 'out/secrets.env';
+
+function keys(count: number): KeysYamlKey[] {
+  return Array.from({ length: count }, (_, i) => ({ name: `Svc_${i + 1}`, description: `service ${i + 1}`, roles: ['READONLY'], expires: '30d' }));
+}
+
+/** Holds the n-th create (POST /v1/keys) until `release()`; `arrived` resolves when it reaches the proxy. */
+function holdCreate(n: number) {
+  let release!: () => void;
+  const until = new Promise<void>((resolve) => (release = resolve));
+  let creates = 0;
+  const inject = (_count: number, req: IncomingMessage): Fault => {
+    if (req.method !== 'POST' || !req.url?.startsWith('/v1/keys')) return undefined;
+    creates += 1;
+    return creates === n ? { kind: 'hold', until } : undefined;
+  };
+  return { inject, release };
+}
+
+interface JournalFile {
+  pending: { spec: { name: string } }[];
+}
+
+async function journalNames(ws: E2eWorkspace): Promise<string[]> {
+  const text = await ws.readFile('.keyplan/journal.json').catch(() => '{"pending":[]}');
+  return (JSON.parse(text) as JournalFile).pending.map((entry) => entry.spec.name).sort();
+}
+
+function startApply(ws: E2eWorkspace, target: ApplyTarget, args: string[]) {
+  return ws.start(['apply', ...args], { env: { [TOKEN_ENV]: target.service.adminKey } });
+}
+
+describe('keyplan apply, interrupted', () => {
+  const workspace = useWorkspace();
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`on ${signal} starts no new action, lets the running one finish, reports what is left and exits 130; the rest is planned and confirmed like any change`, async () => {
+      const ws = workspace();
+      const service = await ws.startKeyService();
+      const held = holdCreate(12);
+      const proxy = await ws.startFaultProxy(service.url, held.inject);
+      const target = httpTarget(service, proxy.url);
+      await writeConfig(ws, target, keys(30));
+
+      const run = startApply(ws, target, ['--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT]);
+      await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+      run.child.kill(signal);
+      await run.printed('starting no new action');
+      held.release();
+      const interrupted = await expectExit(run.done, 130);
+      expect(interrupted.stdout).toContain('Interrupted: 12 of 30 done (12 created, 0 updated, 0 rotated, 0 revoked). Run keyplan apply to finish.');
+      expect(interrupted.stderr).toBe('');
+
+      // The running create finished and was delivered; nothing else was started, nothing is left in the journal.
+      expect((await activeKeys(service)).map((k) => k.name).sort()).toEqual(keys(12).map((k) => k.name).sort());
+      const secrets = await readSecretsFile(ws, SECRETS_OUT);
+      expect(secrets.size).toBe(12);
+      expect(await whoami(service, secrets.get('SVC_12') as string)).toEqual({ status: 200, name: 'Svc_12' });
+      expect(await journalNames(ws)).toEqual([]);
+
+      const plan = await expectExit(ws.run(['plan', '--detailed-exitcode'], { env: { [TOKEN_ENV]: service.adminKey } }), 2);
+      expect(plan.stdout).toContain('Plan: 18 to create, 0 to update, 0 to rotate, 0 to revoke.');
+      const finished = await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
+      expect(finished.stdout).toContain('Apply complete: 18 created, 0 updated, 0 rotated, 0 revoked.');
+      expect(await activeKeys(service)).toHaveLength(30);
+      await sweepFiles(ws, [SECRETS_OUT]);
+    });
+  }
+
+  it('a second Ctrl-C stops at once; the next plan shows what was left, apply asks for it, and a key no longer declared is never created', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    const held = holdCreate(3);
+    const proxy = await ws.startFaultProxy(service.url, held.inject);
+    const target = httpTarget(service, proxy.url);
+    await writeConfig(ws, target, keys(5));
+
+    const run = startApply(ws, target, ['--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT]);
+    await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+    run.child.kill('SIGINT');
+    await run.printed('starting no new action');
+    run.child.kill('SIGINT');
+    const stopped = await expectExit(run.done, 130);
+    expect(stopped.stderr).toContain('stopped at once');
+    // The key service gets the held create after the client is gone, and commits it.
+    held.release();
+    await proxy.logged((line) => line.startsWith('POST') && line.endsWith('-> 201'));
+    expect((await activeKeys(service)).map((k) => k.name).sort()).toEqual(['Svc_1', 'Svc_2', 'Svc_3']);
+    // Every create was recorded before it was sent: the journal knows Svc_3 may exist.
+    expect(await journalNames(ws)).toContain('Svc_3');
+
+    const env = { [TOKEN_ENV]: service.adminKey };
+    const json = await expectExit(ws.run(['plan', '--format', 'json', '--detailed-exitcode'], { env }), 2);
+    const planned = JSON.parse(json.stdout) as { has_changes: boolean; summary: Record<string, number>; providers: { actions: { action: string; name: string; reasons: string[] }[] }[] };
+    expect(planned.has_changes).toBe(true);
+    const actions = planned.providers[0]?.actions ?? [];
+    expect(actions.find((a) => a.name === 'Svc_3')).toMatchObject({ action: 'finish', reasons: [expect.stringContaining('deliver the secret of the key created by an interrupted apply')] });
+    expect(actions.filter((a) => a.action === 'create').map((a) => a.name).sort()).toEqual(['Svc_4', 'Svc_5']);
+    const text = await expectExit(ws.run(['plan'], { env }), 0);
+    expect(text.stdout).toContain('~ finish Svc_3');
+
+    // Svc_3 and Svc_5 are no longer declared: Svc_5 is never created, Svc_3 (which the service made) is revoked.
+    await writeConfig(ws, target, keys(5).filter((k) => k.name !== 'Svc_3' && k.name !== 'Svc_5'));
+    const before = await allKeys(service);
+    const journalBefore = await ws.readFile('.keyplan/journal.json');
+    const refused = await expectExit(apply(ws, target, ['--secrets-out', SECRETS_OUT]), 1);
+    expect(refused.stderr).toContain('apply needs confirmation');
+    expect(refused.stdout).toContain('- revoke Svc_3');
+    expect(refused.stdout).not.toContain('Svc_5 ');
+    expect(await allKeys(service)).toEqual(before);
+    expect(await ws.readFile('.keyplan/journal.json')).toBe(journalBefore);
+
+    const done = await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
+    expect(done.stdout).toMatch(/Apply complete: 1 created, 0 updated, 0 rotated, 1 revoked, \d finished\./);
+    expect((await activeKeys(service)).map((k) => k.name).sort()).toEqual(['Svc_1', 'Svc_2', 'Svc_4']);
+    expect((await allKeys(service)).map((k) => k.name)).not.toContain('Svc_5');
+    const secrets = await readSecretsFile(ws, SECRETS_OUT);
+    for (const name of ['Svc_1', 'Svc_2', 'Svc_4']) expect(await whoami(service, secrets.get(name.toUpperCase()) as string)).toEqual({ status: 200, name });
+    await expect(ws.readFile('.keyplan/journal.json')).rejects.toMatchObject({ code: 'ENOENT' });
+    await sweepFiles(ws, [SECRETS_OUT]);
+  });
+});
