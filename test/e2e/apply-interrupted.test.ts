@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { Fault } from './helpers/fault-proxy.js';
 import type { KeysYamlKey } from './helpers/keys-yaml.js';
-import { activeKeys, allKeys, apply, expectExit, httpTarget, readSecretsFile, sweepFiles, TOKEN_ENV, whoami, writeConfig, type ApplyTarget } from './helpers/apply-world.js';
+import { activeKeys, allKeys, apply, expectExit, httpTarget, readSecretsFile, sweepFiles, TOKEN_ENV, whoami, writeConfig } from './helpers/apply-world.js';
 import type { E2eWorkspace } from './helpers/workspace.js';
 import { useWorkspace } from './helpers/workspace.js';
 
@@ -34,8 +34,19 @@ async function journalNames(ws: E2eWorkspace): Promise<string[]> {
   return (JSON.parse(text) as JournalFile).pending.map((entry) => entry.spec.name).sort();
 }
 
-function startApply(ws: E2eWorkspace, target: ApplyTarget, args: string[]) {
-  return ws.start(['apply', ...args], { env: { [TOKEN_ENV]: target.service.adminKey } });
+/**
+ * `apply --auto-approve --parallelism 1` of `count` new keys through a proxy that holds the `holdAt`-th create;
+ * resolves once that create is held, so a signal sent then arrives while exactly that action runs.
+ */
+async function applyHeldAt(ws: E2eWorkspace, count: number, holdAt: number) {
+  const service = await ws.startKeyService();
+  const held = holdCreate(holdAt);
+  const proxy = await ws.startFaultProxy(service.url, held.inject);
+  const target = httpTarget(service, proxy.url);
+  await writeConfig(ws, target, keys(count));
+  const run = ws.start(['apply', '--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT], { env: { [TOKEN_ENV]: service.adminKey } });
+  await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+  return { service, proxy, target, run, release: held.release };
 }
 
 describe('keyplan apply, interrupted', () => {
@@ -44,17 +55,10 @@ describe('keyplan apply, interrupted', () => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`on ${signal} starts no new action, lets the running one finish, reports what is left and exits 130; the rest is planned and confirmed like any change`, async () => {
       const ws = workspace();
-      const service = await ws.startKeyService();
-      const held = holdCreate(12);
-      const proxy = await ws.startFaultProxy(service.url, held.inject);
-      const target = httpTarget(service, proxy.url);
-      await writeConfig(ws, target, keys(30));
-
-      const run = startApply(ws, target, ['--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT]);
-      await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+      const { service, target, run, release } = await applyHeldAt(ws, 30, 12);
       run.child.kill(signal);
       await run.printed('starting no new action');
-      held.release();
+      release();
       const interrupted = await expectExit(run.done, 130);
       expect(interrupted.stdout).toContain('Interrupted: 12 of 30 done (12 created, 0 updated, 0 rotated, 0 revoked). Run keyplan apply to finish.');
       expect(interrupted.stderr).toBe('');
@@ -77,21 +81,14 @@ describe('keyplan apply, interrupted', () => {
 
   it('a second Ctrl-C stops at once; the next plan shows what was left, apply asks for it, and a key no longer declared is never created', async () => {
     const ws = workspace();
-    const service = await ws.startKeyService();
-    const held = holdCreate(3);
-    const proxy = await ws.startFaultProxy(service.url, held.inject);
-    const target = httpTarget(service, proxy.url);
-    await writeConfig(ws, target, keys(5));
-
-    const run = startApply(ws, target, ['--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT]);
-    await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+    const { service, proxy, target, run, release } = await applyHeldAt(ws, 5, 3);
     run.child.kill('SIGINT');
     await run.printed('starting no new action');
     run.child.kill('SIGINT');
     const stopped = await expectExit(run.done, 130);
     expect(stopped.stderr).toContain('stopped at once');
     // The key service gets the held create after the client is gone, and commits it.
-    held.release();
+    release();
     await proxy.logged((line) => line.startsWith('POST') && line.endsWith('-> 201'));
     expect((await activeKeys(service)).map((k) => k.name).sort()).toEqual(['Svc_1', 'Svc_2', 'Svc_3']);
     // Every create was recorded before it was sent: the journal knows Svc_3 may exist.
