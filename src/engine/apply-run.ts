@@ -56,7 +56,7 @@ export interface ApplyHooks {
   onOutcome(outcome: ActionOutcome): void;
 }
 
-/** `interrupted`: the signal stopped the apply before every action had started. */
+/** `interrupted`: a signal arrived while the actions ran (those not yet started were not). */
 export type ApplyStatus = 'no-changes' | 'cancelled' | 'applied' | 'interrupted';
 
 export interface ApplyResult {
@@ -110,7 +110,7 @@ async function applyWith({ state, providers, saved }: Loaded, request: ApplyRequ
   if (request.signal?.aborted) return { status: 'interrupted', outcomes: [] };
   hooks.started(plan.providers.reduce((n, p) => n + p.actions.length, 0));
   const outcomes = await applyPlan(plan, ctx);
-  return { status: outcomes.some((o) => o.status === 'not-started') ? 'interrupted' : 'applied', outcomes };
+  return { status: request.signal?.aborted ? 'interrupted' : 'applied', outcomes };
 }
 
 /** In-use revokes may be allowed one by one by a person; every other refusal stops the apply (exit 3). */

@@ -38,7 +38,11 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
   // Keys whose unfinished create could not be finished: nothing else is done to them in this run.
   const unfinished = new Set<string>();
   const held = (action: PlannedAction): ActionOutcome | undefined => {
-    if (ctx.signal?.aborted) return notStarted(action);
+    if (ctx.signal?.aborted) {
+      // Recorded but never sent: nothing for a later apply to finish (a finish stays recorded).
+      if (action.kind === 'create' || action.kind === 'rotate') ctx.journal.complete(action.idempotencyKey);
+      return notStarted(action);
+    }
     if (unfinished.has(keyOf(action))) return report(ctx, { ...base(action), status: 'skipped', delivered: [], message: 'not attempted: finishing the interrupted create of this key failed' });
     return undefined;
   };
@@ -56,11 +60,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
   if (!ctx.signal?.aborted) await ctx.journal.recordAll(first.flatMap((a) => (a.kind === 'create' ? [pendingFor(a, a.spec, ctx)] : [])));
   const started = await runLimited(first, ctx.parallelism, async (action): Promise<Started> => {
     const stop = held(action);
-    if (stop) {
-      // Recorded but never sent: nothing for a later apply to finish.
-      if (action.kind === 'create') ctx.journal.complete(action.idempotencyKey);
-      return { done: Promise.resolve(stop) };
-    }
+    if (stop) return { done: Promise.resolve(stop) };
     return action.kind === 'create' ? startCreate(action, ctx) : finishNow(action, () => update(action, ctx), ctx);
   });
   outcomes.push(...(await Promise.all(started.map((s) => s.done))));

@@ -17,7 +17,7 @@ export function outcomeLine(outcome: ActionOutcome, paint: Paint = plainPaint): 
 }
 
 /** The closing summary: what was done and, after a failure or an interruption, what was not. */
-export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = plainPaint): string {
+export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = plainPaint, interrupted = false): string {
   if (outcomes.length === 0) return 'Nothing to apply.';
   const count = (kind: ActionOutcome['kind']) => outcomes.filter((o) => o.kind === kind && o.status === 'done').length;
   const finished = count('finish');
@@ -25,11 +25,11 @@ export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = 
   const failed = outcomes.filter((o) => o.status === 'failed');
   const skipped = outcomes.filter((o) => o.status === 'skipped');
   const notStarted = outcomes.filter((o) => o.status === 'not-started');
-  if (failed.length === 0 && skipped.length === 0 && notStarted.length === 0) return paint('bold', `Apply complete: ${done}.`);
+  if (failed.length === 0 && skipped.length === 0 && notStarted.length === 0 && !interrupted) return paint('bold', `Apply complete: ${done}.`);
   const lines: string[] = [];
-  if (notStarted.length > 0) {
+  if (interrupted || notStarted.length > 0) {
     const doneCount = outcomes.filter((o) => o.status === 'done').length;
-    lines.push(paint('yellow', `Interrupted: ${doneCount} of ${outcomes.length} done (${done}). Run keyplan apply to finish.`));
+    lines.push(paint('yellow', `Interrupted: ${doneCount} of ${outcomes.length} done (${done}).${notStarted.length > 0 ? ' Run keyplan apply to finish.' : ''}`));
   }
   if (failed.length > 0 || skipped.length > 0) {
     lines.push(paint('red', `Apply incomplete: ${plural(failed.length, 'action')} failed, ${skipped.length} not attempted. Done: ${done}.`));

@@ -124,4 +124,48 @@ describe('keyplan apply, interrupted', () => {
     await expect(ws.readFile('.keyplan/journal.json')).rejects.toMatchObject({ code: 'ENOENT' });
     await sweepFiles(ws, [SECRETS_OUT]);
   });
+
+  it('Ctrl-C during a rotation lets it finish (new secret delivered, old key kept for its overlap) and leaves the next rotation for the next apply', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    let hold: Promise<void> | undefined;
+    let release!: () => void;
+    const proxy = await ws.startFaultProxy(service.url, (_n, req) => (hold && req.method === 'POST' && req.url?.startsWith('/v1/keys') ? { kind: 'hold', until: hold } : undefined));
+    const target = httpTarget(service, proxy.url);
+    const declared = (expires: string) => ['Alpha', 'Beta'].map((name) => ({ name, description: name, roles: ['READONLY'], expires, rotation: { every: '20d', overlap: '1h' } }));
+    await writeConfig(ws, target, declared('30d'));
+    await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
+    const before = await readSecretsFile(ws, SECRETS_OUT);
+    const [oldAlpha, oldBeta] = ['Alpha', 'Beta'].map((name) => activeKeys(service).then((keys) => keys.find((k) => k.name === name)));
+
+    // A new expiry rotates both keys; the first rotation's create is held while Ctrl-C arrives.
+    await writeConfig(ws, target, declared('60d'));
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const run = ws.start(['apply', '--auto-approve', '--parallelism', '1', '--secrets-out', SECRETS_OUT], { env: { [TOKEN_ENV]: service.adminKey } });
+    await proxy.logged((line) => line.startsWith('POST') && line.endsWith('held (injected)'));
+    run.child.kill('SIGINT');
+    await run.printed('starting no new action');
+    hold = undefined;
+    release();
+    const interrupted = await expectExit(run.done, 130);
+    expect(interrupted.stdout).toContain('Interrupted: 1 of 2 done (0 created, 0 updated, 1 rotated, 0 revoked). Run keyplan apply to finish.');
+
+    const after = await readSecretsFile(ws, SECRETS_OUT);
+    const rotated = ['ALPHA', 'BETA'].filter((name) => after.get(name) !== before.get(name));
+    expect(rotated).toHaveLength(1);
+    const [name] = rotated as [string];
+    const display = name === 'ALPHA' ? 'Alpha' : 'Beta';
+    const old = (await (name === 'ALPHA' ? oldAlpha : oldBeta)) as { id: string };
+    // The rotated key's new secret works; its old key stays through the overlap, marked for a later revoke.
+    expect(await whoami(service, after.get(name) as string)).toEqual({ status: 200, name: display });
+    expect((await whoami(service, before.get(name) as string)).status).toBe(200);
+    expect((await activeKeys(service)).find((k) => k.id === old.id)?.metadata['keyplan-retire-at']).toBeDefined();
+    expect(await journalNames(ws)).toEqual([]);
+
+    const plan = await expectExit(ws.run(['plan', '--detailed-exitcode'], { env: { [TOKEN_ENV]: service.adminKey } }), 2);
+    expect(plan.stdout).toContain('Plan: 0 to create, 0 to update, 1 to rotate, 0 to revoke.');
+    expect(plan.stdout).toMatch(new RegExp(`… ${display}\\.retiring-\\S+ \\(${old.id}\\) stays until`));
+    await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', SECRETS_OUT]), 0);
+    await sweepFiles(ws, [SECRETS_OUT]);
+  });
 });
