@@ -36,6 +36,7 @@ export async function buildProgram(
 /** Runs the CLI; the one place errors become exit codes. Never throws. */
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.ok;
+  endQuietlyOnClosedPipes();
   try {
     const program = await buildProgram(argv, (code) => {
       exitCode = code;
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<number> {
       // Help and version print and exit 0; usage errors were already printed by commander.
       return error.exitCode === 0 ? ExitCode.ok : ExitCode.error;
     }
+    if (isClosedPipe(error)) return exitCode;
     if (error instanceof KeyplanError) {
       if (error instanceof ConfigError && process.env.GITHUB_ACTIONS === 'true') await annotate(error);
       printError(error.message);
@@ -65,4 +67,22 @@ export async function main(argv: string[]): Promise<number> {
 async function annotate(error: ConfigError): Promise<void> {
   const { annotationText, configAnnotations } = await import('../engine/github-actions.js');
   process.stdout.write(annotationText(configAnnotations(error.issues)));
+}
+
+/**
+ * `keyplan plan | head`: once the reader has gone, further output is dropped and the command runs to its
+ * normal end (an apply still finishes and records its work) instead of dying on EPIPE.
+ */
+function endQuietlyOnClosedPipes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (!isClosedPipe(error)) throw error;
+      stream.write = (() => true) as typeof stream.write;
+      stream.emit('drain');
+    });
+  }
+}
+
+function isClosedPipe(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
 }

@@ -4,8 +4,10 @@ import type {
   HttpProviderProps,
   KeyFields,
   LocalProviderProps,
+  PackageProviderProps,
   PolicyProps,
   RotationProps,
+  StrapiProviderProps,
 } from './types.js';
 
 /** camelCase prop -> keys.yaml property, for every field of a props type (the compiler checks completeness). */
@@ -23,6 +25,7 @@ export const KEY_FIELDS = {
   rotation: 'rotation',
   deliver: 'deliver',
   preventRevoke: 'prevent_revoke',
+  takeOver: 'take_over',
 } as const satisfies FieldMap<KeyFields>;
 
 export const POLICY_FIELDS = {
@@ -42,8 +45,8 @@ export const ROTATION_FIELDS = { every: 'every', beforeExpiry: 'before_expiry', 
 export const PROVIDER_FIELDS = {
   local: { type: 'type', path: 'path' } satisfies FieldMap<LocalProviderProps>,
   http: { type: 'type', url: 'url', tokenEnv: 'token_env', timeout: 'timeout' } satisfies FieldMap<HttpProviderProps>,
-  strapi: { type: 'type', url: 'url', tokenEnv: 'token_env', emailEnv: 'email_env', passwordEnv: 'password_env', timeout: 'timeout' },
-  package: { type: 'type', package: 'package', options: 'options' },
+  strapi: { type: 'type', url: 'url', tokenEnv: 'token_env', emailEnv: 'email_env', passwordEnv: 'password_env', timeout: 'timeout' } satisfies FieldMap<StrapiProviderProps>,
+  package: { type: 'type', package: 'package', options: 'options' } satisfies FieldMap<PackageProviderProps>,
 } as const;
 
 export const DELIVER_FIELDS = {
@@ -57,6 +60,7 @@ export const DELIVER_FIELDS = {
  */
 export const ROOT_FIELDS = {
   version: 'always 1',
+  ownership: 'KeyPlan ownership',
   providers: 'Provider constructs',
   policy: 'KeyPlan policy',
   keys: 'ApiKey constructs',

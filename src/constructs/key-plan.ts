@@ -9,7 +9,7 @@ import { propsProblems, schemaProblems } from './shape.js';
 import type { KeyPlanProps, PolicyProps } from './types.js';
 import { policyToYaml } from './yaml-fields.js';
 
-const KEY_PLAN_PROPS = { policy: 'policy', outdir: 'outdir', projectDir: 'projectDir' } as const;
+const KEY_PLAN_PROPS = { ownership: 'ownership', policy: 'policy', outdir: 'outdir', projectDir: 'projectDir' } as const;
 
 /** What cdktf (and cdktn) hand a construct's custom synthesis hook; only these fields are read. */
 interface SynthesisSession {
@@ -29,6 +29,8 @@ export class KeyPlan extends Construct {
   }
 
   readonly policy: PolicyProps;
+  /** keys.yaml `ownership:`; undefined: the default. */
+  readonly ownership: string | undefined;
   /** Relative provider and deliver paths are relative to this directory. */
   readonly projectDir: string;
   readonly #outdir: string | undefined;
@@ -38,10 +40,11 @@ export class KeyPlan extends Construct {
     super(scope as Construct, id);
     brand(this, KEY_PLAN_BRAND);
     this.policy = { ...props.policy };
+    this.ownership = props.ownership;
     this.projectDir = resolve(props.projectDir ?? process.cwd());
     this.#outdir = props.outdir;
     const problems = [...propsProblems(props, KEY_PLAN_PROPS), ...propsProblems(this.policy, POLICY_FIELDS).map((p) => `policy.${p}`)];
-    if (problems.length === 0) problems.push(...schemaProblems({ policy: policyToYaml(this.policy) }, []));
+    if (problems.length === 0) problems.push(...schemaProblems({ ...(this.ownership !== undefined ? { ownership: this.ownership } : {}), policy: policyToYaml(this.policy) }, []));
     const stack = nearest(scope, TERRAFORM_STACK_BRAND);
     if (!stack && nearest(scope, TERRAFORM_APP_BRAND)) {
       problems.push('a KeyPlan directly under a cdktf/cdktn App is never synthesized; put it in a TerraformStack: new KeyPlan(stack, …)');
@@ -88,7 +91,7 @@ export class KeyPlan extends Construct {
   }
 
   #render(outDir: string): Rendered {
-    return renderKeyPlan({ plan: this, policy: this.policy, paths: { projectDir: this.projectDir, outDir }, now: Date.now() });
+    return renderKeyPlan({ plan: this, ownership: this.ownership, policy: this.policy, paths: { projectDir: this.projectDir, outDir }, now: Date.now() });
   }
 
   /** cdktf/cdktn call this hook on every construct of a stack when the app synthesizes (no import of either needed). */

@@ -2,11 +2,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { IConstruct } from 'constructs';
 import { normalizeConfig } from '../core/config.js';
+import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { displayPath } from '../io/display-path.js';
 import { schemaIssues } from '../io/schema-validator.js';
 import { parseYamlSource } from '../io/yaml-source.js';
-import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { API_KEY_BRAND, hasBrand, KEY_PLAN_BRAND, PROVIDER_BRAND } from './brand.js';
 import { CONSTRUCT_COMMENT, constructPathAt } from './construct-comments.js';
 import { Commented, emitYaml } from './emit-yaml.js';
@@ -21,6 +21,7 @@ const DEFAULT_PROVIDER: ProviderProps = { type: 'local', path: '.keyplan/keys.db
 
 export interface RenderInput {
   plan: IConstruct;
+  ownership?: string | undefined;
   policy?: PolicyProps;
   paths: PathBase;
   now: number;
@@ -39,7 +40,7 @@ export interface Rendered {
  * The KeyPlan's tree -> keys.yaml text, checked by the same schema and normalization `keyplan validate` runs,
  * with each problem named by the construct that caused it.
  */
-export function renderKeyPlan({ plan, policy, paths, now }: RenderInput): Rendered {
+export function renderKeyPlan({ plan, ownership, policy, paths, now }: RenderInput): Rendered {
   const label = (construct: IConstruct): string => relative(plan.node.path, construct.node.path).split('\\').join('/') || plan.node.id;
   const own = plan.node.findAll().filter((construct) => construct === plan || ownerPlan(construct) === plan);
   const providers: Record<string, unknown> = {};
@@ -51,7 +52,7 @@ export function renderKeyPlan({ plan, policy, paths, now }: RenderInput): Render
   const keys = own
     .filter((c) => hasBrand(c, API_KEY_BRAND))
     .map((construct) => new Commented(`${CONSTRUCT_COMMENT}${label(construct)}`, keyToYaml((construct as unknown as { fields: KeyFields }).fields, paths)));
-  const data: Record<string, unknown> = { version: 1, providers };
+  const data: Record<string, unknown> = { version: 1, ...(ownership !== undefined ? { ownership } : {}), providers };
   if (policy && Object.keys(policy).length > 0) data.policy = new Commented(`${CONSTRUCT_COMMENT}${label(plan)}`, policyToYaml(policy));
   data.keys = keys;
 

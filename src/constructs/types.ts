@@ -50,8 +50,32 @@ export interface HttpProviderProps {
   readonly timeout?: Duration;
 }
 
+/** The API tokens of a Strapi 5, managed through its admin API. */
+export interface StrapiProviderProps {
+  readonly type: 'strapi';
+  /** Base URL of the Strapi server, e.g. https://cms.example.com. */
+  readonly url: string;
+  /** The environment variable holding a Strapi admin token (preferred over emailEnv/passwordEnv). */
+  readonly tokenEnv?: string;
+  /** Instead of tokenEnv: the environment variable holding an admin user's email. */
+  readonly emailEnv?: string;
+  /** With emailEnv: the environment variable holding that admin user's password. */
+  readonly passwordEnv?: string;
+  /** How long to wait for one HTTP request, e.g. 30s. */
+  readonly timeout?: Duration;
+}
+
+/** A provider from an installed npm package implementing keyplan's provider contract. */
+export interface PackageProviderProps {
+  readonly type: 'package';
+  /** The npm package name, installed in the project. */
+  readonly package: string;
+  /** The provider's options, checked against the package's own schema when it loads. */
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
 /** A key service (keys.yaml `providers:` entry); its name is the construct id. */
-export type ProviderProps = LocalProviderProps | HttpProviderProps;
+export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProviderProps | PackageProviderProps;
 
 /** When keyplan replaces a key: create a new one, deliver it, then revoke the old one. */
 export interface RotationProps {
@@ -114,6 +138,8 @@ export interface KeyFields {
   readonly deliver?: readonly DeliverProps[];
   /** true: keyplan never revokes this key (not even in a rotation). */
   readonly preventRevoke?: boolean;
+  /** Adopt the live key of this name that another configuration manages: the ownership it is taken from. */
+  readonly takeOver?: string;
 }
 
 export type ApiKeyProps = KeyFields;
@@ -131,6 +157,8 @@ export interface TeamProps {
 }
 
 export interface KeyPlanProps {
+  /** Who manages these keys (keys.yaml `ownership:`); a plan touches only keys of its own ownership. Default `default`. */
+  readonly ownership?: string;
   readonly policy?: PolicyProps;
   /** Where synth() writes keys.yaml. Default: $KEYPLAN_OUTDIR, else `keyplan.out`. */
   readonly outdir?: string;

@@ -1,16 +1,17 @@
 import type { ActionKind } from './plan-types.js';
 
-export type OutcomeStatus = 'done' | 'failed' | 'skipped';
+/** `not-started`: the apply was interrupted (Ctrl-C, SIGTERM) before this action began. */
+export type OutcomeStatus = 'done' | 'failed' | 'skipped' | 'not-started';
 
 /** What became of one action. Holds ids and file names, never a secret. */
 export interface ActionOutcome {
-  kind: ActionKind | 'resume';
+  kind: ActionKind;
   provider: string;
   name: string;
   status: OutcomeStatus;
   /** The key acted on (the old key of a rotation). */
   keyId?: string;
-  /** The key created (create, rotate, resume). */
+  /** The key created (create, rotate, finish). */
   newKeyId?: string;
   delivered: string[];
   /** Where the secret went when delivery failed. */

@@ -17,6 +17,8 @@ export const ExitCode = {
   error: 1,
   changes: 2,
   refused: 3,
+  /** Stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -1,7 +1,7 @@
 import type { SourcePosition } from './errors.js';
 import type { DesiredKey, EpochMillis, Expiry, Policy, RemoteKey } from './model.js';
 
-export type ActionKind = 'create' | 'update' | 'rotate' | 'revoke';
+export type ActionKind = 'create' | 'update' | 'rotate' | 'revoke' | 'finish';
 
 export type ChangedField = 'name' | 'description' | 'roles' | 'metadata' | 'expires';
 
@@ -86,7 +86,36 @@ export interface RevokeAction extends ActionBase {
   mark?: Record<string, string>;
 }
 
-export type PlannedAction = CreateAction | UpdateAction | RotateAction | RevokeAction;
+/**
+ * Work an interrupted apply left behind: a create it recorded in its journal but whose secret it never
+ * delivered. Finishing replays the create (same idempotency key: the key service returns the same key and
+ * secret, or makes the key if the create never arrived), delivers the secret to the targets keys.yaml
+ * declares now, and for a rotation retires the key it replaces.
+ */
+export interface FinishAction extends ActionBase {
+  kind: 'finish';
+  spec: KeySpec;
+  /** Sent with the create. */
+  idempotencyKey: string;
+  /** The journal entry this finishes (differs from idempotencyKey when the create is planned afresh). */
+  journalKey: string;
+  /** The key the interrupted apply made; null when its create never reached the key service. */
+  keyId: string | null;
+  /** For a rotation: the old key, renamed aside, to retire once the secret is delivered. */
+  retire?: { keyId: string; overlapMs: number };
+  /** Where an earlier apply saved this secret when its delivery failed (an absolute path). */
+  recoveryFile?: string;
+}
+
+export type PlannedAction = CreateAction | UpdateAction | RotateAction | RevokeAction | FinishAction;
+
+/** A journal entry the plan lets go of: nothing to finish (see `reason`); apply removes it from the journal. */
+export interface DroppedJournalEntry {
+  provider: string;
+  name: string;
+  journalKey: string;
+  reason: string;
+}
 
 export type FindingKind =
   | 'stale'
@@ -138,6 +167,8 @@ export interface ProviderPlan {
   problems: PlanProblem[];
   findings: Finding[];
   pending: PendingRetirement[];
+  /** Journal entries of an interrupted apply with nothing left to finish. */
+  droppedJournal: DroppedJournalEntry[];
   /** Keys this configuration manages at this provider (the base of the change threshold). */
   managedCount: number;
   /** The configuration's `ownership:`: the plan touches only keys of it. */
@@ -158,4 +189,5 @@ export interface PlanSummary {
   update: number;
   rotate: number;
   revoke: number;
+  finish: number;
 }

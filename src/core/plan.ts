@@ -9,6 +9,7 @@ import { refusalOf, type SelfKey } from './plan-refusals.js';
 import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
 import { isManaged, managedElsewhere, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
 import { roleCatalog } from './permissions.js';
+import { planUnfinished, type UnfinishedCreate } from './unfinished.js';
 import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
 
 /** What one provider reported: its keys (revoked ones too, where it lists them), capabilities and roles. */
@@ -21,13 +22,22 @@ export interface ProviderSnapshot {
   self?: SelfKey;
 }
 
-/** The whole plan: a pure function of the declared state, what each provider reported, and `now`. */
-export function makePlan(desired: DesiredState, snapshots: Readonly<Record<string, ProviderSnapshot>>, now: EpochMillis): Plan {
+/**
+ * The whole plan: a pure function of the declared state, what each provider reported, `now`, and the
+ * creates interrupted applies left unfinished (from the journal).
+ */
+export function makePlan(
+  desired: DesiredState,
+  snapshots: Readonly<Record<string, ProviderSnapshot>>,
+  now: EpochMillis,
+  unfinished: readonly UnfinishedCreate[] = [],
+): Plan {
   const providers = Object.keys(snapshots)
     .sort()
     .map((provider) => {
       const snapshot = snapshots[provider] as ProviderSnapshot;
-      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now, desired.ownership);
+      const entries = unfinished.filter((entry) => entry.provider === provider);
+      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now, desired.ownership, entries);
     });
   return { createdAt: now, policy: desired.policy, providers };
 }
@@ -39,6 +49,7 @@ export function planProvider(
   policy: Policy,
   now: EpochMillis,
   ownership: string = DEFAULT_OWNERSHIP,
+  unfinished: readonly UnfinishedCreate[] = [],
 ): ProviderPlan {
   const catalog = roleCatalog(snapshot.roles);
   const fingerprint = remoteFingerprint(snapshot.keys);
@@ -96,9 +107,11 @@ export function planProvider(
     else if (policy.prune) add(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
   }
 
+  const finished = planUnfinished(unfinished, desiredKeys, live, actions);
   return {
     provider,
-    actions,
+    actions: finished.actions,
+    droppedJournal: finished.dropped,
     problems,
     findings: evaluateFindings({ provider, keys: liveKeys, declared, catalog, policy, now, ownership }),
     pending,
@@ -153,9 +166,16 @@ function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, 
 }
 
 export function summarize(plan: Plan): PlanSummary {
-  const summary: PlanSummary = { create: 0, update: 0, rotate: 0, revoke: 0 };
+  const summary: PlanSummary = { create: 0, update: 0, rotate: 0, revoke: 0, finish: 0 };
   for (const provider of plan.providers) for (const action of provider.actions) summary[action.kind] += 1;
   return summary;
+}
+
+/** The remote key an action works on: none for a create, the key a finish delivers (if made yet), else the key changed. */
+export function actionKeyId(action: PlannedAction): string | null {
+  if (action.kind === 'create') return null;
+  if (action.kind === 'finish') return action.keyId;
+  return action.remote.id;
 }
 
 export function hasChanges(plan: Plan): boolean {

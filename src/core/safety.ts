@@ -1,4 +1,5 @@
 import { plural } from './humanize.js';
+import { actionKeyId } from './plan.js';
 import type { Plan, PlannedAction } from './plan-types.js';
 
 export interface GateOverrides {
@@ -50,6 +51,7 @@ function thresholdRefusal(provider: string, actions: readonly PlannedAction[], m
 }
 
 export function actionLabel(action: PlannedAction): string {
-  const id = action.kind === 'create' ? '' : ` (${action.remote.id})`;
+  const keyId = actionKeyId(action);
+  const id = keyId === null ? '' : ` (${keyId})`;
   return `${action.kind} ${action.provider}/${action.name}${id}`;
 }

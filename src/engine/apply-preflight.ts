@@ -14,7 +14,7 @@ export interface SecretDestinations {
  * what `apply` would refuse, and apply never creates a key whose secret it would have to drop.
  */
 export function secretDestinationProblems(plan: Plan, { secretsOut, env }: SecretDestinations): PlanProblem[] {
-  const creating = plan.providers.flatMap((p) => p.actions).filter((a) => a.kind === 'create' || a.kind === 'rotate');
+  const creating = plan.providers.flatMap((p) => p.actions).filter((a) => a.kind === 'create' || a.kind === 'rotate' || a.kind === 'finish');
   const hasGitHubToken = githubToken(env) !== undefined;
   const problems: PlanProblem[] = [];
   for (const action of creating) {

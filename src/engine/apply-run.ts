@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ActionOutcome } from '../core/apply-outcome.js';
 import { KeyplanError, UnsafePlanError } from '../core/errors.js';
 import { remoteFingerprint } from '../core/fingerprint.js';
@@ -7,14 +7,15 @@ import { hasChanges } from '../core/plan.js';
 import type { Plan } from '../core/plan-types.js';
 import { refreshDependencyWarnings } from '../core/refresh.js';
 import { checkGates, type GateRefusal } from '../core/safety.js';
+import { displayPath } from '../io/display-path.js';
 import { loadConfig } from '../io/load-config.js';
 import type { OpenProviderOptions, Provider } from '../providers/index.js';
-import { applyPlan, resumeJournal, type ApplyContext } from './apply.js';
+import { applyPlan, type ApplyContext } from './apply.js';
 import { checkSecretDestinations } from './apply-preflight.js';
 import { SecretDelivery } from './deliver.js';
-import { Journal } from './journal.js';
+import { openJournal, workDirFor, type Journal } from './journal.js';
 import { readPlanFile } from './plan-file.js';
-import { planWith } from './plan.js';
+import { planWith, rootFileOf } from './plan.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
 export interface ApplyRequest {
@@ -35,6 +36,8 @@ export interface ApplyRequest {
   env: OpenProviderOptions['env'];
   /** The one clock reading of the run: config checks, the plan, warnings and overlaps all use it. */
   now: number;
+  /** Aborted on Ctrl-C / SIGTERM: no new action starts; running ones finish and are recorded. */
+  signal?: AbortSignal;
 }
 
 /** What the caller (the CLI) shows and asks; the engine decides and acts. */
@@ -53,7 +56,8 @@ export interface ApplyHooks {
   onOutcome(outcome: ActionOutcome): void;
 }
 
-export type ApplyStatus = 'no-changes' | 'cancelled' | 'applied';
+/** `interrupted`: a signal arrived while the actions ran (those not yet started were not). */
+export type ApplyStatus = 'no-changes' | 'cancelled' | 'applied' | 'interrupted';
 
 export interface ApplyResult {
   status: ApplyStatus;
@@ -67,19 +71,18 @@ export async function runApply(request: ApplyRequest, hooks: ApplyHooks): Promis
   const configPath = saved && !request.synthesized ? saved.config_path : request.configPath;
   const state = await loadConfig(configPath, { now: request.now });
   const names = saved ? saved.plan.providers.map((p) => p.provider) : selectProviderNames(state, request.provider);
-  return withProviders(state, names, { env: request.env }, (providers) => applyWith({ state, configPath, providers, saved: saved?.plan }, request, hooks));
+  return withProviders(state, names, { env: request.env }, (providers) => applyWith({ state, providers, saved: saved?.plan }, request, hooks));
 }
 
 interface Loaded {
   state: DesiredState;
-  configPath: string;
   providers: ReadonlyMap<string, Provider>;
   saved: Plan | undefined;
 }
 
-async function applyWith({ state, configPath, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
-  const workDir = join(request.projectDir ?? dirname(resolve(configPath)), '.keyplan');
-  const journal = await Journal.open(join(workDir, 'journal.json'));
+async function applyWith({ state, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
+  const workDir = workDirFor(rootFileOf(state), request.projectDir);
+  const journal = await openJournal(rootFileOf(state), request.projectDir);
   const ctx: ApplyContext = {
     providers,
     journal,
@@ -87,26 +90,28 @@ async function applyWith({ state, configPath, providers, saved }: Loaded, reques
     parallelism: request.parallelism,
     ...(request.secretsOut ? { secretsOut: request.secretsOut } : {}),
     now: request.now,
-    currentTargets: (provider, name) => state.keys.find((k) => k.provider === provider && k.name === name)?.deliver,
     onOutcome: (outcome) => hooks.onOutcome(outcome),
+    ...(request.signal ? { signal: request.signal } : {}),
   };
 
-  const resumed: ActionOutcome[] = [];
-  if (journal.pending().length > 0) {
-    hooks.log(`An earlier apply was interrupted with ${journal.pending().length} new secret(s) not yet delivered; finishing that first.`);
-    resumed.push(...(await resumeJournal(ctx)));
-  }
-
-  const plan = saved ? await checkSavedPlan(saved, state, providers, request.now) : (await planWith(state, providers, request.now, { secretsOut: request.secretsOut, env: request.env })).plan;
+  // What interrupted applies left in the journal is part of the plan, shown and confirmed like any change.
+  const plan = saved
+    ? await checkSavedPlan(saved, state, providers, journal, request.now)
+    : (await planWith(state, providers, request.now, { unfinished: journal.pending(), destinations: { secretsOut: request.secretsOut, env: request.env } })).plan;
   hooks.showPlan(plan, (name) => providers.get(name)?.description ?? name);
   if (plan.providers.some((p) => p.problems.length > 0)) throw new KeyplanError('the plan has problems (above); fix them and run apply again. Nothing was changed.');
-  if (!hasChanges(plan)) return { status: 'no-changes', outcomes: resumed };
+  if (!hasChanges(plan)) {
+    // Records of creates that never happened, for keys no longer declared: letting go changes no key.
+    return { status: 'no-changes', outcomes: await applyPlan(plan, ctx) };
+  }
 
   checkSecretDestinations(plan, request.secretsOut, request.env);
   await passGates(checkGates(plan, { allowInUse: request.allowInUse, force: request.force }), hooks);
-  if (!(await hooks.approve())) return { status: 'cancelled', outcomes: resumed };
+  if (!(await hooks.approve())) return { status: 'cancelled', outcomes: [] };
+  if (request.signal?.aborted) return { status: 'interrupted', outcomes: [] };
   hooks.started(plan.providers.reduce((n, p) => n + p.actions.length, 0));
-  return { status: 'applied', outcomes: [...resumed, ...(await applyPlan(plan, ctx))] };
+  const outcomes = await applyPlan(plan, ctx);
+  return { status: request.signal?.aborted ? 'interrupted' : 'applied', outcomes };
 }
 
 /** In-use revokes may be allowed one by one by a person; every other refusal stops the apply (exit 3). */
@@ -121,8 +126,16 @@ async function passGates(refusals: GateRefusal[], hooks: ApplyHooks): Promise<vo
   }
 }
 
-/** A saved plan applies only to the remote keys it was made from; its use warnings are judged afresh. */
-async function checkSavedPlan(plan: Plan, state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number): Promise<Plan> {
+/**
+ * A saved plan applies only to the remote keys and the journal it was made from; its use warnings are
+ * judged afresh.
+ */
+async function checkSavedPlan(plan: Plan, state: DesiredState, providers: ReadonlyMap<string, Provider>, journal: Journal, now: number): Promise<Plan> {
+  const planned = new Set(plan.providers.flatMap((p) => [...p.droppedJournal.map((d) => d.journalKey), ...p.actions.flatMap((a) => (a.kind === 'finish' ? [a.journalKey] : []))]));
+  const recorded = journal.pending().filter((entry) => providers.has(entry.provider));
+  if (recorded.length !== planned.size || recorded.some((entry) => !planned.has(entry.idempotencyKey))) {
+    throw new KeyplanError(`the saved plan is stale: an apply ran since it was made (${displayPath(journal.path)} changed). Run keyplan plan again. Nothing was changed.`);
+  }
   const snapshots = await readSnapshots(providers);
   for (const providerPlan of plan.providers) {
     const fresh = snapshots[providerPlan.provider];

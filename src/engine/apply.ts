@@ -1,7 +1,8 @@
 import { isRefusal } from '../core/errors.js';
 import type { DeliverTarget, RemoteKey } from '../core/model.js';
 import { retiringMetadata } from '../core/ownership.js';
-import type { CreateAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
+import type { CreateAction, FinishAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
+import { displayPath } from '../io/display-path.js';
 import type { CreatedKey, Provider } from '../providers/index.js';
 import type { ActionOutcome } from '../core/apply-outcome.js';
 import type { SecretDelivery } from './deliver.js';
@@ -15,56 +16,71 @@ export interface ApplyContext {
   journal: Journal;
   delivery: SecretDelivery;
   parallelism: number;
+  /** This run's --secrets-out: every new secret also goes there. Never remembered for a later run. */
   secretsOut?: string;
   /** The run's one clock reading. */
   now: number;
-  /** The deliver targets keys.yaml declares now for a key, so a resumed delivery goes where the user fixed it to. */
-  currentTargets?: (provider: string, name: string) => DeliverTarget[] | undefined;
-  /** Called as each action settles, for progress output. */
+  /** Called as each action settles, for progress output (not for actions an interruption kept from starting). */
   onOutcome?: (outcome: ActionOutcome) => void;
+  /** Once aborted (Ctrl-C, SIGTERM), no new action starts; running ones finish and are recorded. */
+  signal?: AbortSignal;
 }
 
 /**
- * Carries out a plan in the safe order: creates and updates, then rotations (create, deliver, and only
- * then retire the old key), revokes last — and no revokes at all once anything before them failed.
+ * Carries out a plan in the safe order: first what interrupted applies left unfinished, then creates and
+ * updates, then rotations (create, deliver, and only then retire the old key), revokes last — and no revokes
+ * at all once anything before them failed. An interruption lets running actions finish and starts no more.
  */
 export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOutcome[]> {
   const actions = plan.providers.flatMap((p) => p.actions);
   const phase = <A extends PlannedAction>(kinds: A['kind'][]) => actions.filter((a): a is A => kinds.includes(a.kind));
   const outcomes: ActionOutcome[] = [];
+  // Keys whose unfinished create could not be finished: nothing else is done to them in this run.
+  const unfinished = new Set<string>();
+  const held = (action: PlannedAction): ActionOutcome | undefined => {
+    if (ctx.signal?.aborted) {
+      // Recorded but never sent: nothing for a later apply to finish (a finish stays recorded).
+      if (action.kind === 'create' || action.kind === 'rotate') ctx.journal.complete(action.idempotencyKey);
+      return notStarted(action);
+    }
+    if (unfinished.has(keyOf(action))) return report(ctx, { ...base(action), status: 'skipped', delivered: [], message: 'not attempted: finishing the interrupted create of this key failed' });
+    return undefined;
+  };
   const run = async <A extends PlannedAction>(items: A[], work: (action: A) => Promise<ActionOutcome>) => {
-    const settled = await runLimited(items, ctx.parallelism, async (action) => report(ctx, await settle(action, () => work(action))));
+    const settled = await runLimited(items, ctx.parallelism, async (action) => held(action) ?? report(ctx, await settle(action, () => work(action))));
     outcomes.push(...settled);
   };
 
+  for (const dropped of plan.providers.flatMap((p) => p.droppedJournal)) ctx.journal.complete(dropped.journalKey);
+  await run(phase<FinishAction>(['finish']), (a) => finish(a, ctx));
+  for (const o of outcomes) if (o.status === 'failed') unfinished.add(keyOf(o));
+
   const first = phase<CreateAction | UpdateAction>(['create', 'update']);
   // One journal write for the whole phase rather than one per create: a resumed apply replays any of them.
-  await ctx.journal.recordAll(first.flatMap((a) => (a.kind === 'create' ? [pendingFor(a, a.spec, ctx)] : [])));
-  const started = await runLimited(first, ctx.parallelism, (action) => (action.kind === 'create' ? startCreate(action, ctx) : finishNow(action, () => update(action, ctx), ctx)));
+  if (!ctx.signal?.aborted) await ctx.journal.recordAll(first.flatMap((a) => (a.kind === 'create' ? [pendingFor(a, a.spec, ctx)] : [])));
+  const started = await runLimited(first, ctx.parallelism, async (action): Promise<Started> => {
+    const stop = held(action);
+    if (stop) return { done: Promise.resolve(stop) };
+    return action.kind === 'create' ? startCreate(action, ctx) : finishNow(action, () => update(action, ctx), ctx);
+  });
   outcomes.push(...(await Promise.all(started.map((s) => s.done))));
-  const rotations = phase<RotateAction>(['rotate']);
-  await ctx.journal.recordAll(rotations.map((a) => rotationEntry(a, ctx)));
-  await run(rotations, (a) => rotate(a, ctx));
+
+  const rotations = phase<RotateAction>(['rotate']).filter((a) => !unfinished.has(keyOf(a)));
+  if (!ctx.signal?.aborted) await ctx.journal.recordAll(rotations.map((a) => rotationEntry(a, ctx)));
+  await run(rotations, (a) => rotate(a, ctx).catch((error: unknown) => {
+    if (isRefusal(error)) ctx.journal.complete(a.idempotencyKey);
+    throw error;
+  }));
+  for (const action of phase<RotateAction>(['rotate']).filter((a) => unfinished.has(keyOf(a)))) outcomes.push(held(action) as ActionOutcome);
+
   const revokes = phase<RevokeAction>(['revoke']);
-  if (outcomes.some((o) => o.status === 'failed')) {
+  if (outcomes.some((o) => o.status === 'failed') && !ctx.signal?.aborted) {
     for (const action of revokes) {
       outcomes.push(report(ctx, { ...base(action), status: 'skipped', keyId: action.remote.id, delivered: [], message: 'not revoked because an earlier action failed' }));
     }
   } else {
     await run(revokes, (a) => revoke(a, ctx));
   }
-  await ctx.journal.settled();
-  return outcomes;
-}
-
-/** Finishes what an earlier, interrupted apply left in the journal: replays each create and delivers it. */
-export async function resumeJournal(ctx: ApplyContext): Promise<ActionOutcome[]> {
-  const entries = ctx.journal.pending().filter((entry) => ctx.providers.has(entry.provider));
-  const outcomes = await runLimited(entries, ctx.parallelism, async (entry) => {
-    const outcome: ActionOutcome = { kind: 'resume', provider: entry.provider, name: entry.spec.name, status: 'done', delivered: [] };
-    const deliver = ctx.currentTargets?.(entry.provider, entry.spec.name) ?? entry.deliver;
-    return report(ctx, await settle(outcome, () => createAndDeliver(providerOf(ctx, entry.provider), { ...entry, deliver }, ctx, outcome)));
-  });
   await ctx.journal.settled();
   return outcomes;
 }
@@ -84,7 +100,7 @@ async function startCreate(action: CreateAction, ctx: ApplyContext): Promise<Sta
   try {
     const created = await sendCreate(provider, entry, ctx);
     outcome.newKeyId = created.key.id;
-    return { done: settle(action, () => deliverCreated(provider, entry, created, ctx, outcome)).then((o) => report(ctx, o)) };
+    return { done: settle(action, () => deliverCreated(provider, entry, targetsOf(action), created, ctx, outcome)).then((o) => report(ctx, o)) };
   } catch (error) {
     return finishNow(action, () => Promise.reject(error), ctx);
   }
@@ -92,6 +108,24 @@ async function startCreate(action: CreateAction, ctx: ApplyContext): Promise<Sta
 
 async function finishNow(action: PlannedAction, work: () => Promise<ActionOutcome>, ctx: ApplyContext): Promise<Started> {
   return { done: Promise.resolve(report(ctx, await settle(action, work))) };
+}
+
+/** Finishes an interrupted apply's create: replays it (same idempotency key), delivers where keys.yaml says now, retires what it replaces. */
+async function finish(action: FinishAction, ctx: ApplyContext): Promise<ActionOutcome> {
+  const provider = providerOf(ctx, action.provider);
+  const recorded = ctx.journal.get(action.journalKey);
+  // A rotation whose replacement never reached the service is created as declared now, under a new key.
+  if (action.journalKey !== action.idempotencyKey) ctx.journal.complete(action.journalKey);
+  const entry: PendingDelivery = {
+    provider: action.provider,
+    idempotencyKey: action.idempotencyKey,
+    spec: action.spec,
+    startedAt: action.journalKey === action.idempotencyKey ? (recorded?.startedAt ?? ctx.now) : ctx.now,
+    ...(action.retire ? { retire: action.retire } : {}),
+    ...(action.recoveryFile ? { recoveryFile: action.recoveryFile } : {}),
+  };
+  const outcome: ActionOutcome = { ...base(action), status: 'done', delivered: [] };
+  return createAndDeliver(provider, entry, targetsOf(action), ctx, outcome);
 }
 
 async function update(action: UpdateAction, ctx: ApplyContext): Promise<ActionOutcome> {
@@ -104,12 +138,12 @@ async function rotate(action: RotateAction, ctx: ApplyContext): Promise<ActionOu
   const outcome: ActionOutcome = { ...base(action), status: 'done', keyId: action.remote.id, delivered: [] };
   if (action.retire.mode === 'revoke-first') {
     await provider.revoke(action.remote.id);
-    return createAndDeliver(provider, rotationEntry(action, ctx), ctx, outcome);
+    return createAndDeliver(provider, rotationEntry(action, ctx), targetsOf(action), ctx, outcome);
   }
   // The old key steps aside (renamed, marked as waiting for delivery) so the new one can take its name;
   // it is only revoked once the new secret is delivered.
   const renamed = await provider.update(action.remote.id, { name: action.retire.retiredName, metadata: retiringMetadata(action.remote, action.spec.name, null) }, action.remote.etag);
-  return createAndDeliver(provider, rotationEntry(action, ctx), ctx, outcome, renamed);
+  return createAndDeliver(provider, rotationEntry(action, ctx), targetsOf(action), ctx, outcome, renamed);
 }
 
 async function revoke(action: RevokeAction, ctx: ApplyContext): Promise<ActionOutcome> {
@@ -121,13 +155,14 @@ async function revoke(action: RevokeAction, ctx: ApplyContext): Promise<ActionOu
 async function createAndDeliver(
   provider: Provider,
   entry: PendingDelivery,
+  targets: readonly DeliverTarget[],
   ctx: ApplyContext,
   outcome: ActionOutcome,
   retiring?: RemoteKey,
 ): Promise<ActionOutcome> {
   const created = await sendCreate(provider, entry, ctx);
   outcome.newKeyId = created.key.id;
-  return deliverCreated(provider, entry, created, ctx, outcome, retiring);
+  return deliverCreated(provider, entry, targets, created, ctx, outcome, retiring);
 }
 
 async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: ApplyContext): Promise<CreatedKey> {
@@ -143,17 +178,26 @@ async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: Apply
 async function deliverCreated(
   provider: Provider,
   entry: PendingDelivery,
+  targets: readonly DeliverTarget[],
   created: CreatedKey,
   ctx: ApplyContext,
   outcome: ActionOutcome,
   retiring?: RemoteKey,
 ): Promise<ActionOutcome> {
-  const result = await ctx.delivery.deliver(entry, created.secret);
+  const request = { provider: entry.provider, name: entry.spec.name, targets, ...(ctx.secretsOut ? { secretsOut: ctx.secretsOut } : {}) };
+  const result = await ctx.delivery.deliver({ ...request, ...(entry.recoveryFile ? { recoveryFile: entry.recoveryFile } : {}) }, created.secret);
   outcome.delivered = result.delivered;
   if (result.failures.length > 0) {
-    await ctx.journal.record({ ...entry, recoveryFile: result.recoveryFile });
+    const recoveryFile = result.recoveryFile as string;
+    await ctx.journal.record({ ...entry, keyId: created.key.id, recoveryFile });
     const kept = entry.retire ? `; the old key ${entry.retire.keyId} is kept` : '';
-    return { ...outcome, status: 'failed', recoveryFile: result.recoveryFile, message: `delivery failed: ${result.failures.join('; ')}${kept}; the secret was saved to ${result.recoveryFile}` };
+    const saved = entry.recoveryFile ? 'the secret is still in' : 'the secret was saved to';
+    const shown = displayPath(recoveryFile);
+    return { ...outcome, status: 'failed', recoveryFile: shown, message: `delivery failed: ${result.failures.join('; ')}${kept}; ${saved} ${shown}` };
+  }
+  if (entry.recoveryFile) {
+    await ctx.delivery.forgetRecovered({ ...request, recoveryFile: entry.recoveryFile });
+    outcome.message = `removed from the recovery file ${displayPath(entry.recoveryFile)}`;
   }
   if (entry.retire) outcome.retireAt = await retireReplaced(provider, entry.retire, created.key.name, ctx, retiring);
   ctx.journal.complete(entry.idempotencyKey);
@@ -172,7 +216,7 @@ async function retireReplaced(
     return undefined;
   }
   const retireAt = ctx.now + retire.overlapMs;
-  // A resumed apply no longer has the renamed key at hand: read it back (rare, so a full list is fine).
+  // A finished apply no longer has the renamed key at hand: read it back (rare, so a full list is fine).
   const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
   if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
   return retireAt;
@@ -184,14 +228,12 @@ function rotationEntry(action: RotateAction, ctx: ApplyContext): PendingDelivery
 }
 
 function pendingFor(action: CreateAction | RotateAction, spec: KeySpec, ctx: ApplyContext): PendingDelivery {
-  return {
-    provider: action.provider,
-    idempotencyKey: action.idempotencyKey,
-    spec,
-    deliver: action.desired?.deliver ?? [],
-    ...(ctx.secretsOut ? { secretsOut: ctx.secretsOut } : {}),
-    startedAt: ctx.now,
-  };
+  return { provider: action.provider, idempotencyKey: action.idempotencyKey, spec, startedAt: ctx.now };
+}
+
+/** Where a new secret goes: what keys.yaml declares for the key now (plus this run's --secrets-out). */
+function targetsOf(action: CreateAction | RotateAction | FinishAction): readonly DeliverTarget[] {
+  return action.desired?.deliver ?? [];
 }
 
 async function settle(outcome: Pick<ActionOutcome, 'kind' | 'provider' | 'name'> | PlannedAction, work: () => Promise<ActionOutcome>): Promise<ActionOutcome> {
@@ -203,8 +245,16 @@ async function settle(outcome: Pick<ActionOutcome, 'kind' | 'provider' | 'name'>
   }
 }
 
+function notStarted(action: PlannedAction): ActionOutcome {
+  return { ...base(action), status: 'not-started', delivered: [], message: 'not started: the apply was interrupted' };
+}
+
 function base(action: PlannedAction): Pick<ActionOutcome, 'kind' | 'provider' | 'name'> {
   return { kind: action.kind, provider: action.provider, name: action.name };
+}
+
+function keyOf(action: Pick<ActionOutcome, 'provider' | 'name'>): string {
+  return `${action.provider}/${action.name}`;
 }
 
 function report(ctx: ApplyContext, outcome: ActionOutcome): ActionOutcome {

@@ -1,15 +1,26 @@
 import { resolve } from 'node:path';
+import type { DeliverTarget } from '../core/model.js';
 import type { Secret } from '../core/secret.js';
 import { displayPath } from '../io/display-path.js';
 import { SecretFiles } from '../sinks/file-sink.js';
 import type { GitHubSecrets } from '../sinks/github-secret.js';
 import { envVarName, formatForPath } from '../sinks/secret-file-format.js';
-import type { PendingDelivery } from './journal.js';
+
+/** Where one new secret goes: the targets keys.yaml declares now, and this run's --secrets-out. */
+export interface DeliveryRequest {
+  provider: string;
+  /** The key's name. */
+  name: string;
+  targets: readonly DeliverTarget[];
+  secretsOut?: string;
+  /** The recovery file an earlier apply already saved this secret to: reused, so no second copy is made. */
+  recoveryFile?: string;
+}
 
 export interface DeliveryResult {
   delivered: string[];
   failures: string[];
-  /** Set when a sink failed and the secret was saved to the recovery file instead. */
+  /** Set when a sink failed and the secret was saved to the recovery file instead (an absolute path). */
   recoveryFile?: string;
 }
 
@@ -25,7 +36,7 @@ export class SecretDelivery {
     this.#github = options.github;
   }
 
-  async deliver(entry: PendingDelivery, secret: Secret): Promise<DeliveryResult> {
+  async deliver(entry: DeliveryRequest, secret: Secret): Promise<DeliveryResult> {
     const attempts = this.#targets(entry).map(async ({ label, write }) => {
       try {
         await write(secret);
@@ -38,8 +49,14 @@ export class SecretDelivery {
     const delivered = results.filter((r) => r.error === undefined).map((r) => r.label);
     const failures = results.flatMap((r) => (r.error === undefined ? [] : [r.error]));
     if (failures.length === 0) return { delivered, failures };
-    await this.#files.writer(this.#recoveryPath, 'dotenv').write(recoveryVar(entry), secret);
-    return { delivered, failures, recoveryFile: displayPath(this.#recoveryPath) };
+    const recoveryFile = entry.recoveryFile ?? this.#recoveryPath;
+    await this.#files.writer(recoveryFile, 'dotenv').write(recoveryVar(entry), secret);
+    return { delivered, failures, recoveryFile };
+  }
+
+  /** Takes a delivered secret out of the recovery file an earlier apply saved it to; an emptied file is deleted. */
+  async forgetRecovered(entry: DeliveryRequest & { recoveryFile: string }): Promise<void> {
+    await this.#files.writer(entry.recoveryFile, 'dotenv').remove(recoveryVar(entry));
   }
 
   /** The GitHub sink (octokit, libsodium) loads only when a key delivers there. */
@@ -51,8 +68,8 @@ export class SecretDelivery {
     return this.#github;
   }
 
-  #targets(entry: PendingDelivery): { label: string; write: (secret: Secret) => Promise<void> }[] {
-    const targets = entry.deliver.map((target) => {
+  #targets(entry: DeliveryRequest): { label: string; write: (secret: Secret) => Promise<void> }[] {
+    const targets = entry.targets.map((target) => {
       if (target.type === 'file') {
         const writer = this.#files.writer(target.path, target.format);
         return { label: `${displayPath(writer.path)} (${target.var})`, write: (secret: Secret) => writer.write(target.var, secret) };
@@ -62,15 +79,15 @@ export class SecretDelivery {
     });
     if (entry.secretsOut) {
       const writer = this.#files.writer(entry.secretsOut, formatForPath(entry.secretsOut));
-      const name = envVarName(entry.spec.name);
+      const name = envVarName(entry.name);
       targets.push({ label: `${displayPath(writer.path)} (${name})`, write: (secret: Secret) => writer.write(name, secret) });
     }
     return targets;
   }
 }
 
-function recoveryVar(entry: PendingDelivery): string {
-  return `${envVarName(entry.spec.name)}__${entry.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+function recoveryVar(entry: Pick<DeliveryRequest, 'provider' | 'name'>): string {
+  return `${envVarName(entry.name)}__${entry.provider.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 }
 
 /** File-system errors say what went wrong without echoing file contents. */

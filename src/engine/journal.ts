@@ -1,31 +1,35 @@
 import { readFile, unlink } from 'node:fs/promises';
-import type { DeliverTarget } from '../core/model.js';
-import type { KeySpec } from '../core/plan-types.js';
+import { dirname, join } from 'node:path';
+import { KeyplanError } from '../core/errors.js';
+import type { UnfinishedCreate } from '../core/unfinished.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { displayPath } from '../io/display-path.js';
 
 /**
  * A create whose secret is not yet safely delivered. Written before the create is sent and removed once the
- * secret is in every sink, so a crash, a lost response or a failing sink leaves a record the next apply
- * finishes: it asks the key service to replay the create (same idempotency key) and delivers again.
- * It never holds a secret.
+ * secret is in every sink, so a crash, a lost response or a failing sink leaves a record the next plan
+ * shows and the next apply finishes: it asks the key service to replay the create (same idempotency key) and
+ * delivers to the targets keys.yaml declares then. It never holds a secret, nor where a secret went.
  */
-export interface PendingDelivery {
-  provider: string;
-  idempotencyKey: string;
-  spec: KeySpec;
-  deliver: DeliverTarget[];
-  secretsOut?: string;
-  /** For a rotation: the old key, renamed aside, to retire once the secret is delivered. */
-  retire?: { keyId: string; overlapMs: number };
-  startedAt: number;
-  /** Where the secret was saved when delivery failed. */
-  recoveryFile?: string;
-}
+export type PendingDelivery = UnfinishedCreate;
 
 interface JournalFile {
   kind: 'keyplan-journal';
   version: 1;
   pending: PendingDelivery[];
+}
+
+/**
+ * Where apply keeps its journal and recovery files: `.keyplan/` beside the root keys.yaml, or in the
+ * project directory of an --app program (whose synthesized keys.yaml lives in a temporary directory).
+ */
+export function workDirFor(rootConfigFile: string, projectDir?: string): string {
+  return join(projectDir ?? dirname(rootConfigFile), '.keyplan');
+}
+
+/** The journal of the configuration whose root file is `rootConfigFile`. */
+export function openJournal(rootConfigFile: string, projectDir?: string): Promise<Journal> {
+  return Journal.open(join(workDirFor(rootConfigFile, projectDir), 'journal.json'));
 }
 
 /** The journal file, rewritten atomically; concurrent changes are batched into as few writes as possible. */
@@ -48,12 +52,21 @@ export class Journal {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Journal(path, []);
-      throw error;
+      throw unreadable(path, (error as NodeJS.ErrnoException).code ?? 'read failed');
     }
-    const parsed = JSON.parse(text) as Partial<JournalFile>;
-    if (parsed.kind !== 'keyplan-journal' || !Array.isArray(parsed.pending)) throw new Error(`${path} is not a keyplan journal`);
-    return new Journal(path, parsed.pending);
+    let parsed: Partial<JournalFile>;
+    try {
+      parsed = JSON.parse(text) as Partial<JournalFile>;
+    } catch {
+      throw unreadable(path, 'not valid JSON');
+    }
+    if (parsed?.kind !== 'keyplan-journal' || !Array.isArray(parsed.pending)) throw unreadable(path, 'not a keyplan journal');
+    const entries = parsed.pending.map(entryFrom);
+    if (entries.some((entry) => entry === undefined)) throw unreadable(path, 'an entry is damaged');
+    return new Journal(path, entries as PendingDelivery[]);
   }
+
+
 
   pending(): PendingDelivery[] {
     return [...this.#entries.values()];
@@ -61,6 +74,10 @@ export class Journal {
 
   has(idempotencyKey: string): boolean {
     return this.#entries.has(idempotencyKey);
+  }
+
+  get(idempotencyKey: string): PendingDelivery | undefined {
+    return this.#entries.get(idempotencyKey);
   }
 
   async record(entry: PendingDelivery): Promise<void> {
@@ -106,13 +123,41 @@ export class Journal {
   }
 
   async #write(): Promise<void> {
-    if (this.#entries.size === 0) {
-      await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'ENOENT') throw error;
-      });
-      return;
+    try {
+      if (this.#entries.size === 0) {
+        await unlink(this.path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw error;
+        });
+        return;
+      }
+      const file: JournalFile = { kind: 'keyplan-journal', version: 1, pending: this.pending() };
+      await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : 'write failed');
+      throw new KeyplanError(
+        `cannot write the apply journal ${displayPath(this.path)} (${code}): keyplan records each create there before sending it, so it stopped. Free space or fix permissions and run keyplan apply again.`,
+      );
     }
-    const file: JournalFile = { kind: 'keyplan-journal', version: 1, pending: this.pending() };
-    await writeFileAtomic(this.path, `${JSON.stringify(file, null, 2)}\n`, 0o600);
   }
+}
+
+function unreadable(path: string, why: string): KeyplanError {
+  return new KeyplanError(
+    `cannot read the apply journal ${displayPath(path)} (${why}). It lists creates an interrupted apply left unfinished (never secrets): restore it, or move it aside to start afresh (a key whose secret it was still to deliver then needs a rotation).`,
+  );
+}
+
+/** An entry as recorded, with only the fields keyplan reads (older journals also kept delivery targets: ignored). */
+function entryFrom(raw: unknown): PendingDelivery | undefined {
+  const entry = raw as Partial<PendingDelivery> | null;
+  if (!entry || typeof entry.provider !== 'string' || typeof entry.idempotencyKey !== 'string' || typeof entry.spec?.name !== 'string' || typeof entry.startedAt !== 'number') return undefined;
+  return {
+    provider: entry.provider,
+    idempotencyKey: entry.idempotencyKey,
+    spec: entry.spec,
+    startedAt: entry.startedAt,
+    ...(entry.retire ? { retire: entry.retire } : {}),
+    ...(typeof entry.keyId === 'string' ? { keyId: entry.keyId } : {}),
+    ...(typeof entry.recoveryFile === 'string' ? { recoveryFile: entry.recoveryFile } : {}),
+  };
 }

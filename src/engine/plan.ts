@@ -1,7 +1,9 @@
 import { makePlan } from '../core/plan.js';
 import type { DesiredState } from '../core/model.js';
 import type { Plan } from '../core/plan-types.js';
+import type { UnfinishedCreate } from '../core/unfinished.js';
 import type { OpenProviderOptions, Provider } from '../providers/index.js';
+import { openJournal } from './journal.js';
 import { loadConfigAndList } from './plan-overlap.js';
 import { withSecretDestinationProblems, type SecretDestinations } from './apply-preflight.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
@@ -11,6 +13,8 @@ export interface PlanRequest {
   provider?: string;
   now: number;
   providerOptions: OpenProviderOptions;
+  /** An --app program's project directory, where its .keyplan/ journal lives. */
+  projectDir?: string;
   /** Where new secrets may go (`--secrets-out`, a GitHub token): a new secret with nowhere to go is a problem. */
   destinations?: SecretDestinations;
 }
@@ -22,17 +26,40 @@ export interface PlanOutcome {
   descriptions: Record<string, string>;
 }
 
-/** Loads the config, reads the providers, and plans: the read-only half of every command. */
+/** Loads the config, reads the providers and the journal of interrupted applies, and plans: the read-only half of every command. */
 export async function planFromConfig(request: PlanRequest): Promise<PlanOutcome> {
   const { state, read } = await loadConfigAndList(request.configPath, request.provider, request.now, request.providerOptions);
-  if (read) return { state, plan: makePlan(state, read.snapshots, request.now), descriptions: read.descriptions };
+  if (read) {
+    const unfinished = (await openJournal(rootFileOf(state), request.projectDir)).pending();
+    return { state, plan: withDestinations(makePlan(state, read.snapshots, request.now, unfinished), request.destinations), descriptions: read.descriptions };
+  }
   const names = selectProviderNames(state, request.provider);
-  return withProviders(state, names, request.providerOptions, (providers) => planWith(state, providers, request.now, request.destinations));
+  return withProviders(state, names, request.providerOptions, (providers) =>
+    planWith(state, providers, request.now, { projectDir: request.projectDir, destinations: request.destinations }),
+  );
 }
 
-export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number, destinations?: SecretDestinations): Promise<PlanOutcome> {
-  const snapshots = await readSnapshots(providers);
+export interface PlanWithOptions {
+  /** The journal's leftover work when the caller has the journal open; else it is read (beside the root file, or in `projectDir`). */
+  unfinished?: readonly UnfinishedCreate[];
+  projectDir?: string;
+  /** Where new secrets may go (`--secrets-out`, a GitHub token): a new secret with nowhere to go is a problem. */
+  destinations?: SecretDestinations;
+}
+
+export async function planWith(state: DesiredState, providers: ReadonlyMap<string, Provider>, now: number, options: PlanWithOptions = {}): Promise<PlanOutcome> {
+  const [snapshots, pending] = await Promise.all([readSnapshots(providers), options.unfinished ?? (await openJournal(rootFileOf(state), options.projectDir)).pending()]);
   const descriptions = Object.fromEntries([...providers].map(([name, p]) => [name, p.description]));
-  const plan = makePlan(state, snapshots, now);
-  return { state, plan: destinations ? withSecretDestinationProblems(plan, destinations) : plan, descriptions };
+  return { state, plan: withDestinations(makePlan(state, snapshots, now, pending), options.destinations), descriptions };
+}
+
+function withDestinations(plan: Plan, destinations: SecretDestinations | undefined): Plan {
+  return destinations ? withSecretDestinationProblems(plan, destinations) : plan;
+}
+
+/** The root keys.yaml, as an absolute path. */
+export function rootFileOf(state: DesiredState): string {
+  const root = state.files[0];
+  if (root === undefined) throw new Error('a loaded config names its root file');
+  return root;
 }

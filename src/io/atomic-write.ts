@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { unlinkSync } from 'node:fs';
 import { mkdir, open, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -17,6 +18,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   const temporary = join(directory, `.${basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   // The temporary file starts owner-only so a secret is never readable by others, even for a moment.
   const handle = await open(temporary, 'wx', 0o600);
+  inFlight(temporary);
   try {
     try {
       await handle.writeFile(data);
@@ -30,8 +32,30 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
+  } finally {
+    writing.delete(temporary);
   }
   await syncDirectory(directory);
+}
+
+/** Temporary files being written; removed should the process exit first (a second Ctrl-C), as they may hold secrets. */
+const writing = new Set<string>();
+let cleanupHooked = false;
+
+function inFlight(temporary: string): void {
+  if (!cleanupHooked) process.on('exit', removeInFlight);
+  cleanupHooked = true;
+  writing.add(temporary);
+}
+
+function removeInFlight(): void {
+  for (const temporary of writing) {
+    try {
+      unlinkSync(temporary);
+    } catch {
+      // Already renamed into place or removed.
+    }
+  }
 }
 
 async function resolveTarget(path: string): Promise<string> {

@@ -3,8 +3,8 @@ import { isoTime, plural } from '../core/humanize.js';
 import { codeSpan, mdText } from './markdown-escape.js';
 import { fitBlocks } from './markdown-fit.js';
 
-const VERB: Record<ActionOutcome['kind'], string> = { create: 'created', update: 'updated', rotate: 'rotated', revoke: 'revoked', resume: 'delivered' };
-const STATUS: Record<ActionOutcome['status'], string> = { done: '✅', failed: '❌', skipped: '⏭️' };
+const VERB: Record<ActionOutcome['kind'], string> = { create: 'created', update: 'updated', rotate: 'rotated', revoke: 'revoked', finish: 'finished' };
+const STATUS: Record<ActionOutcome['status'], string> = { done: '✅', failed: '❌', skipped: '⏭️', 'not-started': '⏸️' };
 
 export interface ApplyMarkdownOptions {
   config?: string;
@@ -39,9 +39,12 @@ export function renderApplyFailureMarkdown(message: string, options: { config?: 
 function outcomeLine(outcomes: readonly ActionOutcome[]): string {
   if (outcomes.length === 0) return '**Nothing to apply.** The key service already matched the configuration.';
   const count = (kind: ActionOutcome['kind']) => outcomes.filter((o) => o.kind === kind && o.status === 'done').length;
-  const done = `${count('create')} created, ${count('update')} updated, ${count('rotate')} rotated, ${count('revoke')} revoked`;
+  const finished = count('finish');
+  const done = `${count('create')} created, ${count('update')} updated, ${count('rotate')} rotated, ${count('revoke')} revoked${finished > 0 ? `, ${finished} finished` : ''}`;
   const failed = outcomes.filter((o) => o.status === 'failed').length;
   const skipped = outcomes.filter((o) => o.status === 'skipped').length;
+  const notStarted = outcomes.filter((o) => o.status === 'not-started').length;
+  if (notStarted > 0) return `**Interrupted:** ${outcomes.filter((o) => o.status === 'done').length} of ${outcomes.length} done (${done}); ${notStarted} not started. Run \`keyplan apply\` to finish.`;
   if (failed === 0 && skipped === 0) return `**Apply complete:** ${done}.`;
   return `**Apply incomplete:** ${plural(failed, 'action')} failed, ${skipped} not attempted. Done: ${done}.`;
 }

@@ -2,12 +2,13 @@ import { isoTime, plural } from '../core/humanize.js';
 import type { ActionOutcome } from '../core/apply-outcome.js';
 import { plainPaint, type Paint } from './paint.js';
 
-const VERB: Record<ActionOutcome['kind'], string> = { create: 'created', update: 'updated', rotate: 'rotated', revoke: 'revoked', resume: 'finished delivery of' };
+const VERB: Record<ActionOutcome['kind'], string> = { create: 'created', update: 'updated', rotate: 'rotated', revoke: 'revoked', finish: 'finished' };
 
 /** One line per settled action, as it happens. */
 export function outcomeLine(outcome: ActionOutcome, paint: Paint = plainPaint): string {
   const target = `${outcome.provider}/${outcome.name}`;
   if (outcome.status === 'failed') return `${paint('red', '✗ failed')} ${outcome.kind} ${target}${outcome.keyId ? ` (${outcome.keyId})` : ''}: ${outcome.message ?? 'unknown error'}`;
+  if (outcome.status === 'not-started') return `${paint('yellow', '- not started')} ${outcome.kind} ${target}`;
   if (outcome.status === 'skipped') return `${paint('yellow', '- skipped')} ${outcome.kind} ${target}: ${outcome.message ?? ''}`;
   const ids = [outcome.keyId && outcome.newKeyId ? `${outcome.keyId} → ${outcome.newKeyId}` : (outcome.newKeyId ?? outcome.keyId)].filter(Boolean).join('');
   const delivered = outcome.delivered.length > 0 ? `; secret delivered to ${outcome.delivered.join(', ')}` : '';
@@ -15,20 +16,32 @@ export function outcomeLine(outcome: ActionOutcome, paint: Paint = plainPaint): 
   return `${paint('green', '✓')} ${VERB[outcome.kind]} ${target}${ids ? ` (${ids})` : ''}${delivered}${overlap}`;
 }
 
-/** The closing summary: what was done and, after a failure, what was not. */
-export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = plainPaint): string {
+/** The closing summary: what was done and, after a failure or an interruption, what was not. */
+export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = plainPaint, interrupted = false): string {
   if (outcomes.length === 0) return 'Nothing to apply.';
   const count = (kind: ActionOutcome['kind']) => outcomes.filter((o) => o.kind === kind && o.status === 'done').length;
-  const done = `${count('create')} created, ${count('update')} updated, ${count('rotate')} rotated, ${count('revoke')} revoked`;
+  const finished = count('finish');
+  const done = `${count('create')} created, ${count('update')} updated, ${count('rotate')} rotated, ${count('revoke')} revoked${finished > 0 ? `, ${finished} finished` : ''}`;
   const failed = outcomes.filter((o) => o.status === 'failed');
   const skipped = outcomes.filter((o) => o.status === 'skipped');
-  if (failed.length === 0 && skipped.length === 0) return paint('bold', `Apply complete: ${done}.`);
-  const lines = [paint('red', `Apply incomplete: ${plural(failed.length, 'action')} failed, ${skipped.length} not attempted. Done: ${done}.`)];
+  const notStarted = outcomes.filter((o) => o.status === 'not-started');
+  if (failed.length === 0 && skipped.length === 0 && notStarted.length === 0 && !interrupted) return paint('bold', `Apply complete: ${done}.`);
+  const lines: string[] = [];
+  if (interrupted || notStarted.length > 0) {
+    const doneCount = outcomes.filter((o) => o.status === 'done').length;
+    lines.push(paint('yellow', `Interrupted: ${doneCount} of ${outcomes.length} done (${done}).${notStarted.length > 0 ? ' Run keyplan apply to finish.' : ''}`));
+  }
+  if (failed.length > 0 || skipped.length > 0) {
+    lines.push(paint('red', `Apply incomplete: ${plural(failed.length, 'action')} failed, ${skipped.length} not attempted. Done: ${done}.`));
+  }
   for (const o of failed) lines.push(`  not done: ${o.kind} ${o.provider}/${o.name}: ${o.message ?? ''}`);
   for (const o of skipped) lines.push(`  not done: ${o.kind} ${o.provider}/${o.name}: ${o.message ?? ''}`);
   const recovery = [...new Set(failed.flatMap((o) => (o.recoveryFile ? [o.recoveryFile] : [])))];
-  if (recovery.length > 0) lines.push(`  New secrets that could not be delivered are in ${recovery.join(', ')} (mode 0600); run apply again to retry delivery.`);
-  lines.push('  Run keyplan apply again to finish: it resumes safely (no duplicate keys).');
+  const undelivered = failed.filter((o) => o.recoveryFile).length;
+  if (recovery.length > 0) {
+    lines.push(`  ${plural(undelivered, 'new secret')} not yet delivered ${undelivered === 1 ? 'is' : 'are'} in ${recovery.join(', ')} (mode 0600); run apply again to retry delivery (each is removed from there once delivered).`);
+  }
+  if (failed.length > 0 || skipped.length > 0) lines.push('  Run keyplan apply again to finish: it resumes safely (no duplicate keys).');
   return lines.join('\n');
 }
 

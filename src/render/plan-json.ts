@@ -1,6 +1,6 @@
 import { describeExpiry } from '../core/expiry.js';
 import { isoTime } from '../core/humanize.js';
-import { hasChanges, summarize } from '../core/plan.js';
+import { actionKeyId, hasChanges, summarize } from '../core/plan.js';
 import type { KeySpec, Plan, PlannedAction, ProviderPlan } from '../core/plan-types.js';
 import type { SourcePosition } from '../core/errors.js';
 
@@ -27,6 +27,7 @@ function providerJson(p: ProviderPlan): object {
     actions: p.actions.map(actionJson),
     problems: p.problems.map((problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.source ?? problem.desired?.source) })),
     findings: p.findings.map((f) => ({ kind: f.kind, severity: f.severity, key_id: f.keyId, name: f.name, message: f.message, source: sourceJson(f.desired?.source) })),
+    dropped_journal_entries: p.droppedJournal.map((d) => ({ name: d.name, reason: d.reason })),
     pending_retirements: p.pending.map((r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt) })),
   };
 }
@@ -35,7 +36,7 @@ function actionJson(action: PlannedAction): object {
   const base = {
     action: action.kind,
     name: action.name,
-    key_id: action.kind === 'create' ? null : action.remote.id,
+    key_id: actionKeyId(action),
     reasons: action.reasons,
     warnings: action.warnings.map((w) => ({ kind: w.kind, message: w.message, gate: w.gate })),
     source: sourceJson(action.desired?.source),
@@ -49,6 +50,8 @@ function actionJson(action: PlannedAction): object {
       return { ...base, spec: specJson(action.spec), changes: action.changes, role_change: roleChangeJson(action) };
     case 'revoke':
       return { ...base, last_used_at: action.remote.lastUsedAt === null ? null : isoTime(action.remote.lastUsedAt) };
+    case 'finish':
+      return { ...base, spec: specJson(action.spec), retire_key_id: action.retire?.keyId ?? null };
   }
 }
 

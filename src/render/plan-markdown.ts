@@ -1,14 +1,14 @@
 import { describeExpiry, describeRemoteExpiry } from '../core/expiry.js';
 import { humanDuration, isoTime, plural } from '../core/humanize.js';
 import { describeRoleChange } from '../core/key-changes.js';
-import { hasChanges, summarize } from '../core/plan.js';
+import { actionKeyId, hasChanges, summarize } from '../core/plan.js';
 import type { Finding, PendingRetirement, Plan, PlannedAction, PlanWarning, RotateAction } from '../core/plan-types.js';
 import type { RemoteKey } from '../core/model.js';
 import { codeSpan, htmlText, mdText } from './markdown-escape.js';
 import { fitBlocks, type Fitted } from './markdown-fit.js';
 import { formatValue } from './plan-text.js';
 
-const EMOJI: Record<PlannedAction['kind'], string> = { create: '🟢', update: '🟡', rotate: '🔄', revoke: '🔴' };
+const EMOJI: Record<PlannedAction['kind'], string> = { create: '🟢', update: '🟡', rotate: '🔄', revoke: '🔴', finish: '🔵' };
 const GATE_BADGE: Record<NonNullable<PlanWarning['gate']>, string> = { 'allow-in-use': '🔒', 'prevent-revoke': '⛔' };
 const GATE_LEGEND: Record<NonNullable<PlanWarning['gate']>, string> = {
   'allow-in-use': '🔒 apply refuses this unless run with `--allow-in-use` or confirmed at a terminal',
@@ -62,7 +62,8 @@ function outcomeLine(plan: Plan): string {
   const waiting = pending > 0 ? ` ${plural(pending, 'old key')} from earlier rotations ${pending === 1 ? 'waits' : 'wait'} to be revoked.` : '';
   if (!hasChanges(plan)) return `**No changes.** The key service matches the configuration.${waiting}`;
   const s = summarize(plan);
-  return `**Plan:** ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke.${waiting}`;
+  const finish = s.finish > 0 ? `, ${s.finish} to finish` : '';
+  return `**Plan:** ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke${finish}.${waiting}`;
 }
 
 function problemItems(plan: Plan): string[] {
@@ -100,7 +101,8 @@ function legend(actions: readonly PlannedAction[]): string[] {
 }
 
 function summaryLine(action: PlannedAction): string {
-  const id = action.kind === 'create' ? '' : ` <code>${htmlText(action.remote.id)}</code>`;
+  const keyId = actionKeyId(action);
+  const id = keyId === null ? '' : ` <code>${htmlText(keyId)}</code>`;
   const gates = [...new Set(action.warnings.flatMap((w) => (w.gate ? [GATE_BADGE[w.gate]] : [])))].join('');
   return `<summary>${EMOJI[action.kind]} <b>${action.kind}</b> <code>${htmlText(action.name)}</code>${id}${gates ? ` ${gates}` : ''}</summary>`;
 }
@@ -141,6 +143,8 @@ function beforeAfter(action: PlannedAction): Row[] {
     }
     case 'revoke':
       return [...remoteRows(action.remote), ['status', 'active', '**revoked**']];
+    case 'finish':
+      return action.retire ? [['key', codeSpan(action.retire.keyId, { inTable: true }), 'revoked or marked for its overlap once the secret is delivered']] : [];
   }
 }
 
@@ -174,7 +178,8 @@ function findingsSection(findings: readonly Finding[]): string[] {
 }
 
 function compactLine(action: PlannedAction): string {
-  const id = action.kind === 'create' ? '' : ` (${codeSpan(action.remote.id)})`;
+  const keyId = actionKeyId(action);
+  const id = keyId === null ? '' : ` (${codeSpan(keyId)})`;
   const gates = [...new Set(action.warnings.flatMap((w) => (w.gate ? [GATE_BADGE[w.gate]] : [])))].join('');
   return `- ${EMOJI[action.kind]} ${action.kind} ${codeSpan(action.name)}${id}${gates ? ` ${gates}` : ''}`;
 }

@@ -2,7 +2,7 @@ import { DEFAULT_OWNERSHIP } from '../core/model.js';
 import { describeExpiry } from '../core/expiry.js';
 import { isoTime, plural } from '../core/humanize.js';
 import { describeRoleChange } from '../core/key-changes.js';
-import { hasChanges, summarize } from '../core/plan.js';
+import { actionKeyId, hasChanges, summarize } from '../core/plan.js';
 import type { FieldChange, Finding, Plan, PlannedAction, ProviderPlan } from '../core/plan-types.js';
 import { plainPaint, type Paint, type Style } from './paint.js';
 
@@ -11,6 +11,7 @@ const SYMBOL: Record<PlannedAction['kind'], [string, Style]> = {
   update: ['~', 'yellow'],
   rotate: ['-/+', 'magenta'],
   revoke: ['-', 'red'],
+  finish: ['~', 'cyan'],
 };
 
 export interface TextOptions {
@@ -33,7 +34,8 @@ export function summaryLine(plan: Plan, paint: Paint = plainPaint): string {
   if (problems > 0) return paint('red', `Plan failed: ${plural(problems, 'problem')} must be fixed first.`);
   if (!hasChanges(plan)) return paint('bold', 'No changes. The key service matches keys.yaml.');
   const s = summarize(plan);
-  return paint('bold', `Plan: ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke.`);
+  const finish = s.finish > 0 ? `, ${s.finish} to finish` : '';
+  return paint('bold', `Plan: ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke${finish}.`);
 }
 
 function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (name: string) => string): string[] {
@@ -53,15 +55,20 @@ function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (n
     out.push(`  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`);
   }
   if (providerPlan.pending.length > 0) out.push('');
+  for (const entry of providerPlan.droppedJournal) out.push(`  ${paint('dim', `… ${entry.name}: an interrupted apply's record is let go: ${entry.reason}`)}`);
+  if (providerPlan.droppedJournal.length > 0) out.push('');
   if (providerPlan.findings.length > 0) out.push(...findingLines(providerPlan.findings, paint), '');
   return out;
 }
 
 function actionLines(action: PlannedAction, paint: Paint): string[] {
   const [symbol, style] = SYMBOL[action.kind];
-  const id = action.kind === 'create' ? '' : ` (${action.remote.id})`;
+  const keyId = actionKeyId(action);
+  const id = keyId === null ? '' : ` (${keyId})`;
   const lines = [`  ${paint(style, `${symbol} ${action.kind}`)} ${paint('bold', action.name)}${id}`];
   if (action.kind === 'create') {
+    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner));
+  } else if (action.kind === 'finish' && action.keyId === null) {
     lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner));
   } else if (action.kind === 'update' || action.kind === 'rotate') {
     for (const change of action.changes) lines.push(changeLine(change, paint));

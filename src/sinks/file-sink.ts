@@ -1,12 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Secret } from '../core/secret.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
-import { mergeSecretFile, type SecretFileFormat } from './secret-file-format.js';
+import { holdsVariables, mergeSecretFile, type SecretFileFormat } from './secret-file-format.js';
 
 interface Waiting {
   name: string;
-  secret: Secret;
+  /** null: remove the variable. */
+  secret: Secret | null;
   settle: (error?: unknown) => void;
 }
 
@@ -27,6 +28,15 @@ export class SecretFileWriter {
   }
 
   write(name: string, secret: Secret): Promise<void> {
+    return this.#enqueue(name, secret);
+  }
+
+  /** Removes a variable; a file left with none is deleted (recovery files, once their secrets are delivered). */
+  remove(name: string): Promise<void> {
+    return this.#enqueue(name, null);
+  }
+
+  #enqueue(name: string, secret: Secret | null): Promise<void> {
     return new Promise((resolvePromise, reject) => {
       this.#queue.push({ name, secret, settle: (error) => (error === undefined ? resolvePromise() : reject(error)) });
       if (!this.#writing) void this.#drain();
@@ -43,8 +53,10 @@ export class SecretFileWriter {
           if (error.code === 'ENOENT') return '';
           throw error;
         });
-        const values = new Map(batch.map((w) => [w.name, w.secret.reveal()]));
-        await writeFileAtomic(this.path, mergeSecretFile(this.#format, existing, values), 0o600);
+        const values = new Map(batch.map((w) => [w.name, w.secret === null ? null : w.secret.reveal()]));
+        const merged = mergeSecretFile(this.#format, existing, values);
+        if (holdsVariables(this.#format, merged)) await writeFileAtomic(this.path, merged, 0o600);
+        else if (existing !== '') await unlink(this.path);
         for (const waiting of batch) waiting.settle();
       } catch (error) {
         for (const waiting of batch) waiting.settle(error);

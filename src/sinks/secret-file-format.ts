@@ -15,30 +15,37 @@ export function envVarName(keyName: string): string {
  * Merges `values` into an existing file's text. dotenv: a variable already present is replaced on its own
  * line, comments and other lines are kept, new ones are appended. JSON: the object gains or replaces fields.
  */
-export function mergeSecretFile(format: SecretFileFormat, existing: string, values: ReadonlyMap<string, string>): string {
+export function mergeSecretFile(format: SecretFileFormat, existing: string, values: ReadonlyMap<string, string | null>): string {
   return format === 'json' ? mergeJson(existing, values) : mergeDotenv(existing, values);
 }
 
-function mergeDotenv(existing: string, values: ReadonlyMap<string, string>): string {
+/** Whether a merged file still holds any variable (a recovery file with none left is deleted). */
+export function holdsVariables(format: SecretFileFormat, text: string): boolean {
+  return format === 'json' ? Object.keys(JSON.parse(text) as object).length > 0 : text.split('\n').some((line) => DOTENV_NAME.test(line));
+}
+
+const DOTENV_NAME = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/;
+
+/** `values`: a secret per variable, or null to remove the variable. */
+function mergeDotenv(existing: string, values: ReadonlyMap<string, string | null>): string {
   const pending = new Map(values);
   const lines = existing === '' ? [] : existing.replace(/\n$/, '').split('\n');
-  const merged = lines.map((line) => {
-    const match = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(line);
-    const name = match?.[1];
-    if (name === undefined || !pending.has(name)) return line;
-    const value = pending.get(name) as string;
+  const merged = lines.flatMap((line) => {
+    const name = DOTENV_NAME.exec(line)?.[1];
+    if (name === undefined || !pending.has(name)) return [line];
+    const value = pending.get(name) as string | null;
     pending.delete(name);
-    return `${name}=${quoteDotenv(value)}`;
+    return value === null ? [] : [`${name}=${quoteDotenv(value)}`];
   });
-  for (const [name, value] of pending) merged.push(`${name}=${quoteDotenv(value)}`);
-  return `${merged.join('\n')}\n`;
+  for (const [name, value] of pending) if (value !== null) merged.push(`${name}=${quoteDotenv(value)}`);
+  return merged.length === 0 ? '' : `${merged.join('\n')}\n`;
 }
 
 function quoteDotenv(value: string): string {
   return /^[A-Za-z0-9_./:+=@-]*$/.test(value) ? value : JSON.stringify(value);
 }
 
-function mergeJson(existing: string, values: ReadonlyMap<string, string>): string {
+function mergeJson(existing: string, values: ReadonlyMap<string, string | null>): string {
   let object: Record<string, unknown> = {};
   if (existing.trim() !== '') {
     let parsed: unknown;
@@ -51,6 +58,9 @@ function mergeJson(existing: string, values: ReadonlyMap<string, string>): strin
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('the file does not hold a JSON object');
     object = parsed as Record<string, unknown>;
   }
-  for (const [name, value] of values) object[name] = value;
+  for (const [name, value] of values) {
+    if (value === null) delete object[name];
+    else object[name] = value;
+  }
   return `${JSON.stringify(object, null, 2)}\n`;
 }

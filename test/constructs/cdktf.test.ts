@@ -33,7 +33,7 @@ describe.each(['cdktf', 'cdktn'])('a KeyPlan inside a %s app', (library) => {
     expect(text).toContain('# construct: team-a/Sync_prod\n');
     expect(text).toContain('path: ../../../.keyplan/keys.db\n');
 
-    const result = await runCli(['plan', '-c', join(stackDir, 'keys.yaml')], { cwd: dir });
+    const result = await runCli(['plan', '-c', join(stackDir, 'keys.yaml'), '--secrets-out', join(dir, 'secrets.env')], { cwd: dir });
     expect(result.exitCode, describeRun(result)).toBe(0);
     expect(result.stdout).toContain('Plan: 2 to create, 0 to update, 0 to rotate, 0 to revoke.');
     expect(existsSync(join(dir, '.keyplan', 'keys.db'))).toBe(true);

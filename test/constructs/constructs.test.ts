@@ -49,7 +49,8 @@ keys:
 /** The state without where it was written (files, positions): what the plan is made from. */
 function meaning(state: DesiredState): unknown {
   const strip = ({ source: _source, ...rest }: { source: unknown }) => rest;
-  return { providers: Object.values(state.providers).map(strip), policy: state.policy, keys: state.keys.map(strip) };
+  const stripKey = ({ source: _source, fields: _fields, ...rest }: { source: unknown; fields?: unknown }) => rest;
+  return { providers: Object.values(state.providers).map(strip), policy: state.policy, keys: state.keys.map(stripKey) };
 }
 
 describe('KeyPlan.synth', () => {
@@ -99,6 +100,16 @@ describe('KeyPlan.synth', () => {
     expect(state.keys[0]?.deliver[0]).toMatchObject({ path: join(dir, 'secrets', 'a.env') });
     rmSync(join(dir, 'keyplan.out'), { recursive: true });
     expect(plan.synth()).toBe(file);
+  });
+
+  it('writes the KeyPlan ownership as keys.yaml ownership:, which the plan then touches alone', async () => {
+    const dir = projectDir();
+    const plan = new KeyPlan(undefined, 'keys', { projectDir: dir, ownership: 'acme/billing' });
+    new ApiKey(plan, 'A', { roles: ['READONLY'], takeOver: 'acme/old' });
+    const state = await loadConfig(plan.synth(), { now: NOW });
+    expect(state.ownership).toBe('acme/billing');
+    expect(state.keys[0]?.takeOver).toBe('acme/old');
+    expect(() => new KeyPlan(undefined, 'bad', { projectDir: dir, ownership: ' spaced' })).toThrow(/ownership/);
   });
 
   it('keeps absolute paths as they are', () => {

@@ -341,7 +341,7 @@ describe('makePlan', () => {
       ['default', ['create:Billing_Reader']],
       ['prod', ['create:Other', 'revoke:Stale_One']],
     ]);
-    expect(summarize(plan)).toEqual({ create: 2, update: 0, rotate: 0, revoke: 1 });
+    expect(summarize(plan)).toEqual({ create: 2, update: 0, rotate: 0, revoke: 1, finish: 0 });
   });
 
   it('gives the same create the same idempotency key on every run', () => {

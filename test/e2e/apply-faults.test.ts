@@ -91,8 +91,9 @@ describe('keyplan apply through a faulty network', () => {
 
     dropCreates = false;
     const resumed = await expectExit(apply(ws, target), 0);
-    expect(resumed.stdout).toContain('1 new secret(s) not yet delivered');
-    expect(resumed.stdout).toContain('No changes');
+    expect(resumed.stdout).toContain('~ finish Stubborn');
+    expect(resumed.stdout).toContain('Plan: 0 to create, 0 to update, 0 to rotate, 0 to revoke, 1 to finish.');
+    expect(resumed.stdout).toContain('Apply complete: 0 created, 0 updated, 0 rotated, 0 revoked, 1 finished.');
     expect((await allKeys(service)).map((k) => k.id)).toEqual([made[0]?.id]);
     const secret = (await readSecretsFile(ws, 'vault/stubborn.env')).get('STUBBORN');
     expect(await whoami(service, secret as string)).toEqual({ status: 200, name: 'Stubborn' });

@@ -66,7 +66,10 @@ describe('keyplan apply when delivery fails', () => {
     // Fix the path; the next apply finishes the interrupted deliveries first (replayed creates).
     await rm(ws.path('blocked'));
     const resumed = await expectExit(apply(ws, target), 0);
-    expect(resumed.stdout).toContain('2 new secret(s) not yet delivered');
+    expect(resumed.stdout).toContain('Plan: 0 to create, 0 to update, 0 to rotate, 1 to revoke, 2 to finish.');
+    expect(resumed.stdout).toContain('Apply complete: 0 created, 0 updated, 0 rotated, 1 revoked, 2 finished.');
+    // Both secrets are delivered now: the recovery file that held them is gone.
+    expect(await recoveryFiles(ws)).toEqual([]);
     expect(await fileMode(ws.path('blocked/alpha.env'))).toBe(0o600);
     expect(await secretIn(ws, 'blocked/alpha.env', 'ALPHA_KEY')).toBe(alphaSecret);
     expect(await secretIn(ws, 'blocked/gamma.env', 'GAMMA_KEY')).toBe(gammaSecret);

@@ -73,7 +73,7 @@ describe('plan JSON for the benchmark configs', () => {
     expect(yaml.length, 'large enough that plan lists while the config loads').toBeGreaterThanOrEqual(OVERLAP_MIN_BYTES);
     await ws.writeFile('keys.yaml', yaml);
     const json = await planJson(ws, service.url, service.adminKey);
-    expect(JSON.parse(json).summary).toEqual({ create: 0, update: 70, rotate: 0, revoke: 700 });
+    expect(JSON.parse(json).summary).toEqual({ create: 0, update: 70, rotate: 0, revoke: 700, finish: 0 });
     await expectFixture('plan.json', stable(json, service.url));
   });
 
@@ -82,7 +82,7 @@ describe('plan JSON for the benchmark configs', () => {
     const service = await ws.startKeyService();
     await ws.writeFile('keys.yaml', applyBenchYaml(100, service.url, TOKEN_ENV));
     const json = await planJson(ws, service.url, service.adminKey, ['--secrets-out', 'secrets.env']);
-    expect(JSON.parse(json).summary).toEqual({ create: 100, update: 0, rotate: 0, revoke: 0 });
+    expect(JSON.parse(json).summary).toEqual({ create: 100, update: 0, rotate: 0, revoke: 0, finish: 0 });
     await expectFixture('apply.json', stable(json, service.url));
   });
 });

@@ -40,7 +40,7 @@ describe('keyplan plan against a real keyplan serve (http provider)', () => {
     const service = await ws.startKeyService();
     const key = await service.createKey('Billing_Reader', ['READONLY'], { description: 'old words', metadata: MANAGED });
     const { plan, byName } = await planJson(ws, service, [{ name: 'Billing_Reader', description: 'Reads invoices', roles: ['READONLY'] }]);
-    expect(plan.summary).toEqual({ create: 0, update: 1, rotate: 0, revoke: 0 });
+    expect(plan.summary).toEqual({ create: 0, update: 1, rotate: 0, revoke: 0, finish: 0 });
     const update = byName('Billing_Reader');
     expect(update).toMatchObject({ action: 'update', key_id: key.id, role_change: null });
     expect(update.changes).toEqual([{ field: 'description', before: 'old words', after: 'Reads invoices' }]);
@@ -82,7 +82,7 @@ describe('keyplan plan against a real keyplan serve (http provider)', () => {
     const neverUsed = await service.createKey('Old_Archiver', ['READONLY'], { metadata: MANAGED });
 
     const { plan, byName } = await planJson(ws, service, []);
-    expect(plan.summary).toEqual({ create: 0, update: 0, rotate: 0, revoke: 3 });
+    expect(plan.summary).toEqual({ create: 0, update: 0, rotate: 0, revoke: 3, finish: 0 });
     for (const { name, id } of [used, bearerUsed]) {
       const revoke = byName(name);
       expect(revoke).toMatchObject({ action: 'revoke', key_id: id, reasons: ['managed by keyplan and no longer declared'] });
@@ -123,7 +123,7 @@ describe('keyplan plan against a real keyplan serve (http provider)', () => {
 
     await service.revokeKey(key.id);
     const after = await planJson(ws, service, [declared]);
-    expect(after.plan.summary).toEqual({ create: 1, update: 0, rotate: 0, revoke: 0 });
+    expect(after.plan.summary).toEqual({ create: 1, update: 0, rotate: 0, revoke: 0, finish: 0 });
     expect(after.byName('Billing_Reader')).toMatchObject({ action: 'create', key_id: null });
   });
 
@@ -139,7 +139,7 @@ describe('keyplan plan against a real keyplan serve (http provider)', () => {
     // Only the last key (on the second page) is not declared: exactly one revoke proves both pages were read.
     const keys = Array.from({ length: total - 1 }, (_, i) => ({ name: `Bulk_${String(i).padStart(4, '0')}`, roles: ['READONLY'] }));
     const { plan, provider } = await planJson(ws, service, keys);
-    expect(plan.summary).toEqual({ create: 0, update: 0, rotate: 0, revoke: 1 });
+    expect(plan.summary).toEqual({ create: 0, update: 0, rotate: 0, revoke: 1, finish: 0 });
     expect(provider.actions[0]).toMatchObject({ action: 'revoke', name: 'Bulk_1004' });
     expect(provider.managed_keys).toBe(total);
   });

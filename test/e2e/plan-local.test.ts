@@ -57,7 +57,7 @@ describe('keyplan plan against the embedded local store', () => {
     const plan = JSON.parse(result.stdout);
     expect(plan.format_version).toBe('1');
     expect(plan.has_changes).toBe(true);
-    expect(plan.summary).toEqual({ create: 3, update: 0, rotate: 0, revoke: 0 });
+    expect(plan.summary).toEqual({ create: 3, update: 0, rotate: 0, revoke: 0, finish: 0 });
     expect(plan.providers).toHaveLength(1);
     const [provider] = plan.providers;
     expect(provider.name).toBe('default');

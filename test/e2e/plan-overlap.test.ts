@@ -55,6 +55,6 @@ describe('plan listing while the config loads', () => {
     const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: service.adminKey } });
     expect(result.exitCode, describeRun(result)).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(plan.summary).toEqual({ create: KEYS / 2 - 1, update: 1, rotate: 0, revoke: 1 });
+    expect(plan.summary).toEqual({ create: KEYS / 2 - 1, update: 1, rotate: 0, revoke: 1, finish: 0 });
   });
 });

@@ -108,7 +108,7 @@ describe('keyplan roles and import against a real keyplan serve', () => {
     const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: service.adminKey } });
     expect(result.exitCode, describeRun(result)).toBe(0);
     const plan = JSON.parse(result.stdout);
-    expect(plan.summary).toEqual({ create: 0, update: 2, rotate: 0, revoke: 0 });
+    expect(plan.summary).toEqual({ create: 0, update: 2, rotate: 0, revoke: 0, finish: 0 });
     const actions = plan.providers[0].actions as { action: string; name: string; key_id: string; reasons: string[]; changes: { field: string }[] }[];
     for (const [name, id] of [
       ['Legacy_Reporting', forever.id],

@@ -6,7 +6,7 @@ import { ProviderError } from '../../src/core/errors.js';
 import { makePlan } from '../../src/core/plan.js';
 import type { DesiredKey } from '../../src/core/model.js';
 import type { Secret } from '../../src/core/secret.js';
-import { applyPlan, resumeJournal, type ApplyContext } from '../../src/engine/apply.js';
+import { applyPlan, type ApplyContext } from '../../src/engine/apply.js';
 import { SecretDelivery } from '../../src/engine/deliver.js';
 import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
@@ -85,9 +85,11 @@ async function context(): Promise<ApplyContext> {
   };
 }
 
-async function applyDesired(keys: DesiredKey[], ctx?: ApplyContext) {
-  const plan = makePlan(desiredState(keys), await readSnapshots(new Map([['default', provider]])), Date.now());
-  return applyPlan(plan, ctx ?? (await context()));
+/** Plans `keys` against the store and what the journal holds, as `keyplan apply` does, and applies. */
+async function applyDesired(keys: DesiredKey[], given?: ApplyContext) {
+  const ctx = given ?? (await context());
+  const plan = makePlan(desiredState(keys), await readSnapshots(new Map([['default', provider]])), Date.now(), ctx.journal.pending());
+  return applyPlan(plan, ctx);
 }
 
 describe('apply engine', () => {
@@ -110,8 +112,8 @@ describe('apply engine', () => {
 
     const ctx = await context();
     expect(ctx.journal.pending().map((p) => p.spec.name)).toEqual(['a']);
-    const resumed = await resumeJournal(ctx);
-    expect(resumed.map((o) => [o.kind, o.status])).toEqual([['resume', 'done']]);
+    const resumed = await applyDesired([keyDelivered('a')], ctx);
+    expect(resumed.map((o) => [o.kind, o.status])).toEqual([['finish', 'done']]);
     expect(await readFile(join(dir, 'secrets.env'), 'utf8')).toContain(`A_KEY=${lost.reveal()}`);
     expect((await provider.list()).map((k) => k.name)).toEqual(['a']);
     expect(ctx.journal.pending()).toEqual([]);
@@ -126,7 +128,7 @@ describe('apply engine', () => {
 
     provider.refusalStatus = 422;
     const refused = await context();
-    await resumeJournal(refused);
+    await applyDesired([keyDelivered('a')], refused);
     expect(refused.journal.pending()).toEqual([]);
     expect((await Journal.open(refused.journal.path)).pending()).toEqual([]);
   });
@@ -134,8 +136,7 @@ describe('apply engine', () => {
   it('delivers a resumed secret where keys.yaml points now, not where the journal recorded', async () => {
     provider.dropNextCreateResponse = true;
     await applyDesired([keyDelivered('a')]);
-    const ctx = { ...(await context()), currentTargets: () => [{ type: 'file' as const, path: join(dir, 'fixed.env'), format: 'dotenv' as const, var: 'FIXED' }] };
-    await resumeJournal(ctx);
+    await applyDesired([keyDelivered('a', { deliver: [{ type: 'file', path: join(dir, 'fixed.env'), format: 'dotenv', var: 'FIXED' }] })]);
     expect(await readFile(join(dir, 'fixed.env'), 'utf8')).toBe(`FIXED=${(provider.secrets[0] as Secret).reveal()}\n`);
   });
 

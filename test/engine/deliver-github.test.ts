@@ -6,8 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makePlan } from '../../src/core/plan.js';
 import { Secret } from '../../src/core/secret.js';
 import { applyPlan } from '../../src/engine/apply.js';
-import { SecretDelivery } from '../../src/engine/deliver.js';
-import { Journal, type PendingDelivery } from '../../src/engine/journal.js';
+import { SecretDelivery, type DeliveryRequest } from '../../src/engine/deliver.js';
+import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
 import { LocalProvider } from '../../src/providers/local.js';
 import { KeyStore } from '../../src/store/key-store.js';
@@ -36,16 +36,14 @@ function delivery(): SecretDelivery {
   return new SecretDelivery(join(dir, '.keyplan', 'recovery.env'), { github: new GitHubSecrets({ env: { GITHUB_TOKEN: TOKEN } }) });
 }
 
-function entry(): PendingDelivery {
+function entry(): DeliveryRequest {
   return {
     provider: 'default',
-    idempotencyKey: 'idem-1',
-    spec: { name: 'billing-reader', description: 'Reads invoices', roles: ['READONLY'], metadata: {} },
-    deliver: [
+    name: 'billing-reader',
+    targets: [
       { type: 'file', path: join(dir, 'secrets.env'), format: 'dotenv', var: 'BILLING_API_KEY' },
       { type: 'github-secret', repo: 'acme/billing', name: 'BILLING_API_KEY' },
     ],
-    startedAt: 0,
   };
 }
 

@@ -11,6 +11,7 @@ import { annotationText, inGitHubActions, planAnnotations, summarizeMarkdown } f
 import { configName } from '../../engine/github-context.js';
 import { renderApplyFailureMarkdown, renderApplyMarkdown } from '../../render/apply-markdown.js';
 import { addPullRequestOptions, reportGitHub, type PullRequestFlags } from '../github-options.js';
+import { ApplyInterrupt } from '../interrupt.js';
 import { printOut } from '../output.js';
 import { ProgressReporter } from '../progress.js';
 import { confirm, isInteractive } from '../prompt.js';
@@ -54,6 +55,23 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions,
   const out = json ? process.stderr : process.stdout;
   const paint = terminalPaint(out);
   const progress = new ProgressReporter(out);
+  const interrupt = new ApplyInterrupt((line) => progress.line(line));
+  try {
+    return await applyWithHooks(planFile, options, source, { out, paint, progress, interrupt });
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+interface Terminal {
+  out: NodeJS.WriteStream;
+  paint: ReturnType<typeof terminalPaint>;
+  progress: ProgressReporter;
+  interrupt: ApplyInterrupt;
+}
+
+async function applyWithHooks(planFile: string | undefined, options: ApplyOptions, source: ConfigSource, { out, paint, progress, interrupt }: Terminal): Promise<number> {
+  const json = options.format === 'json';
   const hooks: ApplyHooks = {
     log: (line) => progress.line(line),
     showPlan: (plan, describeProvider) => {
@@ -67,7 +85,10 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions,
       if (!isInteractive()) throw new KeyplanError('apply needs confirmation: run it at a terminal, or pass --auto-approve. Nothing was changed.');
       return confirm('Apply these changes? Only "yes" is accepted: ', 'yes');
     },
-    started: (total) => progress.start(total),
+    started: (total) => {
+      interrupt.running();
+      progress.start(total);
+    },
     onOutcome: (outcome) => progress.settled(outcomeLine(outcome, paint)),
   };
   const result = await reportFailureOnGitHub(options, () => runApply(
@@ -82,6 +103,7 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions,
       force: Boolean(options.force),
       env: providerOptions().env,
       now: Date.now(),
+      signal: interrupt.signal,
     },
     hooks,
   ));
@@ -91,7 +113,10 @@ async function applyCommand(planFile: string | undefined, options: ApplyOptions,
     return ExitCode.error;
   }
   await reportOnGitHub(result.outcomes, options);
-  return finish(result.outcomes, json, out);
+  if (json) printOut(JSON.stringify(applyReportJson(result.outcomes), null, 2));
+  out.write(`${applySummary(result.outcomes, paint, result.status === 'interrupted')}\n`);
+  if (result.status === 'interrupted') return ExitCode.interrupted;
+  return result.outcomes.every((o) => o.status === 'done') ? ExitCode.ok : ExitCode.error;
 }
 
 /** The result in the step summary and, with --comment, on the merged pull request. */
@@ -122,10 +147,4 @@ async function reportFailureOnGitHub<T>(options: ApplyOptions, run: () => Promis
     }
     throw error;
   }
-}
-
-function finish(outcomes: ActionOutcome[], json: boolean, out: NodeJS.WriteStream): number {
-  if (json) printOut(JSON.stringify(applyReportJson(outcomes), null, 2));
-  out.write(`${applySummary(outcomes, terminalPaint(out))}\n`);
-  return outcomes.every((o) => o.status === 'done') ? ExitCode.ok : ExitCode.error;
 }

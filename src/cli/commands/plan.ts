@@ -40,12 +40,13 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     .option('--comment', 'keep the plan as one comment on the pull request, per configuration (token: GITHUB_TOKEN or GH_TOKEN)')
     .addOption(commentModeOption())
     .option('--no-labels', 'with --comment: do not set keyplan:* labels on the pull request');
-  addAppOption(addPullRequestOptions(addConfigOption(command))).action((options: PlanOptions, cmd: Command) => withConfigSource(options, cmd, async ({ configPath, app }) => {
+  addAppOption(addPullRequestOptions(addConfigOption(command))).action((options: PlanOptions, cmd: Command) => withConfigSource(options, cmd, async ({ configPath, projectDir, app }) => {
     const { plan, descriptions, state } = await planFromConfig({
       configPath,
       provider: options.provider,
       now: Date.now(),
       providerOptions: providerOptions(),
+      projectDir,
       destinations: { secretsOut: options.secretsOut, env: process.env },
     });
     if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));

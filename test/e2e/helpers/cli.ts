@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI entry point (`npm run build` first). */
@@ -36,22 +36,42 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   return env;
 }
 
-/** Runs `node bin/keyplan.js ...args` to completion and captures everything it printed. */
-export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
+/** A CLI process still running: signal it, wait for what it prints, then for its end. */
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves once stdout or stderr holds `text` (printed already or later). */
+  printed(text: string): Promise<void>;
+  done: Promise<CliResult>;
+}
+
+/** Starts `node bin/keyplan.js ...args` and captures everything it prints. */
+export function startCli(args: string[], options: RunCliOptions): RunningCli {
   const child = spawn(process.execPath, [KEYPLAN_BIN, ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const out = { stdout: '', stderr: '' };
+  const waiters: { text: string; resolve: () => void }[] = [];
+  const check = () => {
+    for (const waiter of waiters.filter((w) => out.stdout.includes(w.text) || out.stderr.includes(w.text))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  };
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+    out.stdout += chunk;
+    check();
+  });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    out.stderr += chunk;
+    check();
+  });
   const timeoutMs = options.timeoutMs ?? 60_000;
-  return new Promise((resolve, reject) => {
+  const done = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      stderr += `\n[e2e helper: keyplan ${args.join(' ')} killed after ${timeoutMs} ms]`;
+      out.stderr += `\n[e2e helper: keyplan ${args.join(' ')} killed after ${timeoutMs} ms]`;
     }, timeoutMs);
     child.on('error', (error) => {
       clearTimeout(timer);
@@ -59,9 +79,21 @@ export function runCli(args: string[], options: RunCliOptions): Promise<CliResul
     });
     child.on('close', (exitCode) => {
       clearTimeout(timer);
-      resolve({ args, stdout, stderr, exitCode });
+      resolve({ args, stdout: out.stdout, stderr: out.stderr, exitCode });
     });
   });
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      waiters.push({ text, resolve });
+      check();
+      void done.then((result) => reject(new Error(`keyplan ${args.join(' ')} ended without printing ${JSON.stringify(text)}\n${describeRun(result)}`)));
+    });
+  return { child, printed, done };
+}
+
+/** Runs `node bin/keyplan.js ...args` to completion and captures everything it printed. */
+export function runCli(args: string[], options: RunCliOptions): Promise<CliResult> {
+  return startCli(args, options).done;
 }
 
 /** A readable dump of a run, for assertion messages: `expect(r.exitCode, describeRun(r)).toBe(0)`. */

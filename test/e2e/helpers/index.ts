@@ -3,7 +3,7 @@
  * in front of it, write keys.yaml, and scan every output for every secret. Most tests need only
  * `useWorkspace()`; see workspace.ts for an example.
  */
-export { KEYPLAN_BIN, cleanEnv, describeRun, runCli, type CliResult, type RunCliOptions } from './cli.js';
+export { KEYPLAN_BIN, cleanEnv, describeRun, runCli, startCli, type CliResult, type RunCliOptions, type RunningCli } from './cli.js';
 export { FaultProxy, type Fault } from './fault-proxy.js';
 export { KeyService, type ApiReply, type CreatedApiKey, type StartKeyServiceOptions } from './key-service.js';
 export { httpProvider, keysYaml, type KeysYaml, type KeysYamlKey } from './keys-yaml.js';
