@@ -41,7 +41,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
       { name: 'note-finder', description: 'Lists notes', roles: ['api::note.note.find'], expires: 'never' },
       { name: 'note-writer', description: 'Writes notes', roles: ['full-access'], expires: '90d' },
     ]);
-    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 2);
+    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
     expect(plan.stdout).toContain('site-reader');
     expect(plan.stdout).not.toContain('[keyplan:');
     await expectExit(keyplan(ws, server, ['apply', '--auto-approve', '--secrets-out', SECRETS]), 0);
@@ -58,7 +58,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
     expect(reader.description).toMatch(/^Reads notes for the site \[keyplan: .*keyplan-owner=team-web.*\]$/);
     expect(await tokenNamed(server, 'note-finder')).toMatchObject({ type: 'custom', permissions: ['api::note.note.find'], lifespan: null });
 
-    await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 0);
+    await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
     await sweepFiles(ws, [SECRETS]);
   });
 
@@ -72,7 +72,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
     expect(await access(server, secret)).toEqual([200, 201]);
 
     await strapiYaml(ws, server, [{ name: 'editor-b', renamed_from: ['editor-a'], description: 'second', roles: ['read-only'] }]);
-    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 2);
+    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
     expect(plan.stdout).toContain('~ update editor-b');
     expect(plan.stdout).toContain('0 to create, 1 to update, 0 to rotate, 0 to revoke');
     await expectExit(keyplan(ws, server, ['apply', '--auto-approve']), 0);
@@ -81,7 +81,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
     expect(token).toMatchObject({ type: 'read-only', permissions: [] });
     expect(token.description.startsWith('second [keyplan: ')).toBe(true);
     expect(await access(server, secret)).toEqual([200, 403]);
-    await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 0);
+    await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
     await sweepFiles(ws, [SECRETS]);
   });
 
@@ -95,7 +95,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
     const old = await tokenNamed(server, 'rotating');
 
     await strapiYaml(ws, server, [{ name: 'rotating', roles: ['read-only'], expires: '30d' }]);
-    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 2);
+    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
     expect(plan.stdout).toMatch(/rotate/i);
     await expectExit(keyplan(ws, server, ['apply', '--auto-approve', '--secrets-out', SECRETS]), 0);
     const second = [...(await readSecretsFile(ws, SECRETS)).values()][0] as string;
@@ -157,7 +157,7 @@ describe('type: strapi against a real Strapi 5.54', () => {
     expect(await server.useToken(secret)).toBe(200);
 
     await strapiYaml(ws, server, []);
-    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode']), 2);
+    const plan = await expectExit(keyplan(ws, server, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
     expect(plan.stdout).toContain('short-lived');
     expect(plan.stdout).not.toMatch(/revoke[^\n]*made-by-hand/);
     await expectExit(keyplan(ws, server, ['apply', '--auto-approve', '--allow-in-use']), 0);
