@@ -52,7 +52,7 @@ describe('plan listing while the config loads', () => {
     await service.createKey('Bench_Key_000002', ['READONLY'], { description: 'Generated key 2', metadata: { 'managed-by': 'keyplan' } });
     await service.createKey('Stray', ['READONLY'], { metadata: { 'managed-by': 'keyplan' } });
     await ws.writeFile('keys.yaml', planBenchYaml(KEYS, service.url, TOKEN_ENV));
-    const result = await ws.run(['plan', '--format', 'json'], { env: { [TOKEN_ENV]: service.adminKey } });
+    const result = await ws.run(['plan', '--format', 'json', '--secrets-out', 'secrets.env'], { env: { [TOKEN_ENV]: service.adminKey } });
     expect(result.exitCode, describeRun(result)).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.summary).toEqual({ create: KEYS / 2 - 1, update: 1, rotate: 0, revoke: 1, finish: 0 });

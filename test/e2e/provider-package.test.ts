@@ -42,13 +42,13 @@ describe('type: package (a provider from an npm package)', () => {
     const ws = workspace();
     const installed = await install(ws);
     await writeYaml(ws, { path: 'notes-keys.json' }, [{ name: 'notes-reader', description: 'Reads notes', roles: ['reader'], expires: '30d' }]);
-    await expectExit(ws.run(['plan', '--detailed-exitcode']), 2);
+    await expectExit(ws.run(['plan', '--detailed-exitcode', '--secrets-out', 'secrets.json']), 2);
     await expectExit(ws.run(['apply', '--auto-approve', '--secrets-out', 'secrets.json']), 0);
     const [secret] = [...(await readSecretsFile(ws, 'secrets.json')).values()] as [string];
     const { verifyKey } = (await import(pathToFileURL(join(installed, 'index.js')).href)) as { verifyKey(path: string, secret: string): Promise<boolean> };
     expect(await verifyKey(ws.path('notes-keys.json'), secret)).toBe(true);
     expect((await ws.readFile('notes-keys.json')).includes(secret)).toBe(false);
-    await expectExit(ws.run(['plan', '--detailed-exitcode']), 0);
+    await expectExit(ws.run(['plan', '--detailed-exitcode', '--secrets-out', 'secrets.json']), 0);
     const roles = await expectExit(ws.run(['roles']), 0);
     expect(roles.stdout).toContain('writer');
     await sweepFiles(ws, ['secrets.json']);
