@@ -26,13 +26,14 @@ describe('keyplan apply after a delivery target failed', () => {
     expect([...saved.keys()].sort()).toEqual(['OTHER__MAIN', 'SVC__MAIN']);
 
     // plan shows the unfinished work, counted as changes.
-    const plan = await expectExit(ws.run(['plan', '--detailed-exitcode']), 2);
+    const plan = await expectExit(ws.run(['plan', '--detailed-exitcode', '--secrets-out', 'out/s.env']), 2);
     expect(plan.stdout).toContain('~ finish Svc');
     expect(plan.stdout).toContain('Plan: 0 to create, 0 to update, 0 to rotate, 0 to revoke, 2 to finish.');
 
     // The earlier run's flag is not remembered: with no target at all, apply refuses before doing anything.
     const nowhere = await expectExit(apply(ws, target, ['--auto-approve']), 1);
-    expect(nowhere.stderr).toContain('with nowhere to deliver it');
+    expect(nowhere.stdout).toContain('Svc: gets a new secret with nowhere to deliver it');
+    expect(nowhere.stderr).toContain('the plan has problems');
 
     // Svc now declares a good sink, Other a bad one. Svc is delivered, Other is not (one undeliverable entry
     // does not block the other), and its secret stays in the same recovery file: no second copy anywhere.
