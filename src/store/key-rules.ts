@@ -96,6 +96,24 @@ export function replayableSecret(key: StoreKey, secret: string | undefined, now:
   return secret;
 }
 
+/**
+ * What every store checks, inside its transaction, before it edits `current`: the caller's privilege boundary
+ * (on the key as it is and on any roles it gives), If-Match, and that a revoked key stays as it was.
+ * Returns the fields the patch changes (empty: nothing to write).
+ */
+export function checkUpdate(
+  current: StoreKey,
+  patch: KeyPatch,
+  permissionsOf: (roles: readonly string[]) => string[],
+  options: { within?: readonly string[] | undefined; ifVersion?: number | undefined },
+): string[] {
+  assertWithin(current, permissionsOf(current.roles), options.within, 'change');
+  if (patch.roles) assertWithin(current, permissionsOf(patch.roles), options.within, 'give');
+  if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(current.id, current.version);
+  if (current.revokedAt !== null) throw revokedNotEditable(current.id);
+  return changedFields(current, patch);
+}
+
 export function changedFields(current: StoreKey, patch: KeyPatch): string[] {
   const changed: string[] = [];
   if (patch.name !== undefined && patch.name !== current.name) changed.push('name');

@@ -11,7 +11,6 @@ import { newKeyId } from './ids.js';
 import {
   assertWithin,
   changeDetails,
-  changedFields,
   checkCreate,
   checkPatch,
   createRequest,
@@ -20,9 +19,8 @@ import {
   noSuchKey,
   patched,
   replayableSecret,
-  revokedNotEditable,
-  staleVersion,
   verifyResult,
+  checkUpdate,
 } from './key-rules.js';
 import { LastUseTracker } from './last-use.js';
 import { migrate } from './migrations.js';
@@ -263,11 +261,7 @@ export class KeyStore extends StoreConfig {
     return this.#db
       .transaction(() => {
         const current = this.#require(id);
-        assertWithin(current, this.permissionsOf(current.roles), options.within, 'change');
-        if (patch.roles) assertWithin(current, this.permissionsOf(patch.roles), options.within, 'give');
-        if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(id, current.version);
-        if (current.revokedAt !== null) throw revokedNotEditable(id);
-        const changed = changedFields(current, patch);
+        const changed = checkUpdate(current, patch, (roles) => this.permissionsOf(roles), options);
         if (changed.length === 0) return current;
         if (patch.name !== undefined && patch.name !== current.name) this.#assertNameFree(patch.name);
         const next = patched(current, patch);

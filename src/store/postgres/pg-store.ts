@@ -7,7 +7,6 @@ import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
 import { newKeyId } from '../ids.js';
 import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, KeyStoreOptions, VerifyResult } from '../key-store.js';
 import {
-  changedFields,
   checkCreate,
   checkPatch,
   assertWithin,
@@ -18,9 +17,9 @@ import {
   nameTaken,
   noSuchKey,
   patched,
-  revokedNotEditable,
   staleVersion,
   verifyResult,
+  checkUpdate,
 } from '../key-rules.js';
 import { LastUseTracker } from '../last-use.js';
 import { requiredPepper, wrongPepper } from '../pepper-check.js';
@@ -226,11 +225,7 @@ export class PgStore extends StoreConfig implements Store {
     const patch = checkPatch(requested, this.roleMap, this.capabilityConfig);
     const key = await this.#transaction(async (client) => {
       const current = await this.#lockKey(client, id);
-      assertWithin(current, this.permissionsOf(current.roles), options.within, 'change');
-      if (patch.roles) assertWithin(current, this.permissionsOf(patch.roles), options.within, 'give');
-      if (options.ifVersion !== undefined && options.ifVersion !== current.version) throw staleVersion(id, current.version);
-      if (current.revokedAt !== null) throw revokedNotEditable(id);
-      const changed = changedFields(current, patch);
+      const changed = checkUpdate(current, patch, (roles) => this.permissionsOf(roles), options);
       if (changed.length === 0) return current;
       if (patch.name !== undefined && patch.name !== current.name) await this.#assertNameFree(client, patch.name);
       const next = patched(current, patch);
