@@ -1,10 +1,15 @@
 import { load, type State } from 'js-yaml';
 import { IMPLICIT_TAG_PREFIX, YAML_CORE_SCHEMA } from './yaml-core-schema.js';
 
-/** Where nodes start, as offsets into the text: each mapping and list by identity, and each mapping's keys. */
+/**
+ * Where nodes start, as offsets into the text: each mapping and list by identity, each mapping's keys and
+ * non-empty values, and each list's items (where its parse events pair one to one with them).
+ */
 export interface NodeOffsets {
   collections: Map<object, number>;
   keys: Map<object, Map<string, number>>;
+  values: Map<object, Map<string, number>>;
+  items: Map<object, number[]>;
 }
 
 export interface FastYaml {
@@ -36,7 +41,7 @@ class Unsupported extends Error {}
  */
 export function parseFastYaml(text: string): FastYaml | undefined {
   if (mayReadDifferently(text)) return undefined;
-  const offsets: NodeOffsets = { collections: new Map(), keys: new Map() };
+  const offsets: NodeOffsets = { collections: new Map(), keys: new Map(), values: new Map(), items: new Map() };
   const open: { start: number; children: ClosedNode[] }[] = [];
   const listener = (event: 'open' | 'close', raw: State): void => {
     const state = raw as ParserState;
@@ -50,8 +55,9 @@ export function parseFastYaml(text: string): FastYaml | undefined {
     if (state.kind === 'mapping' || state.kind === 'sequence') {
       offsets.collections.set(state.result as object, node.start);
       if (state.kind === 'mapping' && !isSameNode(frame.children, state.result)) {
-        offsets.keys.set(state.result as object, keyOffsets(state.result as Record<string, unknown>, frame.children));
+        recordPairs(offsets, state.result as Record<string, unknown>, frame.children);
       }
+      if (state.kind === 'sequence') recordItems(offsets, state.result as unknown[], frame.children);
     }
     open.at(-1)?.children.push(node);
   };
@@ -114,19 +120,30 @@ function isSameNode(children: ClosedNode[], result: unknown): boolean {
  * A mapping's parse events come as key, value, key, value (a value may be empty), sometimes followed by an empty
  * attempt at one more key. Each pairing is checked against the mapping itself, so a misread stops the fast path.
  */
-function keyOffsets(mapping: Record<string, unknown>, children: ClosedNode[]): Map<string, number> {
+function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, children: ClosedNode[]): void {
   const pairs = children.length % 2 === 1 && children.at(-1)?.empty ? children.length - 1 : children.length;
   if (pairs % 2 !== 0) throw new Unsupported();
   const keys = new Map<string, number>();
+  const values = new Map<string, number>();
   for (let index = 0; index < pairs; index += 2) {
     const key = children[index] as ClosedNode;
     const value = children[index + 1] as ClosedNode;
     if (key.empty || typeof key.result !== 'string' || !Object.hasOwn(mapping, key.result)) throw new Unsupported();
     if (!Object.is(mapping[key.result], value.empty ? null : value.result)) throw new Unsupported();
     keys.set(key.result, key.start);
+    // An empty value has no text of its own; where `yaml` puts it is left to the `yaml` path.
+    if (!value.empty) values.set(key.result, value.start);
   }
   if (keys.size !== Object.keys(mapping).length) throw new Unsupported();
-  return keys;
+  offsets.keys.set(mapping, keys);
+  offsets.values.set(mapping, values);
+}
+
+/** A list's item offsets, when its events are exactly its items (else positions inside it come from `yaml`). */
+function recordItems(offsets: NodeOffsets, list: unknown[], children: ClosedNode[]): void {
+  if (children.length !== list.length) return;
+  for (const [index, child] of children.entries()) if (child.empty || !Object.is(child.result, list[index])) return;
+  offsets.items.set(list, children.map((child) => child.start));
 }
 
 /** js-yaml opens a node before the space and comments ahead of it; `yaml` places the node at its first character. */

@@ -117,20 +117,24 @@ function locate(document: Document.Parsed, lines: LineCounter, path: NodePath, p
   return position;
 }
 
-/** The offset the fast reader recorded for a node that exists: a mapping or list, or a key. */
+/** The offset the fast reader recorded for a node that exists: a mapping or list, a key, a mapping value or a list item. */
 function knownOffset(data: unknown, offsets: NodeOffsets, path: NodePath, part: NodePart): number | undefined {
   let node = data;
+  let parentOffset: number | undefined;
   for (const [index, step] of path.entries()) {
     if (Array.isArray(node) && typeof step === 'number') {
+      parentOffset = offsets.items.get(node)?.[step];
       node = node[step];
     } else if (typeof node === 'object' && node !== null && !Array.isArray(node) && Object.hasOwn(node, String(step))) {
       if (index === path.length - 1 && part === 'key') return offsets.keys.get(node)?.get(String(step));
+      parentOffset = offsets.values.get(node)?.get(String(step));
       node = (node as Record<string, unknown>)[String(step)];
     } else {
       return undefined;
     }
   }
-  return typeof node === 'object' && node !== null ? offsets.collections.get(node) : undefined;
+  if (typeof node === 'object' && node !== null) return offsets.collections.get(node);
+  return path.length > 0 ? parentOffset : undefined;
 }
 
 /**

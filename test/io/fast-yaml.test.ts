@@ -1,6 +1,7 @@
 import fc from 'fast-check';
+import { createRequire } from 'node:module';
 import { parseDocument } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { NodePath, SourceDocument } from '../../src/core/config.js';
 import { parseFastYaml } from '../../src/io/fast-yaml.js';
 import { parseYamlDocument, parseYamlSource } from '../../src/io/yaml-source.js';
@@ -86,6 +87,26 @@ describe('the fast YAML reader', () => {
   it('reads a config like the yaml package, with the same positions for every mapping, list and key', () => {
     expect(expectSameAsYaml(CONFIG)).toBe(true);
     expect(expectSameAsYaml(CONFIG.replaceAll('\n', '\r\n'))).toBe(true);
+  });
+
+  it('answers every position of an ordinary config itself, never parsing it a second time with yaml', () => {
+    // The copy of `yaml` src/io/yaml-source.ts loads (CommonJS, through createRequire), watched for a parse.
+    const yamlCjs = createRequire(import.meta.url)('yaml') as { parseDocument: typeof parseDocument };
+    const secondParse = vi.spyOn(yamlCjs, 'parseDocument');
+    try {
+      const quick = parseYamlSource(CONFIG, '/x.yaml', 'x.yaml');
+      if (!quick.ok) throw new Error('the config parses');
+      for (const { path, inMapping } of allPaths(quick.doc.data)) {
+        if (path.at(-2) === 'owner' || path.at(-1) === 'owner' || path.at(-1) === 'keys_again_but_empty') continue; // empty values
+        quick.doc.locate(path, 'value');
+        if (inMapping) quick.doc.locate(path, 'key');
+      }
+      expect(secondParse).not.toHaveBeenCalled();
+      quick.doc.locate(['keys', 1, 'owner'], 'value');
+      expect(secondParse).toHaveBeenCalledOnce();
+    } finally {
+      secondParse.mockRestore();
+    }
   });
 
   it('resolves plain scalars as the YAML 1.2 core schema does', () => {

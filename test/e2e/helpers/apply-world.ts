@@ -27,6 +27,11 @@ export interface WireKey {
 export interface ApplyTarget {
   provider: Record<string, unknown>;
   service: KeyService;
+  /**
+   * The service reads a database another process (the CLI's local provider) writes. It caches who a bearer
+   * token is for up to a second (AUTH_CACHE_MS), so a revoke made by the CLI reaches it within that window.
+   */
+  sharesStoreWithCli?: boolean;
 }
 
 export function httpTarget(service: KeyService, url = service.url): ApplyTarget {
@@ -36,7 +41,7 @@ export function httpTarget(service: KeyService, url = service.url): ApplyTarget 
 /** A `local` provider at `.keyplan/keys.db`, with a key service serving that same SQLite file (and its pepper). */
 export async function localTarget(ws: E2eWorkspace): Promise<ApplyTarget> {
   const service = await ws.startKeyService({ dbPath: ws.path('.keyplan', 'keys.db') });
-  return { provider: { type: 'local', path: '.keyplan/keys.db' }, service };
+  return { provider: { type: 'local', path: '.keyplan/keys.db' }, service, sharesStoreWithCli: true };
 }
 
 export function writeConfig(ws: E2eWorkspace, target: ApplyTarget, keys: KeysYamlKey[], policy?: Record<string, unknown>): Promise<string> {
@@ -76,6 +81,21 @@ export async function activeByName(service: KeyService, name: string): Promise<W
 export async function whoami(service: KeyService, secret: string): Promise<{ status: number; name: string | undefined }> {
   const reply = await service.call<{ key?: { name: string } | null }>('GET', '/v1/whoami', { token: secret });
   return { status: reply.status, name: reply.body?.key?.name ?? undefined };
+}
+
+/**
+ * Asserts that `secret` no longer authenticates. A service that revoked the key itself must refuse it at once; one
+ * reading a database the CLI wrote may keep it for its one-second auth cache, so it is asked again until the
+ * window has passed (and then must refuse it).
+ */
+export async function expectRevoked(target: ApplyTarget, secret: string): Promise<void> {
+  if (target.sharesStoreWithCli) {
+    const deadline = Date.now() + 1_500;
+    while (Date.now() < deadline && (await whoami(target.service, secret)).status !== 401) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  expect((await whoami(target.service, secret)).status).toBe(401);
 }
 
 export async function fileMode(path: string): Promise<number> {
