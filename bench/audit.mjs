@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeyStore } from '../dist/store/key-store.js';
+import { auditBenchYaml, seedAuditBench } from './audit-config.mjs';
 import { interleave, medianOf, runNode, summary } from './lib.mjs';
 
 const KEY_COUNT = Number(process.argv[2] ?? 100_000);
 const RUNS = Number(process.argv[3] ?? 3);
 const DECLARED = Math.min(2_000, KEY_COUNT);
-const DAY = 86_400_000;
 const BIN = fileURLToPath(new URL('../bin/keyplan.js', import.meta.url));
 const SQLITE = fileURLToPath(new URL('../node_modules/better-sqlite3/lib/index.js', import.meta.url));
 
@@ -40,28 +40,15 @@ const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-audit-'));
 try {
   const db = join(dir, 'keys.db');
   const seedStart = performance.now();
-  const now = Date.now();
-  let clock = now - 400 * DAY;
-  const store = KeyStore.open(db, { clock: () => clock });
-  // One transaction for the whole load: a commit per create dominated the seeding time.
-  store.batch(() => {
-    for (let i = 0; i < KEY_COUNT; i += 1) {
-      clock = now - 400 * DAY + Math.floor((i / KEY_COUNT) * 300 * DAY);
-      const managed = i < DECLARED ? { 'managed-by': 'keyplan' } : {};
-      const { key, secret } = store.createKey({ name: `key_${i}`, roles: [i % 10 === 0 ? 'ADMIN' : 'READONLY'], metadata: managed });
-      // Two in three keys are used at some point between their creation and today; the rest never.
-      if (i % 3 !== 0) {
-        clock = key.createdAt + ((i * 7919) % Math.max(1, now - key.createdAt));
-        store.authenticate(secret.reveal());
-      }
-    }
-  });
-  store.close();
+  const clock = { at: Date.now() };
+  const store = KeyStore.open(db, { clock: () => clock.at });
+  try {
+    seedAuditBench(store, clock, { count: KEY_COUNT, declared: DECLARED, now: Date.now() });
+  } finally {
+    store.close();
+  }
   const seedSeconds = (performance.now() - seedStart) / 1000;
-
-  const lines = ['version: 1', 'providers:', '  default:', '    type: local', `    path: ${JSON.stringify(db)}`, 'keys:'];
-  for (let i = 0; i < DECLARED; i += 1) lines.push(`  - name: key_${i}`, `    description: bench key ${i}`, `    roles: [${i % 10 === 0 ? 'ADMIN' : 'READONLY'}]`);
-  await writeFile(join(dir, 'keys.yaml'), `${lines.join('\n')}\n`);
+  await writeFile(join(dir, 'keys.yaml'), auditBenchYaml(db, DECLARED));
 
   const env = { ...process.env, NO_COLOR: '1' };
   const s = await interleave(

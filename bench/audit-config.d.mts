@@ -1,0 +1,10 @@
+// Types for bench/audit-config.mjs, which the TypeScript tests import.
+import type { KeyStore } from '../src/store/key-store.js';
+
+export function auditBenchKeyName(i: number): string;
+export function seedAuditBench(
+  store: Pick<KeyStore, 'batch' | 'createKey' | 'authenticate'>,
+  clock: { at: number },
+  options: { count: number; declared: number; now: number },
+): void;
+export function auditBenchYaml(dbPath: string, declared: number): string;
