@@ -31,8 +31,37 @@ export function isoDate(at: EpochMillis): string {
   return new Date(at).toISOString().slice(0, 10);
 }
 
+/** `2026-11-23T10:00:00Z`, or `2026-11-23T10:00:00.250Z` when the milliseconds are not zero. */
 export function isoTime(at: EpochMillis): string {
-  return new Date(at).toISOString().replace(/\.000Z$/, 'Z');
+  if (!Number.isInteger(at) || at < 0 || at >= YEAR_10000) return isoTimeOfDate(at);
+  // A report prints hundreds of thousands of times: the date part is formatted once per day, the rest by hand.
+  const ms = at % DAY_MS;
+  const day = at - ms;
+  let date = dayPrefixes.get(day);
+  if (date === undefined) {
+    if (dayPrefixes.size >= MAX_CACHED_DAYS) dayPrefixes.clear();
+    date = new Date(day).toISOString().slice(0, 11);
+    dayPrefixes.set(day, date);
+  }
+  const fraction = ms % 1000;
+  const time = `${twoDigits(Math.floor(ms / 3_600_000))}:${twoDigits(Math.floor(ms / 60_000) % 60)}:${twoDigits(Math.floor(ms / 1000) % 60)}`;
+  return fraction === 0 ? `${date}${time}Z` : `${date}${time}.${fraction < 10 ? '00' : fraction < 100 ? '0' : ''}${fraction}Z`;
+}
+
+const DAY_MS = 86_400_000;
+/** From here on toISOString writes six-digit years (`+010000-…`); those go through the Date path. */
+const YEAR_10000 = 253_402_300_800_000;
+const MAX_CACHED_DAYS = 4096;
+/** `2026-11-23T` for the start of each day seen (epoch ms). */
+const dayPrefixes = new Map<number, string>();
+
+function isoTimeOfDate(at: EpochMillis): string {
+  const text = new Date(at).toISOString();
+  return text.endsWith('.000Z') ? `${text.slice(0, -5)}Z` : text;
+}
+
+function twoDigits(n: number): string {
+  return n < 10 ? `0${n}` : `${n}`;
 }
 
 export function plural(count: number, noun: string): string {

@@ -10,7 +10,25 @@ const PLACEHOLDER = '\u0000keyplan-items\u0000';
  * The items must be the last value serialised in the document (followed only by closing brackets).
  */
 export function* prettyJsonChunks<T>(document: (items: unknown) => object, items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
-  const batches = inBatches(items, toJson);
+  yield* arrayInDocument(document, inBatches(items, toJson), (batch, depth) => itemsAtDepth(batch, depth));
+}
+
+/**
+ * The same document, with each item's text written by `itemText`: exactly what JSON.stringify(…, null, 2) prints
+ * for the item inside the array, its first line indented by `indent` as the others are.
+ */
+export function* prettyTextChunks<T>(document: (items: unknown) => object, items: Iterable<T>, itemText: (item: T, indent: string) => string): Generator<string> {
+  let indent: string | undefined;
+  yield* arrayInDocument(document, inBatches(items, (item) => item), (batch, depth) => {
+    indent ??= '  '.repeat(depth);
+    let text = itemText(batch[0] as T, indent);
+    for (let index = 1; index < batch.length; index += 1) text += `,\n${itemText(batch[index] as T, indent)}`;
+    return text;
+  });
+}
+
+/** The document around the array, and the batches' texts (from `batchText`, at the array's item depth) inside it. */
+function* arrayInDocument<B>(document: (items: unknown) => object, batches: Generator<B[], void, undefined>, batchText: (batch: B[], depth: number) => string): Generator<string> {
   const first = batches.next();
   if (first.done) {
     yield JSON.stringify(document([]), null, 2);
@@ -22,19 +40,19 @@ export function* prettyJsonChunks<T>(document: (items: unknown) => object, items
   const at = skeleton.lastIndexOf(quoted);
   const depth = indentOf(skeleton, skeleton.lastIndexOf('\n', at) + 1) / 2;
   yield `${skeleton.slice(0, at)}[\n`;
-  yield itemsAtDepth(first.value, depth + 1);
+  yield batchText(first.value, depth + 1);
   // The separator is a chunk of its own: prefixing it would copy the batch's text once more.
   for (const batch of batches) {
     yield ',\n';
-    yield itemsAtDepth(batch, depth + 1);
+    yield batchText(batch, depth + 1);
   }
   yield `\n${' '.repeat(depth * 2)}]${skeleton.slice(at + quoted.length)}`;
 }
 
-function* inBatches<T>(items: Iterable<T>, toJson: (item: T) => unknown): Generator<unknown[], void, undefined> {
-  let batch: unknown[] = [];
+function* inBatches<T, B>(items: Iterable<T>, toBatch: (item: T) => B): Generator<B[], void, undefined> {
+  let batch: B[] = [];
   for (const item of items) {
-    batch.push(toJson(item));
+    batch.push(toBatch(item));
     if (batch.length === ITEMS_PER_CHUNK) {
       yield batch;
       batch = [];

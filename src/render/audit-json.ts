@@ -1,9 +1,8 @@
-import { countFindings, type AuditReport, type AuditedKey } from '../core/audit.js';
+import { countFindings, type AuditReport } from '../core/audit.js';
 import { formatDuration } from '../core/duration.js';
 import { isoTime } from '../core/humanize.js';
-import { isManaged } from '../core/ownership.js';
-import { ownerOf } from './audit-cells.js';
-import { prettyJsonChunks } from './audit-json-chunks.js';
+import { prettyTextChunks } from './audit-json-chunks.js';
+import { keyJson, keyJsonText } from './audit-json-key.js';
 
 /** Bumped on any incompatible change to the JSON below. */
 export const AUDIT_FORMAT_VERSION = '1';
@@ -15,7 +14,7 @@ export function auditToJson(report: AuditReport): object {
 
 /** `JSON.stringify(auditToJson(report), null, 2)` and a newline, in chunks to write one after another. */
 export function* auditJsonChunks(report: AuditReport): Generator<string> {
-  yield* prettyJsonChunks((keys) => auditDocument(report, keys), report.keys, keyJson);
+  yield* prettyTextChunks((keys) => auditDocument(report, keys), report.keys, keyJsonText);
   yield '\n';
 }
 
@@ -34,26 +33,5 @@ function auditDocument(report: AuditReport, keys: unknown): object {
       require_expiry_for: p.requireExpiryFor,
     },
     keys,
-  };
-}
-
-function keyJson(key: AuditedKey): object {
-  const { remote, desired } = key;
-  const time = (at: number | null) => (at === null ? null : isoTime(at));
-  return {
-    provider: key.provider,
-    id: remote.id,
-    name: remote.name,
-    description: remote.description,
-    roles: remote.roles,
-    prefix: remote.prefix,
-    created_at: isoTime(remote.createdAt),
-    last_used_at: time(remote.lastUsedAt),
-    expires_at: time(remote.expiresAt),
-    owner: ownerOf(key) ?? null,
-    declared: desired !== undefined,
-    managed: isManaged(remote),
-    source: desired ? { file: desired.source.file, line: desired.source.line, column: desired.source.column } : null,
-    findings: key.findings.map((f) => ({ kind: f.kind, severity: f.severity, message: f.message })),
   };
 }
