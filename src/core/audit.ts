@@ -128,17 +128,16 @@ function keyRank(key: AuditedKey): number {
 
 /** Errors first, then warnings, then clean keys; within each, more findings first, then provider, name and id. */
 export function sortAuditedKeys(keys: readonly AuditedKey[]): AuditedKey[] {
-  // The rank is computed once per key, not once per comparison.
-  const ranked = keys.map((key) => ({ key, rank: keyRank(key) }));
-  ranked.sort(
-    (a, b) =>
-      a.rank - b.rank ||
-      b.key.findings.length - a.key.findings.length ||
-      compareText(a.key.provider, b.key.provider) ||
-      compareText(a.key.remote.name, b.key.remote.name) ||
-      compareText(a.key.remote.id, b.key.remote.id),
-  );
-  return ranked.map(({ key }) => key);
+  // Grouped by rank first (in order, so the stable sort keeps equal keys in input order as one sort would):
+  // each key's rank is found once, and the sort compares no rank.
+  const groups: AuditedKey[][] = [[], [], []];
+  for (const key of keys) (groups[keyRank(key)] as AuditedKey[]).push(key);
+  const byDetail = (a: AuditedKey, b: AuditedKey) =>
+    b.findings.length - a.findings.length ||
+    compareText(a.provider, b.provider) ||
+    compareText(a.remote.name, b.remote.name) ||
+    compareText(a.remote.id, b.remote.id);
+  return groups.flatMap((group) => group.sort(byDetail));
 }
 
 function compareText(a: string, b: string): number {

@@ -42,11 +42,14 @@ export function evaluateFindings(input: FindingsInput): Finding[] {
 export function keyJudge({ provider, declared, catalog, policy, now, ownership }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
   const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
   const staleAfter = humanDuration(policy.staleAfterMs);
+  const shared = sharedText();
+  // One list reused for every key; each key gets an exact-size copy (an array grown by push keeps spare room).
+  const found: Finding[] = [];
   return (remote) => {
     const desired = declared.get(remote.id);
-    const findings: Finding[] = [];
+    found.length = 0;
     const add = (kind: FindingKind, message: string) =>
-      findings.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message, desired, remote });
+      found.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message: shared(message), desired, remote });
 
     const idle = idleness(remote, policy, now, staleAfter);
     if (idle) {
@@ -72,7 +75,24 @@ export function keyJudge({ provider, declared, catalog, policy, now, ownership }
     if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
     const elsewhere = managedElsewhere(remote, ownership);
     if (elsewhere !== undefined) add('managed-elsewhere', `is managed by ownership ${elsewhere}, not ${ownership}: this configuration never touches it`);
-    return findings;
+    return found.length === 0 ? [] : found.slice();
+  };
+}
+
+/** Distinct texts remembered; past this, new ones are not (messages naming dates can be many). */
+const MAX_SHARED_TEXTS = 10_000;
+
+/**
+ * Equal texts as one string: the messages of 100,000 keys are a few dozen distinct texts, each otherwise held
+ * once per key (as the pieces it was built from, at that).
+ */
+function sharedText(): (text: string) => string {
+  const texts = new Map<string, string>();
+  return (text) => {
+    const known = texts.get(text);
+    if (known !== undefined) return known;
+    if (texts.size < MAX_SHARED_TEXTS) texts.set(text, text);
+    return text;
   };
 }
 

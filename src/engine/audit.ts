@@ -4,7 +4,7 @@ import { proposeRemovals, type KeptKey } from '../core/audit-propose.js';
 import type { DesiredState } from '../core/model.js';
 import { displayPath } from '../io/display-path.js';
 import { loadConfig } from '../io/load-config.js';
-import { applyKeyEdits, proposeMissingExpiries, type AppliedEdit, type KeyEdit, type SkippedKey } from '../io/propose-edits.js';
+import type { AppliedEdit, KeyEdit, SkippedKey } from '../io/propose-edits.js';
 import type { OpenProviderOptions } from '../providers/index.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
@@ -47,6 +47,8 @@ export interface ProposeOutcome {
  */
 export async function proposeFromConfig(request: AuditRequest): Promise<ProposeOutcome> {
   const cwd = request.cwd ?? process.cwd();
+  // Loaded only here: the YAML editor (and the `yaml` library under it) is no part of a plain audit's start.
+  const { applyKeyEdits, proposeMissingExpiries } = await import('../io/propose-edits.js');
   const expiries = await proposeMissingExpiries(request.configPath, cwd);
   const applied = await applyKeyEdits(expiries.edits, cwd);
   const { report } = await auditFromConfig(request);

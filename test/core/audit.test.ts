@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { auditKeys, declaredByRemoteId, failsAudit, parseAsOf, reachesThreshold, type AuditReport } from '../../src/core/audit.js';
+import { auditKeys, declaredByRemoteId, failsAudit, parseAsOf, reachesThreshold, sortAuditedKeys, type AuditReport, type AuditedKey } from '../../src/core/audit.js';
 import { expiryRulesFromRaw, proposeExpiry, proposeRemovals } from '../../src/core/audit-propose.js';
 import type { DesiredKey, RemoteKey, Role } from '../../src/core/model.js';
 import { DAY, NOW, ROLES, desiredKey, policy, remoteFor, remoteKey } from './builders.js';
@@ -157,5 +158,41 @@ describe('--propose: expiries policy requires', () => {
   it('reads the rules from a raw, possibly malformed, policy section', () => {
     expect(expiryRulesFromRaw(undefined)).toEqual({ requireExpiryFor: [], maxLifetimeMs: null });
     expect(expiryRulesFromRaw({ require_expiry_for: ['ADMIN', 3], max_lifetime: 'soon' })).toEqual({ requireExpiryFor: ['ADMIN'], maxLifetimeMs: null });
+  });
+});
+
+describe('the order of audited keys', () => {
+  /** The order as one sort with the whole comparison gives it (how sortAuditedKeys was first written). */
+  function oneSort(keys: readonly AuditedKey[]): AuditedKey[] {
+    const rank = (key: AuditedKey) => (key.findings.some((f) => f.severity === 'error') ? 0 : key.findings.length > 0 ? 1 : 2);
+    const text = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...keys].sort(
+      (a, b) =>
+        rank(a) - rank(b) ||
+        b.findings.length - a.findings.length ||
+        text(a.provider, b.provider) ||
+        text(a.remote.name, b.remote.name) ||
+        text(a.remote.id, b.remote.id),
+    );
+  }
+
+  it('is errors, then warnings, then clean keys; more findings first; then provider, name and id; ties in input order', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ provider: fc.constantFrom('a', 'b'), name: fc.constantFrom('x', 'y', 'Y'), id: fc.constantFrom('1', '2'), severities: fc.array(fc.constantFrom('error', 'warning'), { maxLength: 3 }) }), { maxLength: 40 }),
+        (specs) => {
+          const keys: AuditedKey[] = specs.map((spec) => {
+            const remote = remoteKey({ id: spec.id, name: spec.name });
+            const findings = spec.severities.map((severity) => ({ kind: 'stale' as const, severity: severity as 'error' | 'warning', provider: spec.provider, keyId: spec.id, name: spec.name, message: '', remote }));
+            return { provider: spec.provider, remote, findings };
+          });
+          const sorted = sortAuditedKeys(keys);
+          const expected = oneSort(keys);
+          expect(sorted.length).toBe(expected.length);
+          sorted.forEach((key, index) => expect(key).toBe(expected[index]));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateFindings } from '../../src/core/findings.js';
+import { evaluateFindings, keyJudge } from '../../src/core/findings.js';
 import { roleCatalog } from '../../src/core/permissions.js';
 import type { DesiredKey, RemoteKey } from '../../src/core/model.js';
 import type { FindingKind } from '../../src/core/plan-types.js';
@@ -73,5 +73,21 @@ describe('findings at their boundaries', () => {
       now: NOW,
     });
     expect(finding).toMatchObject({ kind: 'expired', severity: 'error', message: 'expired 1 day ago (2026-11-22) and is still listed as active' });
+  });
+});
+
+describe('one judge for many keys', () => {
+  it('gives each key its own findings, untouched by the keys judged after it', () => {
+    const judge = keyJudge({ provider: 'default', declared: new Map(), catalog: roleCatalog(ROLES), ownership: 'default', policy: policy(), now: NOW });
+    const stale = judge(remoteKey({ id: 'key_a', name: 'A', lastUsedAt: NOW - 100 * DAY, metadata: {} }));
+    const fine = judge(remoteKey({ id: 'key_b', name: 'B', lastUsedAt: NOW - DAY, metadata: { 'managed-by': 'keyplan' } }));
+    const old = judge(remoteKey({ id: 'key_c', name: 'C', lastUsedAt: null, createdAt: NOW - 30 * DAY, metadata: { 'managed-by': 'keyplan' } }));
+    expect(stale.map((f) => [f.keyId, f.kind, f.message])).toEqual([
+      ['key_a', 'stale', 'last used 3 months ago (stale_after: 3 months)'],
+      ['key_a', 'unmanaged', 'is not declared in keys.yaml and not managed by keyplan'],
+    ]);
+    expect(fine).toEqual([]);
+    expect(old.map((f) => [f.keyId, f.kind])).toEqual([['key_c', 'never-used']]);
+    expect(stale).not.toBe(old);
   });
 });
