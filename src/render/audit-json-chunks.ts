@@ -10,25 +10,35 @@ const PLACEHOLDER = '\u0000keyplan-items\u0000';
  * The items must be the last value serialised in the document (followed only by closing brackets).
  */
 export function* prettyJsonChunks<T>(document: (items: unknown) => object, items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
-  yield* arrayInDocument(document, inBatches(items, toJson), (batch, depth) => itemsAtDepth(batch, depth));
-}
-
-/**
- * The same document, with each item's text written by `itemText`: exactly what JSON.stringify(…, null, 2) prints
- * for the item inside the array, its first line indented by `indent` as the others are.
- */
-export function* prettyTextChunks<T>(document: (items: unknown) => object, items: Iterable<T>, itemText: (item: T, indent: string) => string): Generator<string> {
-  let indent: string | undefined;
-  yield* arrayInDocument(document, inBatches(items, (item) => item), (batch, depth) => {
-    indent ??= '  '.repeat(depth);
-    let text = itemText(batch[0] as T, indent);
-    for (let index = 1; index < batch.length; index += 1) text += `,\n${itemText(batch[index] as T, indent)}`;
-    return text;
+  // The separator is a chunk of its own: prefixing it would copy the batch's text once more.
+  yield* arrayInDocument(document, inBatches(items, toJson), function* (batch, depth, first) {
+    if (!first) yield ',\n';
+    yield itemsAtDepth(batch, depth);
   });
 }
 
-/** The document around the array, and the batches' texts (from `batchText`, at the array's item depth) inside it. */
-function* arrayInDocument<B>(document: (items: unknown) => object, batches: Generator<B[], void, undefined>, batchText: (batch: B[], depth: number) => string): Generator<string> {
+/**
+ * The same document, with each item's text written by a writer from `itemWriter`: exactly what
+ * JSON.stringify(…, null, 2) prints for the item inside the array, its first line indented by `indent` as the
+ * others are. One writer writes every item.
+ */
+export function* prettyTextChunks<T>(document: (items: unknown) => object, items: Iterable<T>, itemWriter: (indent: string) => (item: T) => string): Generator<string> {
+  let write: ((item: T) => string) | undefined;
+  yield* arrayInDocument(document, inBatches(items, (item) => item), function* (batch, depth, first) {
+    write ??= itemWriter('  '.repeat(depth));
+    // Texts written by hand are joined as pieces, not copied: the separator costs nothing inside the chunk.
+    let text = first ? write(batch[0] as T) : `,\n${write(batch[0] as T)}`;
+    for (let index = 1; index < batch.length; index += 1) text += `,\n${write(batch[index] as T)}`;
+    yield text;
+  });
+}
+
+/** The document around the array, and inside it the chunks `batchText` makes of each batch (at the array's item depth). */
+function* arrayInDocument<B>(
+  document: (items: unknown) => object,
+  batches: Generator<B[], void, undefined>,
+  batchText: (batch: B[], depth: number, first: boolean) => Generator<string>,
+): Generator<string> {
   const first = batches.next();
   if (first.done) {
     yield JSON.stringify(document([]), null, 2);
@@ -40,12 +50,8 @@ function* arrayInDocument<B>(document: (items: unknown) => object, batches: Gene
   const at = skeleton.lastIndexOf(quoted);
   const depth = indentOf(skeleton, skeleton.lastIndexOf('\n', at) + 1) / 2;
   yield `${skeleton.slice(0, at)}[\n`;
-  yield batchText(first.value, depth + 1);
-  // The separator is a chunk of its own: prefixing it would copy the batch's text once more.
-  for (const batch of batches) {
-    yield ',\n';
-    yield batchText(batch, depth + 1);
-  }
+  yield* batchText(first.value, depth + 1, true);
+  for (const batch of batches) yield* batchText(batch, depth + 1, false);
   yield `\n${' '.repeat(depth * 2)}]${skeleton.slice(at + quoted.length)}`;
 }
 

@@ -1,4 +1,5 @@
 import type { AuditedKey } from '../core/audit.js';
+import type { SourcePosition } from '../core/errors.js';
 import { isoTime } from '../core/humanize.js';
 import { isManaged } from '../core/ownership.js';
 import { ownerOf } from './audit-cells.js';
@@ -26,39 +27,92 @@ export function keyJson(key: AuditedKey): object {
 }
 
 /**
- * Exactly `JSON.stringify(keyJson(key), null, 2)` nested at `indent` (its first line indented too), written
- * straight from the key: no object per key and per finding, no general serialiser walking them. A key whose
- * values are not the types the model promises (a provider's odd data) goes through keyJson and JSON.stringify.
+ * Writes keys as `JSON.stringify(keyJson(key), null, 2)` nested at `indent` (the first line indented too),
+ * straight from each key: no object per key and per finding, no general serialiser walking them. What many keys
+ * share (the provider, a role list, a finding, the list of a key's findings) is written once and reused, so a
+ * key's text is a few pieces. A key whose values are not the types the model promises (a provider's odd data)
+ * goes through keyJson and JSON.stringify.
  */
-export function keyJsonText(key: AuditedKey, indent: string): string {
-  const { remote, desired } = key;
-  const owner = ownerOf(key) ?? null;
-  if (!wellTyped(key, owner)) return indent + prettyJson(keyJson(key), indent);
+export function keyJsonWriter(indent: string): (key: AuditedKey) => string {
   const i1 = `${indent}  `;
   const i2 = `${i1}  `;
   const i3 = `${i2}  `;
-  let text = `${indent}{\n${i1}"provider": ${jsonString(key.provider)},\n${i1}"id": ${jsonString(remote.id)},\n${i1}"name": ${jsonString(remote.name)},\n${i1}"description": ${jsonString(remote.description)},\n${i1}"roles": `;
-  if (remote.roles.length === 0) text += '[]';
-  else {
-    text += '[';
-    for (let index = 0; index < remote.roles.length; index += 1) text += `${index === 0 ? '\n' : ',\n'}${i2}${jsonString(remote.roles[index] as string)}`;
-    text += `\n${i1}]`;
-  }
-  text += `,\n${i1}"prefix": ${jsonString(remote.prefix)},\n${i1}"created_at": "${isoTime(remote.createdAt)}",\n${i1}"last_used_at": ${timeText(remote.lastUsedAt)},\n${i1}"expires_at": ${timeText(remote.expiresAt)},\n${i1}"owner": ${owner === null ? 'null' : jsonString(owner)},\n${i1}"declared": ${desired !== undefined},\n${i1}"managed": ${isManaged(remote)},\n${i1}"source": `;
-  text += desired
-    ? `{\n${i2}"file": ${jsonString(desired.source.file)},\n${i2}"line": ${desired.source.line},\n${i2}"column": ${desired.source.column}\n${i1}}`
-    : 'null';
-  text += `,\n${i1}"findings": `;
-  if (key.findings.length === 0) text += '[]';
-  else {
-    text += '[';
-    for (let index = 0; index < key.findings.length; index += 1) {
-      const f = key.findings[index] as AuditedKey['findings'][number];
-      text += `${index === 0 ? '\n' : ',\n'}${i2}{\n${i3}"kind": ${jsonString(f.kind)},\n${i3}"severity": ${jsonString(f.severity)},\n${i3}"message": ${jsonString(f.message)}\n${i2}}`;
+  const field = (name: string) => `,\n${i1}"${name}": `;
+  const [name, description, roles, prefix, lastUsed, expires, owner, findingsField] = ['name', 'description', 'roles', 'prefix', 'last_used_at', 'expires_at', 'owner', 'findings'].map(field) as string[] & { length: 8 };
+  const createdAt = `${field('created_at')}"`;
+  const afterCreatedAt = `"${lastUsed}`;
+  const end = `\n${indent}}`;
+  const head = memo((provider: string) => [indent, '{\n', i1, '"provider": ', jsonString(provider), field('id')].join(''));
+  const oneRole = memo((role: string) => ['[\n', i2, jsonString(role), '\n', i1, ']'].join(''));
+  const ownerText = memo((name: string) => jsonString(name));
+  // declared, managed and an empty source: four texts, made once.
+  const flags = memo((which: string) => [field('declared'), which[0] === 'd', field('managed'), which[1] === 'm', field('source')].join(''));
+  const finding = memo((kind: string) =>
+    memo((severity: string) => memo((message: string) => [i2, '{\n', i3, '"kind": ', jsonString(kind), ',\n', i3, '"severity": ', jsonString(severity), ',\n', i3, '"message": ', jsonString(message), '\n', i2, '}'].join(''))),
+  );
+  const oneFinding = memo((text: string) => ['[\n', text, '\n', i1, ']'].join(''));
+  const twoFindings = memo((first: string) => memo((second: string) => ['[\n', first, ',\n', second, '\n', i1, ']'].join('')));
+
+  const rolesText = (list: readonly string[]): string => {
+    if (list.length === 0) return '[]';
+    if (list.length === 1) return oneRole(list[0] as string);
+    return `[\n${list.map((role) => i2 + jsonString(role)).join(',\n')}\n${i1}]`;
+  };
+  const findingsText = (findings: AuditedKey['findings']): string => {
+    const texts = findings.map((f) => finding(f.kind)(f.severity)(f.message));
+    if (texts.length === 0) return '[]';
+    if (texts.length === 1) return oneFinding(texts[0] as string);
+    if (texts.length === 2) return twoFindings(texts[0] as string)(texts[1] as string);
+    return `[\n${texts.join(',\n')}\n${i1}]`;
+  };
+  const sourceText = (source: SourcePosition): string => `{\n${i2}"file": ${jsonString(source.file)},\n${i2}"line": ${source.line},\n${i2}"column": ${source.column}\n${i1}}`;
+
+  return (key) => {
+    const { remote, desired } = key;
+    const keyOwner = ownerOf(key) ?? null;
+    if (!wellTyped(key, keyOwner)) return indent + prettyJson(keyJson(key), indent);
+    return (
+      head(key.provider) +
+      jsonString(remote.id) +
+      name +
+      jsonString(remote.name) +
+      description +
+      jsonString(remote.description) +
+      roles +
+      rolesText(remote.roles) +
+      prefix +
+      jsonString(remote.prefix) +
+      createdAt +
+      isoTime(remote.createdAt) +
+      afterCreatedAt +
+      timeText(remote.lastUsedAt) +
+      expires +
+      timeText(remote.expiresAt) +
+      owner +
+      (keyOwner === null ? 'null' : ownerText(keyOwner)) +
+      flags(`${desired === undefined ? '-' : 'd'}${isManaged(remote) ? 'm' : '-'}`) +
+      (desired ? sourceText(desired.source) : 'null') +
+      findingsField +
+      findingsText(key.findings) +
+      end
+    );
+  };
+}
+
+/** Texts remembered per cache; past this, new ones are made each time (user strings can be many). */
+const MAX_REMEMBERED = 10_000;
+
+/** `make`, remembering its answers (to strings, kept as made). */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      if (made.size < MAX_REMEMBERED) made.set(key, value);
     }
-    text += `\n${i1}]`;
-  }
-  return `${text}\n${indent}}`;
+    return value;
+  };
 }
 
 function time(at: number | null): string | null {

@@ -2,9 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AuditedKey } from '../../src/core/audit.js';
 import type { Finding } from '../../src/core/plan-types.js';
-import { keyJson, keyJsonText } from '../../src/render/audit-json-key.js';
+import { keyJson, keyJsonWriter } from '../../src/render/audit-json-key.js';
 import { jsonString, prettyJson } from '../../src/render/json-text.js';
 import { DAY, NOW, desiredKey, remoteKey } from '../core/builders.js';
+
+/** A fresh writer for one key. */
+const keyJsonText = (key: AuditedKey, indent: string) => keyJsonWriter(indent)(key);
 
 /** What keyJsonText must print: JSON.stringify of keyJson, nested at `indent`. */
 const reference = (key: AuditedKey, indent: string) => indent + JSON.stringify(keyJson(key), null, 2).replaceAll('\n', `\n${indent}`);
@@ -27,15 +30,21 @@ describe('one key of the audit JSON, written by hand', () => {
       audited({ roles: ['ADMIN', 'READONLY'], expiresAt: NOW + 5 * DAY + 250, metadata: { 'managed-by': 'keyplan', 'keyplan-owner': 'team "x"' } }, { messages: ['one', 'two "quoted"\n'] }),
       audited({ description: 'Says "hi" \\ tab\t é 🔑 \u0001 \u2028', createdAt: Date.parse('2026-01-01T00:00:00Z') }, { declared: true, owner: 'ops', messages: ['is old'] }),
       audited({ name: '=HYPERLINK("x")', prefix: 'kp_ab"cd' }, { declared: true }),
+      audited({ roles: ['READONLY'] }, { messages: ['one', 'two', 'three'] }),
+      audited({ roles: ['READONLY'] }, { messages: ['two "quoted"\n', 'one'] }),
     ];
     for (const key of keys) for (const indent of ['', '    ', '      ']) expect(keyJsonText(key, indent)).toBe(reference(key, indent));
+    const writer = keyJsonWriter('  ');
+    for (const key of [...keys, ...[...keys].reverse()]) expect(writer(key)).toBe(reference(key, '  '));
   });
 
-  it('matches JSON.stringify for any strings in any field', () => {
+  it('matches JSON.stringify for any strings in any field, with a fresh writer and with one that wrote other keys', () => {
+    const shared = keyJsonWriter('    ');
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }), fc.array(fc.string({ unit: 'binary' }), { maxLength: 3 }), fc.boolean(), (text, other, roles, declared) => {
         const key = audited({ name: other, description: text, prefix: text, roles, metadata: { 'keyplan-owner': text } }, { declared, messages: roles });
         expect(keyJsonText(key, '    ')).toBe(reference(key, '    '));
+        expect(shared(key)).toBe(reference(key, '    '));
       }),
       { numRuns: 300 },
     );
