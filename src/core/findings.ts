@@ -2,6 +2,7 @@ import { humanDuration, isoDate, relativeTime } from './humanize.js';
 import type { DesiredKey, EpochMillis, Policy, RemoteKey } from './model.js';
 import { isManaged, managedElsewhere, retiringInfo } from './ownership.js';
 import { privilegedRoles, type RoleCatalog } from './permissions.js';
+import { remembered } from './remembered.js';
 import type { Finding, FindingKind, Severity } from './plan-types.js';
 
 export interface FindingsInput {
@@ -42,7 +43,12 @@ export function evaluateFindings(input: FindingsInput): Finding[] {
 export function keyJudge({ provider, declared, catalog, policy, now, ownership }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
   const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
   const staleAfter = humanDuration(policy.staleAfterMs);
-  const shared = sharedText();
+  // Equal messages as one string: the messages of 100,000 keys are a few dozen distinct texts.
+  const shared = remembered((text) => text);
+  // The idle messages are made once per distinct "3 months ago": most keys then build no message at all.
+  const staleMessage = remembered((ago) => `last used ${ago} (stale_after: ${staleAfter})`);
+  const neverUsedMessage = remembered((ago) => `never used since it was created ${ago}`);
+  const privilegedMessage = remembered((idle) => remembered((roles) => `${idle} and holds privileged role ${roles}`));
   // One list reused for every key; each key gets an exact-size copy (an array grown by push keeps spare room).
   const found: Finding[] = [];
   return (remote) => {
@@ -51,11 +57,12 @@ export function keyJudge({ provider, declared, catalog, policy, now, ownership }
     const add = (kind: FindingKind, message: string) =>
       found.push({ kind, severity: DEFAULT_SEVERITY[kind], provider, keyId: remote.id, name: remote.name, message: shared(message), desired, remote });
 
-    const idle = idleness(remote, policy, now, staleAfter);
+    const idle = idleness(remote, policy, now);
     if (idle) {
+      const message = idle === 'stale' ? staleMessage(relativeTime(remote.lastUsedAt as number, now)) : neverUsedMessage(relativeTime(remote.createdAt, now));
       const privileged = remote.roles.filter((role) => privilegedNames.has(role));
-      if (privileged.length > 0) add('privileged-stale', `${idle.message} and holds privileged role ${privileged.join(', ')}`);
-      else add(idle.kind, idle.message);
+      if (privileged.length > 0) add('privileged-stale', privilegedMessage(message)(privileged.join(', ')));
+      else add(idle, message);
     }
 
     if (remote.expiresAt !== null && remote.expiresAt <= now) {
@@ -79,30 +86,8 @@ export function keyJudge({ provider, declared, catalog, policy, now, ownership }
   };
 }
 
-/** Distinct texts remembered; past this, new ones are not (messages naming dates can be many). */
-const MAX_SHARED_TEXTS = 10_000;
-
-/**
- * Equal texts as one string: the messages of 100,000 keys are a few dozen distinct texts, each otherwise held
- * once per key (as the pieces it was built from, at that).
- */
-function sharedText(): (text: string) => string {
-  const texts = new Map<string, string>();
-  return (text) => {
-    const known = texts.get(text);
-    if (known !== undefined) return known;
-    if (texts.size < MAX_SHARED_TEXTS) texts.set(text, text);
-    return text;
-  };
-}
-
-function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis, staleAfter: string): { kind: 'stale' | 'never-used'; message: string } | undefined {
-  if (remote.lastUsedAt !== null) {
-    return now - remote.lastUsedAt > policy.staleAfterMs
-      ? { kind: 'stale', message: `last used ${relativeTime(remote.lastUsedAt, now)} (stale_after: ${staleAfter})` }
-      : undefined;
-  }
-  return now - remote.createdAt > policy.unusedGraceMs
-    ? { kind: 'never-used', message: `never used since it was created ${relativeTime(remote.createdAt, now)}` }
-    : undefined;
+/** Whether the key is stale (used, not lately) or never used (and older than the grace); undefined when neither. */
+function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis): 'stale' | 'never-used' | undefined {
+  if (remote.lastUsedAt !== null) return now - remote.lastUsedAt > policy.staleAfterMs ? 'stale' : undefined;
+  return now - remote.createdAt > policy.unusedGraceMs ? 'never-used' : undefined;
 }

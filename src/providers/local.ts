@@ -134,9 +134,17 @@ export function toRemoteKey(key: StoreKey): RemoteKey {
     lastUsedAt: key.lastUsedAt,
     revokedAt: key.revokedAt,
     metadata: key.metadata,
-    etag: `"${key.version}"`,
+    etag: etagOf(key.version),
   };
 }
+
+/** `"7"` for version 7; the texts of the first versions are made once, not once per key listed. */
+function etagOf(version: number): string {
+  if (!Number.isInteger(version) || version < 0 || version >= COMMON_ETAGS.length) return `"${version}"`;
+  return (COMMON_ETAGS[version] ??= `"${version}"`);
+}
+
+const COMMON_ETAGS: string[] = new Array<string>(1024);
 
 function storeExpiry(expires: CreateKeyInput['expires']): { expiresAt?: number | null; expiresIn?: string } {
   if (expires === undefined) return {};

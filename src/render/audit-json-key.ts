@@ -2,6 +2,7 @@ import type { AuditedKey } from '../core/audit.js';
 import type { SourcePosition } from '../core/errors.js';
 import { isoTime } from '../core/humanize.js';
 import { isManaged } from '../core/ownership.js';
+import { remembered } from '../core/remembered.js';
 import { ownerOf } from './audit-cells.js';
 import { jsonString, prettyJson } from './json-text.js';
 
@@ -42,16 +43,16 @@ export function keyJsonWriter(indent: string): (key: AuditedKey) => string {
   const createdAt = `${field('created_at')}"`;
   const afterCreatedAt = `"${lastUsed}`;
   const end = `\n${indent}}`;
-  const head = memo((provider: string) => [indent, '{\n', i1, '"provider": ', jsonString(provider), field('id')].join(''));
-  const oneRole = memo((role: string) => ['[\n', i2, jsonString(role), '\n', i1, ']'].join(''));
-  const ownerText = memo((name: string) => jsonString(name));
+  const head = remembered((provider: string) => [indent, '{\n', i1, '"provider": ', jsonString(provider), field('id')].join(''));
+  const oneRole = remembered((role: string) => ['[\n', i2, jsonString(role), '\n', i1, ']'].join(''));
+  const ownerText = remembered((name: string) => jsonString(name));
   // declared, managed and an empty source: four texts, made once.
-  const flags = memo((which: string) => [field('declared'), which[0] === 'd', field('managed'), which[1] === 'm', field('source')].join(''));
-  const finding = memo((kind: string) =>
-    memo((severity: string) => memo((message: string) => [i2, '{\n', i3, '"kind": ', jsonString(kind), ',\n', i3, '"severity": ', jsonString(severity), ',\n', i3, '"message": ', jsonString(message), '\n', i2, '}'].join(''))),
+  const flags = remembered((which: string) => [field('declared'), which[0] === 'd', field('managed'), which[1] === 'm', field('source')].join(''));
+  const finding = remembered((kind: string) =>
+    remembered((severity: string) => remembered((message: string) => [i2, '{\n', i3, '"kind": ', jsonString(kind), ',\n', i3, '"severity": ', jsonString(severity), ',\n', i3, '"message": ', jsonString(message), '\n', i2, '}'].join(''))),
   );
-  const oneFinding = memo((text: string) => ['[\n', text, '\n', i1, ']'].join(''));
-  const twoFindings = memo((first: string) => memo((second: string) => ['[\n', first, ',\n', second, '\n', i1, ']'].join('')));
+  const oneFinding = remembered((text: string) => ['[\n', text, '\n', i1, ']'].join(''));
+  const twoFindings = remembered((first: string) => remembered((second: string) => ['[\n', first, ',\n', second, '\n', i1, ']'].join('')));
 
   const rolesText = (list: readonly string[]): string => {
     if (list.length === 0) return '[]';
@@ -96,22 +97,6 @@ export function keyJsonWriter(indent: string): (key: AuditedKey) => string {
       findingsText(key.findings) +
       end
     );
-  };
-}
-
-/** Texts remembered per cache; past this, new ones are made each time (user strings can be many). */
-const MAX_REMEMBERED = 10_000;
-
-/** `make`, remembering its answers (to strings, kept as made). */
-function memo<T>(make: (key: string) => T): (key: string) => T {
-  const made = new Map<string, T>();
-  return (key) => {
-    let value = made.get(key);
-    if (value === undefined) {
-      value = make(key);
-      if (made.size < MAX_REMEMBERED) made.set(key, value);
-    }
-    return value;
   };
 }
 

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.js';
 import type { ProviderConfig } from '../../src/core/model.js';
 import { openProvider } from '../../src/providers/index.js';
+import { toRemoteKey } from '../../src/providers/local.js';
 import type { CreateKeyInput, Provider } from '../../src/providers/provider.js';
 
 const DAY = 86_400_000;
@@ -186,5 +187,15 @@ describe('local provider', () => {
     })();
     expect(error).toBeInstanceOf(ProviderError);
     expect((error as ProviderError).message).toMatch(new RegExp(`^cannot open the local store ${join(dir, 'nested')}: `));
+  });
+});
+
+describe('a store key as the local provider gives it', () => {
+  it('carries its version as the etag, for the first versions and any other', () => {
+    const key = { id: 'key_1', name: 'A', description: '', roles: ['READONLY'], prefix: 'kp_x', createdAt: 1, expiresAt: null, lastUsedAt: null, revokedAt: null, metadata: {} };
+    for (const version of [0, 1, 2, 1023, 1024, 123_456, 2 ** 40]) {
+      expect(toRemoteKey({ ...key, version }).etag).toBe(`"${version}"`);
+      expect(toRemoteKey({ ...key, version }).etag, 'again').toBe(`"${version}"`);
+    }
   });
 });
