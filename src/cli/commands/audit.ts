@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { ExitCode, UsageError } from '../../core/errors.js';
 import { failsAudit, parseAsOf, type AuditReport } from '../../core/audit.js';
+import type { DesiredState } from '../../core/model.js';
 import type { Severity } from '../../core/plan-types.js';
 import { auditFromConfig, proposeFromConfig, type AuditRequest } from '../../engine/audit.js';
 import { auditCsvChunks } from '../../render/audit-csv.js';
@@ -10,9 +11,6 @@ import { auditSarifChunks } from '../../render/audit-sarif.js';
 import { auditTextChunks } from '../../render/audit-text.js';
 import { isoDate } from '../../core/humanize.js';
 import { summarizeChunks } from '../../engine/github-actions.js';
-import { syncAuditIssue } from '../../engine/github-audit-issue.js';
-import { configName, ownershipOf } from '../../engine/github-context.js';
-import { renderAuditIssueMarkdown } from '../../render/audit-issue-markdown.js';
 import { reportGitHub } from '../github-options.js';
 import { addAppOption, refuseWithApp, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
@@ -62,18 +60,24 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
     const { report, state } = await auditFromConfig(request);
     await writeChunks(reportChunks(report, options.format));
     await summarizeChunks(process.env, auditMarkdownChunks(report));
-    if (options.issue) await keepAuditIssue(report, ownershipOf(state), options);
+    if (options.issue) await keepAuditIssue(report, state, options);
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
   }));
   program.addCommand(command);
 };
 
-async function keepAuditIssue(report: AuditReport, ownership: string | undefined, options: AuditOptions): Promise<void> {
+async function keepAuditIssue(report: AuditReport, state: DesiredState, options: AuditOptions): Promise<void> {
+  // Loaded only for --issue: the GitHub client (Octokit) is no part of a plain audit's start.
+  const [{ syncAuditIssue }, { configName, ownershipOf }, { renderAuditIssueMarkdown }] = await Promise.all([
+    import('../../engine/github-audit-issue.js'),
+    import('../../engine/github-context.js'),
+    import('../../render/audit-issue-markdown.js'),
+  ]);
   const config = configName(options.config);
   const result = await syncAuditIssue({
     env: process.env,
     config,
-    ownership,
+    ownership: ownershipOf(state),
     failing: failsAudit(report, options.failOn),
     render: (limit, fullReportAt) => renderAuditIssueMarkdown(report, { config, limit, ...(fullReportAt ? { fullReportAt } : {}) }),
     asOf: isoDate(report.asOf),
