@@ -1,9 +1,9 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditBenchYaml, seedAuditBench } from '../../bench/audit-config.mjs';
 import { KeyStore } from '../../src/store/key-store.js';
 import { describeRun } from './helpers/cli.js';
+import { expectFixture, standInKeyIds } from './helpers/fixtures.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 
 // The audit of bench:audit's store (bench/audit-config.mjs, at a smaller size) in every format, byte for byte as
@@ -21,23 +21,11 @@ const FORMATS = ['json', 'text', 'markdown', 'sarif', 'csv'] as const;
 
 /** Ids become `key_<n>` and prefixes `kp_<n>` in order of first appearance, the same length as the real ones. */
 function stable(text: string): string {
-  const ids = new Map<string, string>();
   const prefixes = new Map<string, string>();
-  return text
-    .replace(/key_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
-      if (!ids.has(id)) ids.set(id, `key_${String(ids.size).padStart(26, '0')}`);
-      return ids.get(id) as string;
-    })
-    .replace(/kp_[A-Za-z0-9_-]{8}(?![A-Za-z0-9_-])/g, (prefix) => {
+  return standInKeyIds(text).replace(/kp_[A-Za-z0-9_-]{8}(?![A-Za-z0-9_-])/g, (prefix) => {
       if (!prefixes.has(prefix)) prefixes.set(prefix, `kp_${String(prefixes.size).padStart(8, '0')}`);
       return prefixes.get(prefix) as string;
     });
-}
-
-async function expectFixture(name: string, actual: string): Promise<void> {
-  const file = join(FIXTURES, name);
-  if (process.env.KEYPLAN_RECORD_FIXTURES) await writeFile(file, actual);
-  expect(actual).toBe(await readFile(file, 'utf8'));
 }
 
 /** The bench's keys, then the unusual ones, created at fixed moments. */
@@ -97,7 +85,7 @@ describe('audit output for the benchmark store', () => {
           by_kind: { expired: 1, expiring: 1, 'never-used': 40, 'privileged-stale': 13, 'rotation-due': 1, 'managed-elsewhere': 1, stale: 72, unmanaged: 98 },
         });
       }
-      await expectFixture(`audit.${format === 'markdown' ? 'md' : format}`, stable(result.stdout));
+      await expectFixture(FIXTURES, `audit.${format === 'markdown' ? 'md' : format}`, stable(result.stdout));
     }
   });
 });

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applyBenchYaml, planBenchYaml, seedPlanBench } from '../../bench/configs.mjs';
 import { OVERLAP_MIN_BYTES } from '../../src/engine/plan-overlap.js';
 import { KeyStore } from '../../src/store/key-store.js';
 import { describeRun } from './helpers/cli.js';
+import { expectFixture, standInKeyIds } from './helpers/fixtures.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 
 // The plan JSON for the benchmarks' configs (bench/configs.mjs, at a smaller size), byte for byte as recorded in
@@ -25,23 +25,14 @@ async function planJson(ws: E2eWorkspace, url: string, token: string, args: stri
 
 /** Ids become `key_<n>` in order of first appearance; the URL, time stamp and fingerprint become placeholders. */
 function stable(json: string, url: string): string {
-  const ids = new Map<string, string>();
   const plan = JSON.parse(json) as { created_at: string; providers: { remote_fingerprint: string }[] };
   expect(plan.providers).toHaveLength(1);
-  return json
-    .replace(`"created_at": "${plan.created_at}"`, '"created_at": "PLAN-TIME"')
-    .replace(`"remote_fingerprint": "${plan.providers[0]?.remote_fingerprint}"`, '"remote_fingerprint": "FINGERPRINT"')
-    .replaceAll(url, 'http://127.0.0.1:PORT')
-    .replace(/key_[0-9A-HJKMNP-TV-Z]{26}/g, (id) => {
-      if (!ids.has(id)) ids.set(id, `key_${String(ids.size).padStart(26, '0')}`);
-      return ids.get(id) as string;
-    });
-}
-
-async function expectFixture(name: string, actual: string): Promise<void> {
-  const file = join(FIXTURES, name);
-  if (process.env.KEYPLAN_RECORD_FIXTURES) await writeFile(file, actual);
-  expect(actual).toBe(await readFile(file, 'utf8'));
+  return standInKeyIds(
+    json
+      .replace(`"created_at": "${plan.created_at}"`, '"created_at": "PLAN-TIME"')
+      .replace(`"remote_fingerprint": "${plan.providers[0]?.remote_fingerprint}"`, '"remote_fingerprint": "FINGERPRINT"')
+      .replaceAll(url, 'http://127.0.0.1:PORT'),
+  );
 }
 
 describe('plan JSON for the benchmark configs', () => {
@@ -74,7 +65,7 @@ describe('plan JSON for the benchmark configs', () => {
     await ws.writeFile('keys.yaml', yaml);
     const json = await planJson(ws, service.url, service.adminKey);
     expect(JSON.parse(json).summary).toEqual({ create: 0, update: 70, rotate: 0, revoke: 700, finish: 0 });
-    await expectFixture('plan.json', stable(json, service.url));
+    await expectFixture(FIXTURES, 'plan.json', stable(json, service.url));
   });
 
   it('bench:apply (creates only, against an empty service) is unchanged', async () => {
@@ -83,6 +74,6 @@ describe('plan JSON for the benchmark configs', () => {
     await ws.writeFile('keys.yaml', applyBenchYaml(100, service.url, TOKEN_ENV));
     const json = await planJson(ws, service.url, service.adminKey, ['--secrets-out', 'secrets.env']);
     expect(JSON.parse(json).summary).toEqual({ create: 100, update: 0, rotate: 0, revoke: 0, finish: 0 });
-    await expectFixture('apply.json', stable(json, service.url));
+    await expectFixture(FIXTURES, 'apply.json', stable(json, service.url));
   });
 });
