@@ -4,7 +4,7 @@ import { isoTime } from '../core/humanize.js';
 import { isManaged } from '../core/ownership.js';
 import { remembered } from '../core/remembered.js';
 import { ownerOf } from './audit-cells.js';
-import { jsonString, prettyJson } from './json-text.js';
+import { jsonString, jsonStringBody, prettyJson } from './json-text.js';
 
 /** One key of the audit JSON, as an object for JSON.stringify. */
 export function keyJson(key: AuditedKey): object {
@@ -39,11 +39,14 @@ export function keyJsonWriter(indent: string): (key: AuditedKey) => string {
   const i2 = `${i1}  `;
   const i3 = `${i2}  `;
   const field = (name: string) => `,\n${i1}"${name}": `;
-  const [name, description, roles, prefix, lastUsed, expires, owner, findingsField] = ['name', 'description', 'roles', 'prefix', 'last_used_at', 'expires_at', 'owner', 'findings'].map(field) as string[] & { length: 8 };
-  const createdAt = `${field('created_at')}"`;
-  const afterCreatedAt = `"${lastUsed}`;
+  // The quotes around the strings written bare (the text itself when it needs no escaping) are in the field names:
+  // fewer pieces per key make its text quicker to write out.
+  const [name, description, createdAt] = ['name', 'description', 'created_at'].map((label) => `"${field(label)}"`) as string[] & { length: 3 };
+  const [roles, lastUsed] = ['roles', 'last_used_at'].map((label) => `"${field(label)}`) as string[] & { length: 2 };
+  const prefix = `${field('prefix')}"`;
+  const [expires, owner, findingsField] = ['expires_at', 'owner', 'findings'].map(field) as string[] & { length: 3 };
   const end = `\n${indent}}`;
-  const head = remembered((provider: string) => [indent, '{\n', i1, '"provider": ', jsonString(provider), field('id')].join(''));
+  const head = remembered((provider: string) => [indent, '{\n', i1, '"provider": ', jsonString(provider), field('id'), '"'].join(''));
   const oneRole = remembered((role: string) => ['[\n', i2, jsonString(role), '\n', i1, ']'].join(''));
   const ownerText = remembered((name: string) => jsonString(name));
   // declared, managed and an empty source: four texts, made once.
@@ -74,18 +77,18 @@ export function keyJsonWriter(indent: string): (key: AuditedKey) => string {
     if (!wellTyped(key, keyOwner)) return indent + prettyJson(keyJson(key), indent);
     return (
       head(key.provider) +
-      jsonString(remote.id) +
+      jsonStringBody(remote.id) +
       name +
-      jsonString(remote.name) +
+      jsonStringBody(remote.name) +
       description +
-      jsonString(remote.description) +
+      jsonStringBody(remote.description) +
       roles +
       rolesText(remote.roles) +
       prefix +
-      jsonString(remote.prefix) +
+      jsonStringBody(remote.prefix) +
       createdAt +
       isoTime(remote.createdAt) +
-      afterCreatedAt +
+      lastUsed +
       timeText(remote.lastUsedAt) +
       expires +
       timeText(remote.expiresAt) +

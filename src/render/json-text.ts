@@ -9,6 +9,11 @@ export function jsonString(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
+/** `JSON.stringify(text)` without its quotes: the text itself when it needs no escaping. */
+export function jsonStringBody(text: string): string {
+  return NEEDS_ESCAPE.test(text) ? JSON.stringify(text).slice(1, -1) : text;
+}
+
 /**
  * `JSON.stringify(value, null, 2)` as it appears nested at `indent`: the line breaks JSON.stringify writes are the
  * only ones in its output (strings escape theirs), so each is followed by the indent.

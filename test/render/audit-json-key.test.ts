@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditedKey } from '../../src/core/audit.js';
 import type { Finding } from '../../src/core/plan-types.js';
 import { keyJson, keyJsonWriter } from '../../src/render/audit-json-key.js';
-import { jsonString, prettyJson } from '../../src/render/json-text.js';
+import { jsonString, jsonStringBody, prettyJson } from '../../src/render/json-text.js';
 import { DAY, NOW, desiredKey, remoteKey } from '../core/builders.js';
 
 /** A fresh writer for one key. */
@@ -68,10 +68,14 @@ describe('JSON text pieces', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (text) => {
         expect(jsonString(text)).toBe(JSON.stringify(text));
+        expect(`"${jsonStringBody(text)}"`).toBe(JSON.stringify(text));
       }),
       { numRuns: 500 },
     );
-    for (const text of ['', 'plain', '"', '\\', '\u007f', '\ud800', '\udfff', '🔑', '\u2028']) expect(jsonString(text)).toBe(JSON.stringify(text));
+    for (const text of ['', 'plain', '"', '\\', '\u007f', '\ud800', '\udfff', '🔑', '\u2028']) {
+      expect(jsonString(text)).toBe(JSON.stringify(text));
+      expect(`"${jsonStringBody(text)}"`).toBe(JSON.stringify(text));
+    }
   });
 
   it('prettyJson nests JSON.stringify at an indent', () => {
