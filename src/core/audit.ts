@@ -82,7 +82,10 @@ function auditProvider(
     if (remote.revokedAt !== null) continue;
     const desired = declared.get(remote.id);
     const findings = judge(remote);
-    if (findings.length > 1) findings.sort(compareFindings);
+    if (findings.length === 2) {
+      // Most keys with findings have two: a swap when they are out of order is what the (stable) sort would do.
+      if (compareFindings(findings[0] as Finding, findings[1] as Finding) > 0) findings.reverse();
+    } else if (findings.length > 2) findings.sort(compareFindings);
     audited.push(desired ? { provider, remote, desired, findings } : { provider, remote, findings });
   }
   return audited;

@@ -196,3 +196,14 @@ describe('the order of audited keys', () => {
     );
   });
 });
+
+describe("the order of a key's findings", () => {
+  it('is errors first, then FINDING_ORDER, whatever order they were found in, for two findings and for more', () => {
+    const expiredAndUnused = remoteKey({ id: 'key_two', name: 'Two', roles: ['READONLY'], createdAt: NOW - 60 * DAY, lastUsedAt: null, expiresAt: NOW - DAY, metadata: { 'managed-by': 'keyplan' } });
+    const many = remoteKey({ id: 'key_many', name: 'Many', roles: ['READONLY'], createdAt: NOW - 60 * DAY, lastUsedAt: NOW - 50 * DAY, expiresAt: NOW + DAY, metadata: {} });
+    const report = audit([], [expiredAndUnused, many], ROLES, { staleAfterMs: 30 * DAY });
+    const kindsOf = (id: string) => report.keys.find((key) => key.remote.id === id)?.findings.map((f) => f.kind);
+    expect(kindsOf('key_two')).toEqual(['expired', 'never-used']);
+    expect(kindsOf('key_many')).toEqual(['expiring', 'stale', 'unmanaged']);
+  });
+});
