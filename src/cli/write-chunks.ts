@@ -9,3 +9,9 @@ export async function writeChunks(chunks: Iterable<string>, stream: NodeJS.Writa
     if (!stream.write(chunk)) await once(stream, 'drain');
   }
 }
+
+/** The chunks, then a newline: what printOut adds to a text that does not end in one. */
+export function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
+  yield* chunks;
+  yield '\n';
+}

@@ -1,67 +1,10 @@
-/** Items serialised per chunk: a chunk past ~128 KB lands in V8's large-object space, where making it costs several times more. */
-const ITEMS_PER_CHUNK = 100;
-
-/** Stands in for the big array while the rest of the document is serialised. */
-const PLACEHOLDER = '\u0000keyplan-items\u0000';
+import { prettyJsonChunksWith } from './json-chunks.js';
 
 /**
  * Exactly `JSON.stringify(document([...items].map(toJson)), null, 2)`, as chunks: the big array is serialised
- * a few hundred items at a time, so neither the whole text nor every item's JSON object is held at once.
- * The items must be the last value serialised in the document (followed only by closing brackets).
+ * a hundred items at a time, so neither the whole text nor every item's JSON object is held at once.
  */
-export function* prettyJsonChunks<T>(document: (items: unknown) => object, items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
-  const batches = inBatches(items, toJson);
-  const first = batches.next();
-  if (first.done) {
-    yield JSON.stringify(document([]), null, 2);
-    return;
-  }
-  const skeleton = JSON.stringify(document(PLACEHOLDER), null, 2);
-  const quoted = JSON.stringify(PLACEHOLDER);
-  // The last occurrence: a user string equal to the placeholder would come earlier in the text.
-  const at = skeleton.lastIndexOf(quoted);
-  const depth = indentOf(skeleton, skeleton.lastIndexOf('\n', at) + 1) / 2;
-  yield `${skeleton.slice(0, at)}[\n`;
-  yield itemsAtDepth(first.value, depth + 1);
-  // The separator is a chunk of its own: prefixing it would copy the batch's text once more.
-  for (const batch of batches) {
-    yield ',\n';
-    yield itemsAtDepth(batch, depth + 1);
-  }
-  yield `\n${' '.repeat(depth * 2)}]${skeleton.slice(at + quoted.length)}`;
-}
-
-function* inBatches<T>(items: Iterable<T>, toJson: (item: T) => unknown): Generator<unknown[], void, undefined> {
-  let batch: unknown[] = [];
-  for (const item of items) {
-    batch.push(toJson(item));
-    if (batch.length === ITEMS_PER_CHUNK) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) yield batch;
-}
-
-function indentOf(text: string, lineStart: number): number {
-  let end = lineStart;
-  while (text[end] === ' ') end += 1;
-  return end - lineStart;
-}
-
-/**
- * The items as JSON.stringify(…, null, 2) prints them inside an array nested `depth` levels deep: serialised
- * wrapped in depth - 1 arrays, with the wrappers' lines cut off.
- */
-function itemsAtDepth(batch: unknown[], depth: number): string {
-  let wrapped: unknown = batch;
-  for (let level = 1; level < depth; level += 1) wrapped = [wrapped];
-  const text = JSON.stringify(wrapped, null, 2);
-  let head = 0;
-  let tail = 0;
-  for (let level = 0; level < depth; level += 1) {
-    head += level * 2 + 2; // indent, "[", "\n"
-    tail += level * 2 + 2; // "\n", indent, "]"
-  }
-  return text.slice(head, text.length - tail);
+export function prettyJsonChunks<T>(document: (items: unknown) => object, items: Iterable<T>, toJson: (item: T) => unknown): Generator<string> {
+  const all = Array.isArray(items) ? (items as readonly T[]) : [...items];
+  return prettyJsonChunksWith((list) => document(list(all, toJson)));
 }
