@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { KeyplanError } from '../core/errors.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import { Secret } from '../core/secret.js';
@@ -167,7 +168,7 @@ export class KeyStore extends StoreConfig {
       mkdirSync(dirname(path), { recursive: true });
       if (created) closeSync(openSync(path, 'a', 0o600));
     }
-    const db = new Database(path);
+    const db = new (sqlite())(path);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -415,6 +416,14 @@ export class KeyStore extends StoreConfig {
     const holder = this.#stmt.activeByName.get(name);
     if (holder) throw nameTaken(name, holder.id);
   }
+}
+
+/**
+ * better-sqlite3 loads (a native module) when a store opens, not when keyplan starts: plan, apply and audit
+ * over http never open one. It is CommonJS, so it loads synchronously, as open() needs.
+ */
+function sqlite(): typeof Database {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 }
 
 function prepareStatements(db: Database.Database) {

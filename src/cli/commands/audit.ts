@@ -11,7 +11,7 @@ import { auditTextChunks } from '../../render/audit-text.js';
 import { isoDate } from '../../core/humanize.js';
 import { summarizeChunks } from '../../engine/github-actions.js';
 import { syncAuditIssue } from '../../engine/github-audit-issue.js';
-import { configName, ownershipOf } from '../../engine/github-context.js';
+import { configName, ownershipOf } from '../../engine/github-names.js';
 import { renderAuditIssueMarkdown } from '../../render/audit-issue-markdown.js';
 import { reportGitHub } from '../github-options.js';
 import { addAppOption, refuseWithApp, withConfigSource } from '../app-option.js';

@@ -8,8 +8,7 @@ import { planJsonChunks } from '../../render/plan-json.js';
 import { renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { annotationText, inGitHubActions, planAnnotations, setStepOutputs, summarizePlan } from '../../engine/github-actions.js';
-import { configName, ownershipOf } from '../../engine/github-context.js';
-import { commentPlanOnPullRequest } from '../../engine/github-plan-comment.js';
+import { configName, ownershipOf } from '../../engine/github-names.js';
 import { addAppOption, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { addPullRequestOptions, annotationStream, commentModeOption, reportGitHub, type PullRequestFlags } from '../github-options.js';
@@ -60,6 +59,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     await summarizePlan(env, plan, { config });
     let commentUrl = '';
     if (options.comment) {
+      const { commentPlanOnPullRequest } = await import('../../engine/github-plan-comment.js');
       const outcome = await commentPlanOnPullRequest({ env, plan, config, ownership: ownershipOf(state), mode: options.commentMode, labels: options.labels, pr: options.pr, repo: options.repo });
       if (outcome.url) reportGitHub(`Plan comment ${outcome.action}: ${outcome.url}`);
       if (outcome.warning) reportGitHub(`Warning: ${outcome.warning}`);
