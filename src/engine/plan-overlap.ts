@@ -36,6 +36,8 @@ export async function loadConfigAndList(
     const { loadConfig } = await import('../io/load-config.js');
     return { state: await loadConfig(configPath, { now }) };
   }
+  // The worker first: its start (a new isolate, its modules) then overlaps the main thread's loading of undici.
+  const loading = loadConfigOffThread(configPath, { now });
   let opened: OpenedProviders | undefined;
   const listing = (async () => {
     opened = openProviders({ providers: early }, names, providerOptions);
@@ -43,7 +45,7 @@ export async function loadConfigAndList(
   })();
   listing.catch(() => undefined); // settled below, after the config's own errors
   try {
-    const state = await loadConfigOffThread(configPath, { now });
+    const state = await loading;
     const chosen = selectProviderNames(state, only);
     if (!sameProviders(names, chosen, early, state.providers)) return { state };
     const snapshots = await listing;
