@@ -1,3 +1,4 @@
+import { remoteFingerprint } from '../core/fingerprint.js';
 import type { DesiredState, ProviderConfig } from '../core/model.js';
 import type { ProviderSnapshot } from '../core/plan.js';
 import { readProvidersEarly } from '../io/early-providers.js';
@@ -41,7 +42,10 @@ export async function loadConfigAndList(
   let opened: OpenedProviders | undefined;
   const listing = (async () => {
     opened = openProviders({ providers: early }, names, providerOptions);
-    return readSnapshots(opened.providers);
+    const snapshots = await readSnapshots(opened.providers);
+    // Listing usually ends before the key files are loaded: the fingerprint is hashed in that wait, not after it.
+    for (const snapshot of Object.values(snapshots)) snapshot.fingerprint = remoteFingerprint(snapshot.keys);
+    return snapshots;
   })();
   listing.catch(() => undefined); // settled below, after the config's own errors
   try {
