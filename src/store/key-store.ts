@@ -31,7 +31,7 @@ import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, ty
 import type { CapabilitiesConfig } from './service-config.js';
 import { StoreConfig } from './store-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
-import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
+import { Authenticated, KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from './secrets.js';
 
 export type { StoreKey } from './rows.js';
 export type { StoreEvent } from './events.js';
@@ -103,7 +103,6 @@ export interface VerifyResult {
   permissions?: string[];
 }
 
-const MAX_SECRET_LENGTH = 256;
 const MAINTENANCE_INTERVAL_MS = 15_000;
 /**
  * Authentication reuses a looked-up key row this long. Changes made through this
@@ -300,10 +299,21 @@ export class KeyStore extends StoreConfig {
 
   /** Checks a presented secret; on success records the use. Expired and revoked keys do not count as use. */
   authenticate(secret: string): AuthResult {
-    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
-      return { ok: false, reason: 'unknown' };
-    }
-    const hash = hashSecret(this.#pepper, secret);
+    if (!isKeySecretShaped(secret)) return { ok: false, reason: 'unknown' };
+    return this.#authenticateHash(hashSecret(this.#pepper, secret), true);
+  }
+
+  /**
+   * What `authenticate` answers now for the secret of `previous`, a successful answer of this store's
+   * `authenticate` (e.g. once the request body arrived: the key may have been revoked meanwhile), without
+   * hashing the secret again. Any other `previous` is an unknown key.
+   */
+  authenticateAgain(previous: AuthResult): AuthResult {
+    const hash = Authenticated.hashOf(previous);
+    return hash ? this.#authenticateHash(hash, true) : { ok: false, reason: 'unknown' };
+  }
+
+  #authenticateHash(hash: Buffer, remember: boolean): AuthResult {
     const now = this.#clock();
     const row = this.#lookUpByHash(hash, now);
     if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
@@ -311,12 +321,14 @@ export class KeyStore extends StoreConfig {
     if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
     this.#lastUse.record(row.id, now);
     const key = this.#toKey(row);
-    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
+    const permissions = this.permissionsOf(key.roles);
+    return remember ? new Authenticated(key, permissions, hash) : { ok: true, key, permissions };
   }
 
   /** What a gateway asks: is this key valid, and (optionally) does it grant `permission`? */
   verify(secret: string, permission?: string): VerifyResult {
-    return verifyResult(this.authenticate(secret), permission);
+    if (!isKeySecretShaped(secret)) return verifyResult({ ok: false, reason: 'unknown' }, permission);
+    return verifyResult(this.#authenticateHash(hashSecret(this.#pepper, secret), false), permission);
   }
 
   sharedSecret(): SharedSecretInfo {

@@ -25,7 +25,7 @@ import { LastUseTracker } from '../last-use.js';
 import { requiredPepper, wrongPepper } from '../pepper-check.js';
 import { pepperCheckValue } from '../pepper.js';
 import type { StoreKey } from '../rows.js';
-import { KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, sameHash } from '../secrets.js';
+import { Authenticated, KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../secrets.js';
 import type { SharedSecretInfo } from '../shared-secret.js';
 import type { Store, UpdateKeyOptions } from '../store.js';
 import { StoreConfig } from '../store-config.js';
@@ -54,7 +54,6 @@ interface PgKeyRow {
 const KEY_COLUMNS = 'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
 const INSERT_KEY = `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`;
-const MAX_SECRET_LENGTH = 256;
 const MAINTENANCE_INTERVAL_MS = 15_000;
 /** Authentication reuses a looked-up key row this long: a key revoked on another instance stops working here within it. */
 const AUTH_CACHE_MS = 1_000;
@@ -265,10 +264,16 @@ export class PgStore extends StoreConfig implements Store {
 
 
   async authenticate(secret: string): Promise<AuthResult> {
-    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
-      return { ok: false, reason: 'unknown' };
-    }
-    const hash = hashSecret(this.#pepper, secret);
+    if (!isKeySecretShaped(secret)) return { ok: false, reason: 'unknown' };
+    return this.#authenticateHash(hashSecret(this.#pepper, secret), true);
+  }
+
+  async authenticateAgain(previous: AuthResult): Promise<AuthResult> {
+    const hash = Authenticated.hashOf(previous);
+    return hash ? this.#authenticateHash(hash, true) : { ok: false, reason: 'unknown' };
+  }
+
+  async #authenticateHash(hash: Buffer, remember: boolean): Promise<AuthResult> {
     const now = this.#clock();
     const row = await this.#lookUpByHash(hash, now);
     if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
@@ -276,11 +281,13 @@ export class PgStore extends StoreConfig implements Store {
     if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
     this.#lastUse.record(row.id, now);
     const key = this.#toKey(row);
-    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
+    const permissions = this.permissionsOf(key.roles);
+    return remember ? new Authenticated(key, permissions, hash) : { ok: true, key, permissions };
   }
 
   async verify(secret: string, permission?: string): Promise<VerifyResult> {
-    return verifyResult(await this.authenticate(secret), permission);
+    if (!isKeySecretShaped(secret)) return verifyResult({ ok: false, reason: 'unknown' }, permission);
+    return verifyResult(await this.#authenticateHash(hashSecret(this.#pepper, secret), false), permission);
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
