@@ -47,15 +47,22 @@ export const WHOLE_BODY_MAX_BYTES = 64 * 1024;
 /**
  * The request body when it has arrived whole and is small (the usual JSON request: it came with the headers),
  * counted against the budget as `readBody` counts it (503 when the server holds too many bodies already);
- * undefined when it is still arriving or large: read it with `readBody`.
+ * undefined when it is still arriving or large: read it with `readBody`. Whole: the request is complete, or
+ * every byte its Content-Length declares is buffered (the parser hands over the body before it marks the
+ * request complete).
  */
 export function takeWholeBody(req: IncomingMessage, budget: BodyBudget): Buffer | undefined {
   const size = req.readableLength;
-  if (!req.complete || size === 0 || size > WHOLE_BODY_MAX_BYTES || req.readableFlowing !== null) return undefined;
+  if (size === 0 || size > WHOLE_BODY_MAX_BYTES || req.readableFlowing !== null) return undefined;
+  const whole = req.complete || (req.headers['transfer-encoding'] === undefined && size === Number(req.headers['content-length']));
+  if (!whole) return undefined;
   if (!budget.take(size)) throw bodiesOverBudget();
   // Read and parsed at once, before anything else runs: the bytes leave the budget when this returns.
   budget.give(size);
-  return req.read() as Buffer;
+  const body = req.read() as Buffer;
+  // Flowing, the request ends (and is let go) when the parser marks it complete.
+  req.resume();
+  return body;
 }
 
 function bodiesOverBudget(): ApiError {

@@ -16,6 +16,7 @@ const ROUTES: Route[] = [...healthRoutes, ...keyRoutes, ...serviceRoutes];
 const ANONYMOUS: Caller = { key: null, bootstrap: false, permissions: [], actor: 'anonymous', credential: new Secret('') };
 
 const NO_BODY = Buffer.alloc(0);
+const NO_PARAMS: string[] = [];
 
 export interface HandlerDeps {
   store: Store;
@@ -44,11 +45,12 @@ export function createRequestHandler(deps: HandlerDeps) {
     const queryAt = url.indexOf('?');
     const path = queryAt === -1 ? url : url.slice(0, queryAt);
     const match = matchRoute(req.method ?? 'GET', path);
+    const context = new Context(deps.store, 'route' in match ? match.params : NO_PARAMS, queryAt === -1 ? '' : url.slice(queryAt + 1), req, deps.throttle);
     const answered = (reply: Reply): void => {
-      send(req, res, reply);
+      send(req, res, reply, context.bodyRead);
       if (log) log(`${req.method} ${describeMatch(match)} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
     };
-    respond(req, match, queryAt === -1 ? '' : url.slice(queryAt + 1), deps)
+    respond(req, match, context, deps)
       .then(answered, (error: unknown) => {
         const apiError = toApiError(error);
         if (apiError.status >= 500) log?.(`${apiError.status === 500 ? 'internal error' : apiError.code} on ${req.method} ${describeMatch(match)}: ${describe(error)}`);
@@ -64,8 +66,6 @@ function describeMatch(match: Match): string {
   const id = loggableKeyId(match.params[0]);
   return id ? `${match.route.template} ${id}` : match.route.template;
 }
-
-const NO_PARAMS: string[] = [];
 
 /** The route for a method and path (HEAD is GET without the body); 404 and 405 never echo the path. */
 function matchRoute(method: string, path: string): Match {
@@ -86,6 +86,10 @@ function matchRoute(method: string, path: string): Match {
 class Context implements RequestContext {
   caller: Caller = ANONYMOUS;
   body: Buffer = NO_BODY;
+  /** The whole body has been read (even when the parser has yet to mark the request complete). */
+  bodyRead = false;
+  /** A public route gets no body. */
+  publicRoute = false;
   #query: URLSearchParams | undefined;
   #parsed: { value: unknown } | undefined;
 
@@ -95,7 +99,6 @@ class Context implements RequestContext {
     private readonly queryText: string,
     private readonly req: IncomingMessage,
     readonly throttle: AuthThrottle,
-    private readonly publicRoute: boolean,
   ) {}
 
   get query(): URLSearchParams {
@@ -120,11 +123,13 @@ class Context implements RequestContext {
  * Authenticates from the headers before reading any body: an unauthenticated or
  * refused request is answered without its body ever being read.
  */
-async function respond(req: IncomingMessage, match: Match, queryText: string, deps: HandlerDeps): Promise<Reply> {
+async function respond(req: IncomingMessage, match: Match, context: Context, deps: HandlerDeps): Promise<Reply> {
   if ('error' in match) throw match.error;
-  const { route, params } = match;
-  const context = new Context(deps.store, params, queryText, req, deps.throttle, route.public === true);
-  if (route.public) return route.handle(context);
+  const { route } = match;
+  if (route.public) {
+    context.publicRoute = true;
+    return route.handle(context);
+  }
   const token = bearerToken(req.headers);
   const caller = await identifyCaller(token, deps.store, deps.bootstrap);
   if (!caller) {
@@ -135,7 +140,10 @@ async function respond(req: IncomingMessage, match: Match, queryText: string, de
   if (route.permission) requirePermission(caller, route.permission);
   if (route.body) {
     checkBodyHeaders(req);
-    if (hasBody(req)) context.body = takeWholeBody(req, deps.bodies) ?? (await readBody(req, deps.bodies));
+    if (hasBody(req)) {
+      context.body = takeWholeBody(req, deps.bodies) ?? (await readBody(req, deps.bodies));
+      context.bodyRead = true;
+    }
   }
   // A key used to authenticate may have been revoked while the body arrived: check again.
   const current = context.body.length > 0 ? await identifyAgain(caller, token as string, deps.store) : caller;
@@ -147,12 +155,12 @@ async function respond(req: IncomingMessage, match: Match, queryText: string, de
 
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
-function send(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+function send(req: IncomingMessage, res: ServerResponse, reply: Reply, bodyRead: boolean): void {
   const body = JSON.stringify(reply.body);
   // Header names and order as always: content-type, content-length, cache-control, connection (a body left
   // unread, refused before reading it, is not drained: the connection is closed instead), then the reply's own.
   const headers = ['content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store'];
-  if (!req.complete) headers.push('connection', 'close');
+  if (!req.complete && !bodyRead) headers.push('connection', 'close');
   if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name] as string);
   res.writeHead(reply.status, headers);
   res.end(body);

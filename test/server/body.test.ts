@@ -5,8 +5,9 @@ import { ApiError } from '../../src/server/api-error.js';
 import { BodyBudget, WHOLE_BODY_MAX_BYTES, readBody, takeWholeBody } from '../../src/server/body.js';
 
 /** A request as the HTTP parser leaves it: the given body chunks pushed, and ended when `complete`. */
-function request(chunks: Buffer[], complete: boolean): IncomingMessage {
+function request(chunks: Buffer[], complete: boolean, headers: Record<string, string> = {}): IncomingMessage {
   const req = new IncomingMessage(new Socket());
+  req.headers = headers;
   for (const chunk of chunks) req.push(chunk);
   if (complete) {
     req.complete = true;
@@ -40,6 +41,21 @@ describe('takeWholeBody (a small body that arrived with its headers)', () => {
     // Nothing more is held: the 10 bytes taken before are all.
     expect(budget.take(10)).toBe(true);
     expect(budget.take(1)).toBe(false);
+  });
+
+  it('takes a body whose declared bytes have all arrived before the parser marks the request complete', async () => {
+    const budget = new BodyBudget(100);
+    const body = '{"key":"kp_x"}';
+    const req = request([Buffer.from(body)], false, { 'content-length': String(body.length) });
+    expect(takeWholeBody(req, budget)?.toString()).toBe(body);
+    // The request still ends once the parser completes it.
+    const ended = new Promise<void>((resolve) => req.once('end', resolve));
+    req.complete = true;
+    req.push(null);
+    await ended;
+    // Fewer bytes than declared, or a chunked body not yet complete, are still arriving.
+    expect(takeWholeBody(request([Buffer.from(body)], false, { 'content-length': String(body.length + 1) }), budget)).toBeUndefined();
+    expect(takeWholeBody(request([Buffer.from(body)], false, { 'transfer-encoding': 'chunked' }), budget)).toBeUndefined();
   });
 
   it('leaves a body still arriving, or a large one, to readBody', async () => {
