@@ -46,24 +46,24 @@ function hmacKey(pepper: Buffer): KeyObject {
 }
 
 /**
- * A successful authentication. It keeps the secret's hash (never handed out): authenticating the same secret
- * again, once a request body arrived, looks the key up without hashing the secret anew.
+ * A successful authentication. It keeps how the store found the secret's key (never handed out): authenticating
+ * the same secret again, once a request body arrived, looks the key up without hashing the secret anew.
  */
-export class Authenticated<Key> {
+export class Authenticated<Key, Lookup> {
   readonly ok = true as const;
-  readonly #hash: Buffer;
+  readonly #lookup: Lookup;
 
   constructor(
     readonly key: Key,
     readonly permissions: string[],
-    hash: Buffer,
+    lookup: Lookup,
   ) {
-    this.#hash = hash;
+    this.#lookup = lookup;
   }
 
-  /** The secret hash behind `result` when it is a successful authentication. */
-  static hashOf(result: unknown): Buffer | undefined {
-    return result instanceof Authenticated ? result.#hash : undefined;
+  /** How the key behind `result` was found, when it is a successful authentication. */
+  static lookupOf<Lookup>(result: unknown): Lookup | undefined {
+    return result instanceof Authenticated ? (result.#lookup as Lookup) : undefined;
   }
 }
 

@@ -54,6 +54,27 @@ describe.each(BACKENDS)('Store contract on %s', (backendName) => {
     expect(await store.authenticateAgain(first)).toEqual({ ok: false, reason: 'revoked' });
   });
 
+  it('sees a key revoked by another store on the same database within a second, and its own changes at once', async () => {
+    const a = await open();
+    const b = await open();
+    const { key, secret } = await a.createKey({ name: 'shared', roles: ['READONLY'] });
+    const first = await a.authenticate(secret.reveal());
+    expect(first.ok).toBe(true);
+    await b.revokeKey(key.id);
+    // a answers from the row it looked up less than a second ago, again and by the earlier answer...
+    expect((await a.authenticate(secret.reveal())).ok).toBe(true);
+    expect((await a.authenticateAgain(first)).ok).toBe(true);
+    now += 1_000;
+    // ...and reads the row again after that.
+    expect(await a.authenticate(secret.reveal())).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.authenticateAgain(first)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.verify(secret.reveal())).toEqual({ valid: false, reason: 'revoked' });
+    const other = await a.createKey({ name: 'own', roles: ['READONLY'] });
+    expect((await a.authenticate(other.secret.reveal())).ok).toBe(true);
+    await a.updateKey(other.key.id, { roles: ['ADMIN'] });
+    expect(await a.authenticate(other.secret.reveal())).toMatchObject({ ok: true, permissions: ['*'] });
+  });
+
   it('treats anything but its own successful answer as an unknown key when authenticating again', async () => {
     const store = await open();
     const { key } = await store.createKey({ name: 'forged', roles: ['ADMIN'] });
