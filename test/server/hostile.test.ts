@@ -75,9 +75,21 @@ describe('bodies are read only after authentication', () => {
     socket.destroy();
     for (const answer of answers) {
       expect(answer.status).toBe(200);
-      expect(JSON.parse(answer.body)).toEqual({ valid: false, reason: 'unknown' });
+      expect(answer.body).toBe('{"valid":false,"reason":"unknown"}');
       expect(answer.headers.connection).toBe('keep-alive');
     }
+  });
+
+  it('answers verify with its fields in one order: valid, reason, key, permissions', async () => {
+    const client = await h.createKey('verify-order', ['READONLY']);
+    const ask = async (permission: string) => {
+      const body = JSON.stringify({ key: client.secret, permission });
+      const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': String(body.length), connection: 'close' };
+      return (await rawExchange(h.server.url, rawRequest('POST', '/v1/verify', headers, body))).body;
+    };
+    const key = `"key":{"id":"${client.id}","name":"verify-order","roles":["READONLY"]}`;
+    expect(await ask('keys:read')).toBe(`{"valid":true,${key},"permissions":["keys:read","roles:read"]}`);
+    expect(await ask('keys:create')).toBe(`{"valid":false,"reason":"missing_permission",${key},"permissions":["keys:read","roles:read"]}`);
   });
 
   it('answers an authenticated request claiming a body over 1 MiB with 413 at once', async () => {
