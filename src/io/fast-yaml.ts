@@ -37,12 +37,15 @@ interface ParserState extends State {
 }
 
 interface ClosedNode {
+  /** Where js-yaml opened it, before any space and comments ahead of it (contentStart finds its text). */
   start: number;
   empty: boolean;
   result: unknown;
 }
 
 class Unsupported extends Error {}
+
+const NO_CHILDREN: ClosedNode[] = [];
 
 /**
  * Reads a plain YAML file with js-yaml, about six times faster than the `yaml` Document API, recording node
@@ -53,23 +56,29 @@ class Unsupported extends Error {}
 export function parseFastYaml(text: string): FastYaml | undefined {
   if (mayReadDifferently(text)) return undefined;
   const offsets: NodeOffsets = { collections: new Map(), pairs: new Map() };
-  const open: { start: number; children: ClosedNode[] }[] = [];
+  // The open nodes as two stacks (where each began, what closed inside it), a child list made only once one closes.
+  const starts: number[] = [];
+  const children: (ClosedNode[] | undefined)[] = [];
   const listener = (event: 'open' | 'close', raw: State): void => {
     const state = raw as ParserState;
     if (event === 'open') {
-      open.push({ start: state.position, children: [] });
+      starts.push(state.position);
+      children.push(undefined);
       return;
     }
-    const frame = open.pop();
-    if (!frame || state.anchor !== null || state.version !== null || isExplicitTag(state.tag)) throw new Unsupported();
-    const node: ClosedNode = { start: contentStart(text, frame.start), empty: state.kind === null, result: state.result };
+    const start = starts.pop();
+    const inside = children.pop() ?? NO_CHILDREN;
+    if (start === undefined || state.anchor !== null || state.version !== null || isExplicitTag(state.tag)) throw new Unsupported();
+    // Where the node's text begins is worked out only when asked (a collection, a key, a mapping value).
+    const node: ClosedNode = { start, empty: state.kind === null, result: state.result };
     if (state.kind === 'mapping' || state.kind === 'sequence') {
-      offsets.collections.set(state.result as object, node.start);
-      if (state.kind === 'mapping' && !isSameNode(frame.children, state.result)) {
-        recordPairs(offsets, state.result as Record<string, unknown>, frame.children);
+      offsets.collections.set(state.result as object, contentStart(text, start));
+      if (state.kind === 'mapping' && !isSameNode(inside, state.result)) {
+        recordPairs(offsets, state.result as Record<string, unknown>, inside, text);
       }
     }
-    open.at(-1)?.children.push(node);
+    const parent = children.length - 1;
+    if (parent >= 0) (children[parent] ??= []).push(node);
   };
   try {
     // An empty file is null to `yaml` and undefined to js-yaml.
@@ -130,7 +139,7 @@ function isSameNode(children: ClosedNode[], result: unknown): boolean {
  * A mapping's parse events come as key, value, key, value (a value may be empty), sometimes followed by an empty
  * attempt at one more key. Each pairing is checked against the mapping itself, so a misread stops the fast path.
  */
-function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, children: ClosedNode[]): void {
+function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, children: ClosedNode[], text: string): void {
   const count = children.length % 2 === 1 && children.at(-1)?.empty ? children.length - 1 : children.length;
   if (count % 2 !== 0) throw new Unsupported();
   const pairs: (string | number)[] = [];
@@ -140,7 +149,7 @@ function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, chi
     if (key.empty || typeof key.result !== 'string' || !Object.hasOwn(mapping, key.result)) throw new Unsupported();
     if (!Object.is(mapping[key.result], value.empty ? null : value.result)) throw new Unsupported();
     // An empty value has no text of its own; where `yaml` puts it is left to the `yaml` path.
-    pairs.push(key.result, key.start, value.empty ? -1 : value.start);
+    pairs.push(key.result, contentStart(text, key.start), value.empty ? -1 : contentStart(text, value.start));
   }
   if (pairs.length / 3 !== Object.keys(mapping).length) throw new Unsupported();
   offsets.pairs.set(mapping, pairs);
