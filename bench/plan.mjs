@@ -1,6 +1,6 @@
 // Times `keyplan plan --format json > /dev/null` against a served store of 10,000 and 100,000 keys, versus the
 // floor: a fresh node process fetching the same pages with undici alone (GET /v1/keys?limit=1000, following
-// next_cursor, parsing each page). Prints medians of wall and CPU time and their ratios, and the plan process's
+// next_cursor, parsing each page), loading undici's Agent and request as keyplan does. Prints medians of wall and CPU time and their ratios, and the plan process's
 // highest peak RSS over the runs beside the floor's median.
 // Run after `npm run build`: npm run bench:plan   (optional: node bench/plan.mjs 10000 50000 ...)
 //
@@ -10,6 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { URLSearchParams, fileURLToPath } from 'node:url';
@@ -23,16 +24,22 @@ const TOKEN_ENV = 'KEYPLAN_BENCH_TOKEN';
 if (process.argv[2] === '--floor') await floor(process.argv[3]);
 else await main(process.argv.slice(2).map(Number).filter((n) => n > 0));
 
-/** The floor, run in its own process: page through every key with undici and nothing else. */
+/**
+ * The floor, run in its own process: page through every key with undici and nothing else. It loads undici's
+ * Agent and request the way keyplan does (src/providers/undici-agent.ts), not undici's whole index.
+ */
 async function floor(url) {
-  const { Agent, request } = await import('undici');
+  const require = createRequire(join(root, 'package.json'));
+  const Agent = require('undici/lib/dispatcher/agent.js');
+  const request = require('undici/lib/api/api-request.js');
   const dispatcher = new Agent({ connections: 16 });
   const headers = { authorization: `Bearer ${process.env[TOKEN_ENV]}`, accept: 'application/json' };
+  const { origin } = new URL(url);
   let cursor = null;
   let count = 0;
   do {
     const query = new URLSearchParams({ limit: '1000', ...(cursor ? { cursor } : {}) });
-    const res = await request(`${url}/v1/keys?${query}`, { headers, dispatcher });
+    const res = await request.call(dispatcher, { origin, path: `/v1/keys?${query}`, method: 'GET', headers });
     if (res.statusCode !== 200) throw new Error(`GET /v1/keys: HTTP ${res.statusCode}`);
     const page = await res.body.json();
     count += page.keys.length;

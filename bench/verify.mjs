@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
+import { BufferedLog } from '../dist/server/request-log.js';
 import { startServer } from '../dist/server/server.js';
 import { startBareServer, writeBenchRoles } from './key-service-lib.mjs';
 import { median, summary } from './lib.mjs';
@@ -58,8 +59,10 @@ async function measure(origin, path, headers, body) {
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-'));
 const rolesFile = await writeBenchRoles(dir);
 const logFd = openSync(join(dir, 'serve.log'), 'w');
-// As `keyplan serve` logs to stderr redirected to a file: one synchronous write per line.
-const log = (line) => writeSync(logFd, `${new Date().toISOString()} ${line}\n`);
+// As `keyplan serve` logs to stderr redirected to a file: timestamped lines, the lines of one event loop turn in one
+// synchronous write.
+const requestLog = new BufferedLog((text) => writeSync(logFd, text));
+const log = requestLog.line;
 const quiet = await startServer({ dbPath: join(dir, 'quiet.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN });
 const logged = await startServer({ dbPath: join(dir, 'logged.db'), host: '127.0.0.1', port: 0, rolesFile, adminKey: ADMIN, log });
 const bare = await startBareServer();
@@ -110,6 +113,7 @@ try {
   await quiet.close();
   await logged.close();
   await bare.close();
+  requestLog.flush();
   closeSync(logFd);
   await rm(dir, { recursive: true, force: true });
 }

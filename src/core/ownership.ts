@@ -70,7 +70,23 @@ export function retiringMetadata(remote: RemoteKey, replacedBy: string, retireAt
 
 /** What a key carries once keyplan revokes it: its metadata and which ownership revoked it. */
 export function revokedMetadata(remote: RemoteKey, ownership: string): Record<string, string> {
-  return sortKeys({ ...remote.metadata, [REVOKED_BY_KEY]: ownership });
+  return withSortedEntry(remote.metadata, REVOKED_BY_KEY, ownership);
+}
+
+/** `sortKeys({ ...record, [key]: value })`, built in one pass: a plan marks every key it revokes, 50,000 of them at 100,000 keys. */
+function withSortedEntry(record: Record<string, string>, key: string, value: string): Record<string, string> {
+  const result: Record<string, string> = {};
+  let placed = false;
+  for (const existing of Object.keys(record).sort()) {
+    if (existing === key) continue;
+    if (!placed && key < existing) {
+      result[key] = value;
+      placed = true;
+    }
+    result[existing] = record[existing] as string;
+  }
+  if (!placed) result[key] = value;
+  return result;
 }
 
 export function sameMetadata(a: Record<string, string>, b: Record<string, string>): boolean {
@@ -78,6 +94,11 @@ export function sameMetadata(a: Record<string, string>, b: Record<string, string
   return aKeys.length === Object.keys(b).length && aKeys.every((key) => a[key] === b[key]);
 }
 
+/** The record with its keys in order: itself when they already are (every caller hands in a fresh record). */
 export function sortKeys(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  return record;
 }

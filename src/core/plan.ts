@@ -20,6 +20,11 @@ export interface ProviderSnapshot {
   roles: Role[];
   /** The key the provider's credential is, where it has one: never revoked or rotated away. */
   self?: SelfKey;
+  /**
+   * remoteFingerprint(keys), when the caller already computed it (plan does, while the config is still loading);
+   * it must be exactly that.
+   */
+  fingerprint?: string;
 }
 
 /**
@@ -52,7 +57,7 @@ export function planProvider(
   unfinished: readonly UnfinishedCreate[] = [],
 ): ProviderPlan {
   const catalog = roleCatalog(snapshot.roles);
-  const fingerprint = remoteFingerprint(snapshot.keys);
+  const fingerprint = snapshot.fingerprint ?? remoteFingerprint(snapshot.keys);
   const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now, fingerprint, ownership };
   const { live, revoked } = indexRemote(snapshot.keys);
   const actions: PlannedAction[] = [];

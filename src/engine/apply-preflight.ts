@@ -1,6 +1,6 @@
 import { KeyplanError } from '../core/errors.js';
 import type { Plan, PlanProblem, PlannedAction } from '../core/plan-types.js';
-import { GITHUB_TOKEN_VARS, githubToken, type Env } from '../github/octokit.js';
+import { GITHUB_TOKEN_VARS, githubToken, type Env } from '../github/token.js';
 
 /** Where new secrets may go in this run: the `--secrets-out` file, and the environment (a GitHub token). */
 export interface SecretDestinations {

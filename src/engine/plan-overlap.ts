@@ -1,3 +1,4 @@
+import { remoteFingerprint } from '../core/fingerprint.js';
 import type { DesiredState, ProviderConfig } from '../core/model.js';
 import type { ProviderSnapshot } from '../core/plan.js';
 import { readProvidersEarly } from '../io/early-providers.js';
@@ -36,14 +37,19 @@ export async function loadConfigAndList(
     const { loadConfig } = await import('../io/load-config.js');
     return { state: await loadConfig(configPath, { now }) };
   }
+  // The worker first: its start (a new isolate, its modules) then overlaps the main thread's loading of undici.
+  const loading = loadConfigOffThread(configPath, { now });
   let opened: OpenedProviders | undefined;
   const listing = (async () => {
     opened = openProviders({ providers: early }, names, providerOptions);
-    return readSnapshots(opened.providers);
+    const snapshots = await readSnapshots(opened.providers);
+    // Listing usually ends before the key files are loaded: the fingerprint is hashed in that wait, not after it.
+    for (const snapshot of Object.values(snapshots)) snapshot.fingerprint = remoteFingerprint(snapshot.keys);
+    return snapshots;
   })();
   listing.catch(() => undefined); // settled below, after the config's own errors
   try {
-    const state = await loadConfigOffThread(configPath, { now });
+    const state = await loading;
     const chosen = selectProviderNames(state, only);
     if (!sameProviders(names, chosen, early, state.providers)) return { state };
     const snapshots = await listing;

@@ -2,6 +2,7 @@ import { KeyplanError } from '../core/errors.js';
 import { startServer, type RunningServer, type ServerOptions } from '../server/server.js';
 
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from '../server/server.js';
+export { BufferedLog } from '../server/request-log.js';
 
 /** `keyplan serve`: starts the key service; a port in use or a bad address is a user error, not a crash. */
 export async function startKeyService(options: ServerOptions): Promise<RunningServer> {

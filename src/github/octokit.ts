@@ -1,30 +1,9 @@
 import { Octokit } from '@octokit/rest';
 import { KeyplanError } from '../core/errors.js';
 
-/** The environment, passed in so callers (and tests) decide where configuration comes from. */
-export type Env = Readonly<Record<string, string | undefined>>;
+import { GITHUB_TOKEN_VARS, githubApiUrl, githubToken, type Env } from './token.js';
 
-/** Where a GitHub token is read from, first set wins. */
-export const GITHUB_TOKEN_VARS = ['GITHUB_TOKEN', 'GH_TOKEN'] as const;
-/** github.com; GitHub Enterprise Server sets GITHUB_API_URL (Actions does so itself), e.g. https://ghe.example.com/api/v3. */
-export const DEFAULT_GITHUB_API_URL = 'https://api.github.com';
-
-export interface GitHubToken {
-  variable: (typeof GITHUB_TOKEN_VARS)[number];
-  value: string;
-}
-
-export function githubToken(env: Env): GitHubToken | undefined {
-  for (const variable of GITHUB_TOKEN_VARS) {
-    const value = env[variable]?.trim();
-    if (value) return { variable, value };
-  }
-  return undefined;
-}
-
-export function githubApiUrl(env: Env): string {
-  return (env.GITHUB_API_URL?.trim() || DEFAULT_GITHUB_API_URL).replace(/\/+$/, '');
-}
+export { DEFAULT_GITHUB_API_URL, GITHUB_TOKEN_VARS, githubApiUrl, githubToken, type Env, type GitHubToken } from './token.js';
 
 /** GitHub refused or could not be reached. Its message names what failed and never holds the token. */
 export class GitHubError extends KeyplanError {

@@ -2,14 +2,25 @@ import { load, type State } from 'js-yaml';
 import { IMPLICIT_TAG_PREFIX, YAML_CORE_SCHEMA } from './yaml-core-schema.js';
 
 /**
- * Where nodes start, as offsets into the text: each mapping and list by identity, each mapping's keys and
- * non-empty values, and each list's items (where its parse events pair one to one with them).
+ * Where nodes start, as offsets into the text: each mapping and list by identity, and each mapping's keys and
+ * non-empty values. A mapping's pairs are one flat list, key name, key offset, value offset (-1: empty value), a
+ * fraction of what two maps per mapping held at 50,000 keys.
  */
 export interface NodeOffsets {
   collections: Map<object, number>;
-  keys: Map<object, Map<string, number>>;
-  values: Map<object, Map<string, number>>;
-  items: Map<object, number[]>;
+  pairs: Map<object, (string | number)[]>;
+}
+
+/** Where a mapping's key, or its value, starts; undefined when the fast reader did not record it. */
+export function pairOffset(offsets: NodeOffsets, mapping: object, key: string, part: 'key' | 'value'): number | undefined {
+  const pairs = offsets.pairs.get(mapping);
+  if (!pairs) return undefined;
+  for (let at = 0; at < pairs.length; at += 3) {
+    if (pairs[at] !== key) continue;
+    const offset = pairs[part === 'key' ? at + 1 : at + 2] as number;
+    return offset === -1 ? undefined : offset;
+  }
+  return undefined;
 }
 
 export interface FastYaml {
@@ -26,12 +37,15 @@ interface ParserState extends State {
 }
 
 interface ClosedNode {
+  /** Where js-yaml opened it, before any space and comments ahead of it (contentStart finds its text). */
   start: number;
   empty: boolean;
   result: unknown;
 }
 
 class Unsupported extends Error {}
+
+const NO_CHILDREN: ClosedNode[] = [];
 
 /**
  * Reads a plain YAML file with js-yaml, about six times faster than the `yaml` Document API, recording node
@@ -41,25 +55,30 @@ class Unsupported extends Error {}
  */
 export function parseFastYaml(text: string): FastYaml | undefined {
   if (mayReadDifferently(text)) return undefined;
-  const offsets: NodeOffsets = { collections: new Map(), keys: new Map(), values: new Map(), items: new Map() };
-  const open: { start: number; children: ClosedNode[] }[] = [];
+  const offsets: NodeOffsets = { collections: new Map(), pairs: new Map() };
+  // The open nodes as two stacks (where each began, what closed inside it), a child list made only once one closes.
+  const starts: number[] = [];
+  const children: (ClosedNode[] | undefined)[] = [];
   const listener = (event: 'open' | 'close', raw: State): void => {
     const state = raw as ParserState;
     if (event === 'open') {
-      open.push({ start: state.position, children: [] });
+      starts.push(state.position);
+      children.push(undefined);
       return;
     }
-    const frame = open.pop();
-    if (!frame || state.anchor !== null || state.version !== null || isExplicitTag(state.tag)) throw new Unsupported();
-    const node: ClosedNode = { start: contentStart(text, frame.start), empty: state.kind === null, result: state.result };
+    const start = starts.pop();
+    const inside = children.pop() ?? NO_CHILDREN;
+    if (start === undefined || state.anchor !== null || state.version !== null || isExplicitTag(state.tag)) throw new Unsupported();
+    // Where the node's text begins is worked out only when asked (a collection, a key, a mapping value).
+    const node: ClosedNode = { start, empty: state.kind === null, result: state.result };
     if (state.kind === 'mapping' || state.kind === 'sequence') {
-      offsets.collections.set(state.result as object, node.start);
-      if (state.kind === 'mapping' && !isSameNode(frame.children, state.result)) {
-        recordPairs(offsets, state.result as Record<string, unknown>, frame.children);
+      offsets.collections.set(state.result as object, contentStart(text, start));
+      if (state.kind === 'mapping' && !isSameNode(inside, state.result)) {
+        recordPairs(offsets, state.result as Record<string, unknown>, inside, text);
       }
-      if (state.kind === 'sequence') recordItems(offsets, state.result as unknown[], frame.children);
     }
-    open.at(-1)?.children.push(node);
+    const parent = children.length - 1;
+    if (parent >= 0) (children[parent] ??= []).push(node);
   };
   try {
     // An empty file is null to `yaml` and undefined to js-yaml.
@@ -120,30 +139,20 @@ function isSameNode(children: ClosedNode[], result: unknown): boolean {
  * A mapping's parse events come as key, value, key, value (a value may be empty), sometimes followed by an empty
  * attempt at one more key. Each pairing is checked against the mapping itself, so a misread stops the fast path.
  */
-function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, children: ClosedNode[]): void {
-  const pairs = children.length % 2 === 1 && children.at(-1)?.empty ? children.length - 1 : children.length;
-  if (pairs % 2 !== 0) throw new Unsupported();
-  const keys = new Map<string, number>();
-  const values = new Map<string, number>();
-  for (let index = 0; index < pairs; index += 2) {
+function recordPairs(offsets: NodeOffsets, mapping: Record<string, unknown>, children: ClosedNode[], text: string): void {
+  const count = children.length % 2 === 1 && children.at(-1)?.empty ? children.length - 1 : children.length;
+  if (count % 2 !== 0) throw new Unsupported();
+  const pairs: (string | number)[] = [];
+  for (let index = 0; index < count; index += 2) {
     const key = children[index] as ClosedNode;
     const value = children[index + 1] as ClosedNode;
     if (key.empty || typeof key.result !== 'string' || !Object.hasOwn(mapping, key.result)) throw new Unsupported();
     if (!Object.is(mapping[key.result], value.empty ? null : value.result)) throw new Unsupported();
-    keys.set(key.result, key.start);
     // An empty value has no text of its own; where `yaml` puts it is left to the `yaml` path.
-    if (!value.empty) values.set(key.result, value.start);
+    pairs.push(key.result, contentStart(text, key.start), value.empty ? -1 : contentStart(text, value.start));
   }
-  if (keys.size !== Object.keys(mapping).length) throw new Unsupported();
-  offsets.keys.set(mapping, keys);
-  offsets.values.set(mapping, values);
-}
-
-/** A list's item offsets, when its events are exactly its items (else positions inside it come from `yaml`). */
-function recordItems(offsets: NodeOffsets, list: unknown[], children: ClosedNode[]): void {
-  if (children.length !== list.length) return;
-  for (const [index, child] of children.entries()) if (child.empty || !Object.is(child.result, list[index])) return;
-  offsets.items.set(list, children.map((child) => child.start));
+  if (pairs.length / 3 !== Object.keys(mapping).length) throw new Unsupported();
+  offsets.pairs.set(mapping, pairs);
 }
 
 /** js-yaml opens a node before the space and comments ahead of it; `yaml` places the node at its first character. */

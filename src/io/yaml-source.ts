@@ -3,7 +3,7 @@ import type * as Yaml from 'yaml';
 import type { Document, LineCounter, Node } from 'yaml';
 import type { ConfigIssue } from '../core/errors.js';
 import type { NodePart, NodePath, SourceDocument } from '../core/config.js';
-import { parseFastYaml, type NodeOffsets } from './fast-yaml.js';
+import { pairOffset, parseFastYaml, type NodeOffsets } from './fast-yaml.js';
 
 export type ParsedSource = { ok: true; doc: SourceDocument } | { ok: false; issues: ConfigIssue[] };
 
@@ -117,24 +117,25 @@ function locate(document: Document.Parsed, lines: LineCounter, path: NodePath, p
   return position;
 }
 
-/** The offset the fast reader recorded for a node that exists: a mapping or list, a key, a mapping value or a list item. */
+/** The offset the fast reader recorded for a node that exists: a mapping or list, a key, or a mapping's value. */
 function knownOffset(data: unknown, offsets: NodeOffsets, path: NodePath, part: NodePart): number | undefined {
   let node = data;
-  let parentOffset: number | undefined;
+  let valueOffset: number | undefined;
   for (const [index, step] of path.entries()) {
     if (Array.isArray(node) && typeof step === 'number') {
-      parentOffset = offsets.items.get(node)?.[step];
+      // List items are not recorded: only a problem in one asks where it is.
+      valueOffset = undefined;
       node = node[step];
     } else if (typeof node === 'object' && node !== null && !Array.isArray(node) && Object.hasOwn(node, String(step))) {
-      if (index === path.length - 1 && part === 'key') return offsets.keys.get(node)?.get(String(step));
-      parentOffset = offsets.values.get(node)?.get(String(step));
+      if (index === path.length - 1 && part === 'key') return pairOffset(offsets, node, String(step), 'key');
+      valueOffset = pairOffset(offsets, node, String(step), 'value');
       node = (node as Record<string, unknown>)[String(step)];
     } else {
       return undefined;
     }
   }
   if (typeof node === 'object' && node !== null) return offsets.collections.get(node);
-  return path.length > 0 ? parentOffset : undefined;
+  return path.length > 0 ? valueOffset : undefined;
 }
 
 /**

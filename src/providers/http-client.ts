@@ -7,6 +7,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Dispatcher } from 'undici';
+import { loadUndiciAgent, type SendRequest } from './undici-agent.js';
 import { ProviderError } from '../core/errors.js';
 import type { Secret } from '../core/secret.js';
 import {
@@ -68,6 +69,8 @@ export class KeyServiceClient {
   readonly #timeoutMs: number;
   readonly #retry: RetryPolicy;
   #dispatcher: Dispatcher | undefined;
+  /** An injected dispatcher is a whole undici Dispatcher (MockAgent in tests) and sends with its own request. */
+  #send: SendRequest = (dispatcher, options) => dispatcher.request(options);
   readonly #ownsDispatcher: boolean;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
@@ -111,12 +114,13 @@ export class KeyServiceClient {
   }
 
   /** undici loads on the first request, so commands that never reach a key service start faster. */
-  async #agent(): Promise<Dispatcher> {
+  async #agent(): Promise<{ dispatcher: Dispatcher; send: SendRequest }> {
     if (!this.#dispatcher) {
-      const { Agent } = await import('undici');
+      const { Agent, request } = await loadUndiciAgent();
       this.#dispatcher = new Agent({ keepAliveTimeout: 10_000, connect: { timeout: this.#timeoutMs }, connections: 16 });
+      this.#send = request;
     }
-    return this.#dispatcher;
+    return { dispatcher: this.#dispatcher, send: this.#send };
   }
 
   async close(): Promise<void> {
@@ -135,7 +139,8 @@ export class KeyServiceClient {
       headers['content-type'] = 'application/json';
     }
     try {
-      const res = await (await this.#agent()).request({
+      const { dispatcher, send } = await this.#agent();
+      const res = await send(dispatcher, {
         origin: this.#origin,
         path: this.#basePath + request.path + queryString(request.query),
         method: request.method,

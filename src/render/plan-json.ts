@@ -3,32 +3,42 @@ import { isoTime } from '../core/humanize.js';
 import { actionKeyId, hasChanges, summarize } from '../core/plan.js';
 import type { KeySpec, Plan, PlannedAction, ProviderPlan } from '../core/plan-types.js';
 import type { SourcePosition } from '../core/errors.js';
+import { mapAtOnce, prettyJsonChunksWith, type ListItems } from './json-chunks.js';
 
 /** Bumped on any incompatible change to the JSON below; documented in the README. */
 export const PLAN_FORMAT_VERSION = '1';
 
 /** The plan as stable, versioned JSON for machines. Contains no secrets (a plan never holds one). */
 export function planToJson(plan: Plan): object {
+  return planDocument(plan, mapAtOnce);
+}
+
+/** `JSON.stringify(planToJson(plan), null, 2)` as chunks, for writing a plan of any size without holding its text. */
+export function planJsonChunks(plan: Plan): Generator<string> {
+  return prettyJsonChunksWith((list) => planDocument(plan, list));
+}
+
+function planDocument(plan: Plan, list: ListItems): object {
   return {
     format_version: PLAN_FORMAT_VERSION,
     created_at: isoTime(plan.createdAt),
     has_changes: hasChanges(plan),
     summary: summarize(plan),
-    providers: plan.providers.map(providerJson),
+    providers: plan.providers.map((p) => providerJson(p, list)),
   };
 }
 
-function providerJson(p: ProviderPlan): object {
+function providerJson(p: ProviderPlan, list: ListItems): object {
   return {
     name: p.provider,
     ownership: p.ownership,
     remote_fingerprint: p.remoteFingerprint,
     managed_keys: p.managedCount,
-    actions: p.actions.map(actionJson),
-    problems: p.problems.map((problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.source ?? problem.desired?.source) })),
-    findings: p.findings.map((f) => ({ kind: f.kind, severity: f.severity, key_id: f.keyId, name: f.name, message: f.message, source: sourceJson(f.desired?.source) })),
+    actions: list(p.actions, actionJson),
+    problems: list(p.problems, (problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.source ?? problem.desired?.source) })),
+    findings: list(p.findings, (f) => ({ kind: f.kind, severity: f.severity, key_id: f.keyId, name: f.name, message: f.message, source: sourceJson(f.desired?.source) })),
     dropped_journal_entries: p.droppedJournal.map((d) => ({ name: d.name, reason: d.reason })),
-    pending_retirements: p.pending.map((r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt) })),
+    pending_retirements: list(p.pending, (r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt) })),
   };
 }
 

@@ -41,6 +41,34 @@ export class BodyBudget {
   }
 }
 
+/** A body that has arrived whole (its bytes all buffered) and is at most this size is taken at once, without events. */
+export const WHOLE_BODY_MAX_BYTES = 64 * 1024;
+
+/**
+ * The request body when it has arrived whole and is small (the usual JSON request: it came with the headers),
+ * counted against the budget as `readBody` counts it (503 when the server holds too many bodies already);
+ * undefined when it is still arriving or large: read it with `readBody`. Whole: the request is complete, or
+ * every byte its Content-Length declares is buffered (the parser hands over the body before it marks the
+ * request complete).
+ */
+export function takeWholeBody(req: IncomingMessage, budget: BodyBudget): Buffer | undefined {
+  const size = req.readableLength;
+  if (size === 0 || size > WHOLE_BODY_MAX_BYTES || req.readableFlowing !== null) return undefined;
+  const whole = req.complete || (req.headers['transfer-encoding'] === undefined && size === Number(req.headers['content-length']));
+  if (!whole) return undefined;
+  if (!budget.take(size)) throw bodiesOverBudget();
+  // Read and parsed at once, before anything else runs: the bytes leave the budget when this returns.
+  budget.give(size);
+  const body = req.read() as Buffer;
+  // Flowing, the request ends (and is let go) when the parser marks it complete.
+  req.resume();
+  return body;
+}
+
+function bodiesOverBudget(): ApiError {
+  return new ApiError('unavailable', 'the key service is handling too many request bodies; retry shortly', undefined, { 'retry-after': '1' });
+}
+
 /**
  * The raw request body, at most MAX_BODY_BYTES (413 past it), counted against the shared
  * budget while it is read and parsed (503 when the server holds too many bodies already).
@@ -64,7 +92,7 @@ export function readBody(req: IncomingMessage, budget: BodyBudget): Promise<Buff
     req.on('data', (chunk: Buffer) => {
       if (settled) return;
       if (size + chunk.length > MAX_BODY_BYTES) return fail(tooLarge());
-      if (!budget.take(chunk.length)) return fail(new ApiError('unavailable', 'the key service is handling too many request bodies; retry shortly', undefined, { 'retry-after': '1' }));
+      if (!budget.take(chunk.length)) return fail(bodiesOverBudget());
       size += chunk.length;
       chunks.push(chunk);
     });

@@ -34,15 +34,12 @@ async function verify(context: RequestContext): Promise<Reply> {
     const wait = context.throttle.failedLookup(context.caller.actor);
     if (wait > 0) throw rateLimited(wait, 'too many failed key lookups by this key; try again later');
   }
-  return {
-    status: 200,
-    body: {
-      valid: result.valid,
-      ...(result.reason ? { reason: result.reason } : {}),
-      ...(result.key ? { key: wireKeySummary(result.key) } : {}),
-      ...(result.permissions ? { permissions: result.permissions } : {}),
-    },
-  };
+  // Fields in this order: valid, reason, key, permissions (each but valid only when there is one).
+  const answer: { valid: boolean; reason?: string; key?: ReturnType<typeof wireKeySummary>; permissions?: string[] } = { valid: result.valid };
+  if (result.reason) answer.reason = result.reason;
+  if (result.key) answer.key = wireKeySummary(result.key);
+  if (result.permissions) answer.permissions = result.permissions;
+  return { status: 200, body: answer };
 }
 
 async function sharedSecret(context: RequestContext): Promise<Reply> {

@@ -1,6 +1,7 @@
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { KeyplanError } from '../core/errors.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import { Secret } from '../core/secret.js';
@@ -30,7 +31,8 @@ import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, ty
 import type { CapabilitiesConfig } from './service-config.js';
 import { StoreConfig } from './store-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
-import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
+import { AuthCache, type SecretLookup } from './auth-cache.js';
+import { Authenticated, KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from './secrets.js';
 
 export type { StoreKey } from './rows.js';
 export type { StoreEvent } from './events.js';
@@ -102,15 +104,7 @@ export interface VerifyResult {
   permissions?: string[];
 }
 
-const MAX_SECRET_LENGTH = 256;
 const MAINTENANCE_INTERVAL_MS = 15_000;
-/**
- * Authentication reuses a looked-up key row this long. Changes made through this
- * store clear it at once; a change by another process sharing the file shows
- * within this time.
- */
-const AUTH_CACHE_MS = 1_000;
-const AUTH_CACHE_MAX = 10_000;
 
 /**
  * The key store on SQLite (WAL). Secrets are shown once and kept only as
@@ -127,7 +121,7 @@ export class KeyStore extends StoreConfig {
   readonly #sharedSecret: SharedSecretStore;
   readonly #timer: NodeJS.Timeout;
   readonly #stmt: ReturnType<typeof prepareStatements>;
-  readonly #authCache = new Map<string, { row: KeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  readonly #authCache = new AuthCache<KeyRow & { secret_hash: Buffer }>();
   readonly #log: (line: string) => void;
   #closed = false;
   /** True when open() made a new database file. */
@@ -167,7 +161,7 @@ export class KeyStore extends StoreConfig {
       mkdirSync(dirname(path), { recursive: true });
       if (created) closeSync(openSync(path, 'a', 0o600));
     }
-    const db = new Database(path);
+    const db = new (sqlite())(path);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
@@ -299,23 +293,43 @@ export class KeyStore extends StoreConfig {
 
   /** Checks a presented secret; on success records the use. Expired and revoked keys do not count as use. */
   authenticate(secret: string): AuthResult {
-    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
-      return { ok: false, reason: 'unknown' };
-    }
-    const hash = hashSecret(this.#pepper, secret);
-    const now = this.#clock();
-    const row = this.#lookUpByHash(hash, now);
-    if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
-    this.#lastUse.record(row.id, now);
-    const key = this.#toKey(row);
-    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
+    if (!isKeySecretShaped(secret)) return { ok: false, reason: 'unknown' };
+    return this.#authenticate(secret, undefined, true);
+  }
+
+  /**
+   * What `authenticate` answers now for the secret of `previous`, a successful answer of this store's
+   * `authenticate` (e.g. once the request body arrived: the key may have been revoked meanwhile), without
+   * hashing the secret again. Any other `previous` is an unknown key.
+   */
+  authenticateAgain(previous: AuthResult): AuthResult {
+    const lookup = Authenticated.lookupOf<SecretLookup>(previous);
+    return lookup ? this.#authenticate(undefined, lookup, true) : { ok: false, reason: 'unknown' };
   }
 
   /** What a gateway asks: is this key valid, and (optionally) does it grant `permission`? */
   verify(secret: string, permission?: string): VerifyResult {
-    return verifyResult(this.authenticate(secret), permission);
+    if (!isKeySecretShaped(secret)) return verifyResult({ ok: false, reason: 'unknown' }, permission);
+    return verifyResult(this.#authenticate(secret, undefined, false), permission);
+  }
+
+  /** Authenticates a presented secret, or the secret of an earlier lookup; `remember`: answer with the lookup kept. */
+  #authenticate(secret: string | undefined, earlier: SecretLookup | undefined, remember: boolean): AuthResult {
+    const cacheKey = earlier ? earlier.cacheKey : this.#authCache.keyOf(secret as string);
+    const now = this.#clock();
+    let row = this.#authCache.get(cacheKey, now);
+    if (!row) {
+      const hash = earlier ? earlier.hash : hashSecret(this.#pepper, secret as string);
+      row = this.#stmt.bySecretHash.get(hash);
+      if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
+      this.#authCache.set(cacheKey, row, now);
+    }
+    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
+    this.#lastUse.record(row.id, now);
+    const key = this.#toKey(row);
+    const permissions = this.permissionsOf(key.roles);
+    return remember ? new Authenticated(key, permissions, { cacheKey, hash: row.secret_hash }) : { ok: true, key, permissions };
   }
 
   sharedSecret(): SharedSecretInfo {
@@ -390,17 +404,6 @@ export class KeyStore extends StoreConfig {
     }
   }
 
-  #lookUpByHash(hash: Buffer, now: number): (KeyRow & { secret_hash: Buffer }) | undefined {
-    const cacheKey = hash.toString('base64');
-    const cached = this.#authCache.get(cacheKey);
-    if (cached && now - cached.cachedAt < AUTH_CACHE_MS && now >= cached.cachedAt) return cached.row;
-    const row = this.#stmt.bySecretHash.get(hash);
-    if (!row) return undefined;
-    if (this.#authCache.size >= AUTH_CACHE_MAX) this.#authCache.clear();
-    this.#authCache.set(cacheKey, { row, cachedAt: now });
-    return row;
-  }
-
   #toKey(row: KeyRow): StoreKey {
     return keyFromRow(row, this.#lastUse.latest(row.id));
   }
@@ -415,6 +418,14 @@ export class KeyStore extends StoreConfig {
     const holder = this.#stmt.activeByName.get(name);
     if (holder) throw nameTaken(name, holder.id);
   }
+}
+
+/**
+ * better-sqlite3 loads (a native module) when a store opens, not when keyplan starts: plan, apply and audit
+ * over http never open one. It is CommonJS, so it loads synchronously, as open() needs.
+ */
+function sqlite(): typeof Database {
+  return createRequire(import.meta.url)('better-sqlite3') as typeof Database;
 }
 
 function prepareStatements(db: Database.Database) {

@@ -20,6 +20,14 @@ export function displayPrefix(secret: string): string {
   return secret.slice(0, start + PREFIX_CHARS);
 }
 
+/** Longer presented secrets are refused unhashed. */
+const MAX_SECRET_LENGTH = 256;
+
+/** Whether a presented value can be a key secret at all (checked before it is hashed). */
+export function isKeySecretShaped(secret: unknown): secret is string {
+  return typeof secret === 'string' && secret.startsWith(KEY_SECRET_PREFIX) && secret.length <= MAX_SECRET_LENGTH;
+}
+
 /** Keyed hash of a secret: a stolen database alone cannot be used to test guesses. */
 export function hashSecret(pepper: Buffer, secret: string): Buffer {
   return createHmac('sha256', hmacKey(pepper)).update(secret, 'utf8').digest();
@@ -35,6 +43,28 @@ function hmacKey(pepper: Buffer): KeyObject {
     hmacKeys.set(pepper, key);
   }
   return key;
+}
+
+/**
+ * A successful authentication. It keeps how the store found the secret's key (never handed out): authenticating
+ * the same secret again, once a request body arrived, looks the key up without hashing the secret anew.
+ */
+export class Authenticated<Key, Lookup> {
+  readonly ok = true as const;
+  readonly #lookup: Lookup;
+
+  constructor(
+    readonly key: Key,
+    readonly permissions: string[],
+    lookup: Lookup,
+  ) {
+    this.#lookup = lookup;
+  }
+
+  /** How the key behind `result` was found, when it is a successful authentication. */
+  static lookupOf<Lookup>(result: unknown): Lookup | undefined {
+    return result instanceof Authenticated ? (result.#lookup as Lookup) : undefined;
+  }
 }
 
 export function sameHash(a: Buffer, b: Buffer): boolean {

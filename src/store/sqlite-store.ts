@@ -77,6 +77,10 @@ export class SqliteStore implements Store {
     return this.sync.authenticate(secret);
   }
 
+  async authenticateAgain(previous: AuthResult): Promise<AuthResult> {
+    return this.sync.authenticateAgain(previous);
+  }
+
   async verify(secret: string, permission?: string): Promise<VerifyResult> {
     return this.sync.verify(secret, permission);
   }

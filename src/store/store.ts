@@ -46,6 +46,12 @@ export interface Store {
 
   /** Checks a presented secret; on success records the use (best-effort). */
   authenticate(secret: string): Promise<AuthResult>;
+  /**
+   * What `authenticate` answers now for the secret behind `previous`, a successful answer of this store's
+   * `authenticate` (the key may have been revoked or changed since), without hashing the secret again.
+   * Any other `previous` answers as an unknown key.
+   */
+  authenticateAgain(previous: AuthResult): Promise<AuthResult>;
   verify(secret: string, permission?: string): Promise<VerifyResult>;
 
   sharedSecret(): Promise<SharedSecretInfo>;

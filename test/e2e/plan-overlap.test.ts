@@ -57,4 +57,21 @@ describe('plan listing while the config loads', () => {
     const plan = JSON.parse(result.stdout);
     expect(plan.summary).toEqual({ create: KEYS / 2 - 1, update: 1, rotate: 0, revoke: 1, finish: 0 });
   });
+
+  it('saves a plan whose fingerprint (hashed while the config loaded) is the one apply recomputes', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    await service.createKey('Stray', ['READONLY'], { metadata: { 'managed-by': 'keyplan' } });
+    await ws.writeFile('keys.yaml', planBenchYaml(KEYS, service.url, TOKEN_ENV));
+    const env = { [TOKEN_ENV]: service.adminKey };
+    const saved = await ws.run(['plan', '--out', 'saved.plan', '--secrets-out', 'secrets.env'], { env });
+    expect(saved.exitCode, describeRun(saved)).toBe(0);
+    // Without a terminal, apply stops at the confirmation: only after the saved plan was found current.
+    const fresh = await ws.run(['apply', 'saved.plan', '--secrets-out', 'secrets.env'], { env });
+    expect(fresh.exitCode, describeRun(fresh)).toBe(1);
+    expect(fresh.stderr).toContain('apply needs confirmation');
+    await service.createKey('Another', ['READONLY']);
+    const stale = await ws.run(['apply', 'saved.plan', '--secrets-out', 'secrets.env'], { env });
+    expect(stale.stderr).toContain('the saved plan is stale');
+  });
 });

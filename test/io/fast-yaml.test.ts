@@ -28,6 +28,10 @@ function allPaths(data: unknown, prefix: NodePath = []): { path: NodePath; inMap
   return paths;
 }
 
+function lookUp(data: unknown, path: NodePath): unknown {
+  return path.reduce<unknown>((node, step) => (node as Record<string | number, unknown>)[step], data);
+}
+
 /** The fast reader accepts only what `yaml` accepts, gives the same data, and the same position for every node. */
 function expectSameAsYaml(text: string): boolean {
   const fast = parseFastYaml(text);
@@ -97,7 +101,9 @@ describe('the fast YAML reader', () => {
       const quick = parseYamlSource(CONFIG, '/x.yaml', 'x.yaml');
       if (!quick.ok) throw new Error('the config parses');
       for (const { path, inMapping } of allPaths(quick.doc.data)) {
-        if (path.at(-2) === 'owner' || path.at(-1) === 'owner' || path.at(-1) === 'keys_again_but_empty') continue; // empty values
+        if (path.at(-1) === 'owner' || path.at(-1) === 'keys_again_but_empty') continue; // empty values
+        // A scalar list item is asked for only to place a problem in it: the yaml path answers.
+        if (typeof path.at(-1) === 'number' && typeof lookUp(quick.doc.data, path) !== 'object') continue;
         quick.doc.locate(path, 'value');
         if (inMapping) quick.doc.locate(path, 'key');
       }

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BootstrapCredential, identifyAgain, identifyCaller } from '../../src/server/caller.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 
@@ -39,6 +39,29 @@ describe('identifyAgain (after a request body arrived)', () => {
     await store.revokeKey(key.id);
     expect(await identifyAgain(caller!, secret.reveal(), store)).toBeUndefined();
     expect(await identifyCaller(secret.reveal(), store, bootstrap)).toBeUndefined();
+  });
+});
+
+describe('identifyAgain and the secret hash', () => {
+  it('asks the store about the same secret again without handing it the token', async () => {
+    const bootstrap = new BootstrapCredential(ADMIN);
+    const { secret } = await store.createKey({ name: 'gateway', roles: ['READONLY'] });
+    const caller = await identifyCaller(secret.reveal(), store, bootstrap);
+    const authenticate = vi.spyOn(store, 'authenticate');
+    const again = await identifyAgain(caller!, secret.reveal(), store);
+    expect(authenticate).not.toHaveBeenCalled();
+    expect(again).toEqual(caller);
+    // A caller made elsewhere (no store answer behind it) is identified from its token.
+    const copy = { ...caller! };
+    expect(await identifyAgain(copy, secret.reveal(), store)).toEqual(caller);
+    expect(authenticate).toHaveBeenCalledTimes(1);
+  });
+
+  it('tells the bootstrap credential from other tokens, of any length', () => {
+    const bootstrap = new BootstrapCredential(ADMIN);
+    expect(bootstrap.matches(ADMIN)).toBe(true);
+    for (const other of ['', `${ADMIN}x`, ADMIN.slice(0, -1), ADMIN.toUpperCase(), 'kp_abc']) expect(bootstrap.matches(other)).toBe(false);
+    expect(new BootstrapCredential(`${ADMIN}-other`).matches(ADMIN)).toBe(false);
   });
 });
 

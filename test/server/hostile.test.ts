@@ -56,6 +56,42 @@ describe('bodies are read only after authentication', () => {
     expectJsonError(answer.body, 'unauthorized');
   });
 
+  it('keeps a connection open after a body that came whole, with its headers or after them', async () => {
+    const socket = await openSocket(h.server.url);
+    const body = JSON.stringify({ key: 'kp_unknown', permission: 'keys:read' });
+    const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': String(body.length) };
+    // Headers and body in one write, then in two, then split inside the body: each answered on the same connection.
+    const answers = [];
+    socket.write(rawRequest('POST', '/v1/verify', headers, body));
+    answers.push(await readOneAnswer(socket));
+    socket.write(rawRequest('POST', '/v1/verify', headers));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write(body);
+    answers.push(await readOneAnswer(socket));
+    socket.write(rawRequest('POST', '/v1/verify', headers, body.slice(0, 10)));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write(body.slice(10));
+    answers.push(await readOneAnswer(socket));
+    socket.destroy();
+    for (const answer of answers) {
+      expect(answer.status).toBe(200);
+      expect(answer.body).toBe('{"valid":false,"reason":"unknown"}');
+      expect(answer.headers.connection).toBe('keep-alive');
+    }
+  });
+
+  it('answers verify with its fields in one order: valid, reason, key, permissions', async () => {
+    const client = await h.createKey('verify-order', ['READONLY']);
+    const ask = async (permission: string) => {
+      const body = JSON.stringify({ key: client.secret, permission });
+      const headers = { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': String(body.length), connection: 'close' };
+      return (await rawExchange(h.server.url, rawRequest('POST', '/v1/verify', headers, body))).body;
+    };
+    const key = `"key":{"id":"${client.id}","name":"verify-order","roles":["READONLY"]}`;
+    expect(await ask('keys:read')).toBe(`{"valid":true,${key},"permissions":["keys:read","roles:read"]}`);
+    expect(await ask('keys:create')).toBe(`{"valid":false,"reason":"missing_permission",${key},"permissions":["keys:read","roles:read"]}`);
+  });
+
   it('answers an authenticated request claiming a body over 1 MiB with 413 at once', async () => {
     const socket = await openSocket(h.server.url);
     socket.write(rawRequest('POST', '/v1/keys', { authorization: `Bearer ${ADMIN_KEY}`, 'content-type': 'application/json', 'content-length': String(1024 ** 3) }, '{'));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../helpers/postgres.js';
+import { openSocket, readOneAnswer } from './raw-http.js';
 
 const BIN = fileURLToPath(new URL('../../bin/keyplan.js', import.meta.url));
 const ADMIN = 'cli-test-bootstrap-admin-key-abcdefghijklmnop';
@@ -70,6 +71,43 @@ describe('keyplan serve (the real CLI)', () => {
       expect(text).not.toContain(ADMIN);
     }
     expect((await readFile(`${db}.pepper`, 'utf8')).trim()).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('logs every request, in order and before shutting down, and the requests finishing during shutdown after it', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'keyplan-cli-'));
+    const server = serve(['--db', join(dir, 'keys.db')]);
+    const url = await server.listening;
+    const whoami = () => request(`${url}/v1/whoami`, { headers: { authorization: `Bearer ${ADMIN}` } }).then(async (answer) => (await answer.body.text(), answer.statusCode));
+    expect(await Promise.all(Array.from({ length: 40 }, whoami))).toEqual(Array(40).fill(200));
+    expect(await request(`${url}/v1/nowhere`).then(async (answer) => (await answer.body.text(), answer.statusCode))).toBe(404);
+    // A verify whose body is still on its way when SIGTERM comes: it is finished, and logged, after the message.
+    const socket = await openSocket(url);
+    const body = JSON.stringify({ key: 'kp_unknown' });
+    socket.write(`POST /v1/verify HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${ADMIN}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`);
+    const answer = readOneAnswer(socket);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    server.child.kill('SIGTERM');
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (!server.output().stderr.includes('shutting down')) return;
+        clearInterval(poll);
+        resolve();
+      }, 10);
+    });
+    socket.write(body);
+    expect((await answer).status).toBe(200);
+    socket.end();
+    expect(await server.exited).toBe(0);
+    const lines = server.output().stderr.split('\n').filter((line) => line !== '');
+    const requestLines = lines.filter((line) => / (GET|POST) /.test(line));
+    expect(requestLines).toHaveLength(42);
+    for (const line of requestLines) expect(line).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (GET|POST) \S+.* \d{3} \d+\.\dms$/);
+    expect(requestLines.slice(0, 40).every((line) => / GET \/v1\/whoami 200 /.test(line))).toBe(true);
+    expect(requestLines[40]).toMatch(/ GET \(no such endpoint\) 404 /);
+    const shutdown = lines.findIndex((line) => line.includes('shutting down'));
+    expect(lines.indexOf(requestLines[40] as string)).toBeLessThan(shutdown);
+    expect(lines.indexOf(requestLines[41] as string)).toBeGreaterThan(shutdown);
+    expect(requestLines[41]).toMatch(/ POST \/v1\/verify 200 /);
   });
 
   it('refuses an invalid roles file with its position and exit code 1', async () => {

@@ -33,6 +33,58 @@ describe.each(BACKENDS)('Store contract on %s', (backendName) => {
     expect(await store.authenticate(secret.reveal())).toEqual({ ok: false, reason: 'revoked' });
   });
 
+  it('authenticates again from an earlier answer as authenticate would now: changed roles, expiry, revocation', async () => {
+    const store = await open();
+    const { key, secret } = await store.createKey({ name: 'again', roles: ['READONLY'], expiresIn: '30d' });
+    const first = await store.authenticate(secret.reveal());
+    expect(first.ok).toBe(true);
+    now += 1_000;
+    expect(await store.authenticateAgain(first)).toEqual(await store.authenticate(secret.reveal()));
+    expect((await store.getKey(key.id))?.lastUsedAt).toBe(now);
+    await store.updateKey(key.id, { roles: ['ADMIN'] });
+    const promoted = await store.authenticateAgain(first);
+    expect(promoted).toMatchObject({ ok: true, key: { id: key.id, roles: ['ADMIN'] }, permissions: ['*'] });
+    expect(promoted).toEqual(await store.authenticate(secret.reveal()));
+    // An answer of authenticateAgain serves as well as the first one.
+    expect(await store.authenticateAgain(promoted)).toEqual(promoted);
+    now += 30 * 86_400_000;
+    expect(await store.authenticateAgain(first)).toEqual({ ok: false, reason: 'expired' });
+    now -= 30 * 86_400_000;
+    await store.revokeKey(key.id);
+    expect(await store.authenticateAgain(first)).toEqual({ ok: false, reason: 'revoked' });
+  });
+
+  it('sees a key revoked by another store on the same database within a second, and its own changes at once', async () => {
+    const a = await open();
+    const b = await open();
+    const { key, secret } = await a.createKey({ name: 'shared', roles: ['READONLY'] });
+    const first = await a.authenticate(secret.reveal());
+    expect(first.ok).toBe(true);
+    await b.revokeKey(key.id);
+    // a answers from the row it looked up less than a second ago, again and by the earlier answer...
+    expect((await a.authenticate(secret.reveal())).ok).toBe(true);
+    expect((await a.authenticateAgain(first)).ok).toBe(true);
+    now += 1_000;
+    // ...and reads the row again after that.
+    expect(await a.authenticate(secret.reveal())).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.authenticateAgain(first)).toEqual({ ok: false, reason: 'revoked' });
+    expect(await a.verify(secret.reveal())).toEqual({ valid: false, reason: 'revoked' });
+    const other = await a.createKey({ name: 'own', roles: ['READONLY'] });
+    expect((await a.authenticate(other.secret.reveal())).ok).toBe(true);
+    await a.updateKey(other.key.id, { roles: ['ADMIN'] });
+    expect(await a.authenticate(other.secret.reveal())).toMatchObject({ ok: true, permissions: ['*'] });
+  });
+
+  it('treats anything but its own successful answer as an unknown key when authenticating again', async () => {
+    const store = await open();
+    const { key } = await store.createKey({ name: 'forged', roles: ['ADMIN'] });
+    const failed = await store.authenticate('kp_not-a-key');
+    expect(await store.authenticateAgain(failed)).toEqual({ ok: false, reason: 'unknown' });
+    // Copying a successful answer's fields does not copy the secret behind it.
+    const forged = { ok: true as const, key: (await store.getKey(key.id))!, permissions: ['*'] };
+    expect(await store.authenticateAgain(forged)).toEqual({ ok: false, reason: 'unknown' });
+  });
+
   it('replays a create with the same idempotency key, and refuses the key for a different request', async () => {
     const store = await open();
     const input = { name: 'deployer', roles: ['READONLY'], metadata: { 'managed-by': 'keyplan' }, idempotencyKey: 'apply-1' };

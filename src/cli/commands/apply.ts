@@ -8,7 +8,7 @@ import { addAppOption, withConfigSource, type ConfigSource } from '../app-option
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
 import { commentApplyOnPullRequest } from '../../engine/github-apply-comment.js';
 import { annotationText, inGitHubActions, planAnnotations, summarizeMarkdown } from '../../engine/github-actions.js';
-import { configName } from '../../engine/github-context.js';
+import { configName } from '../../engine/github-names.js';
 import { renderApplyFailureMarkdown, renderApplyMarkdown } from '../../render/apply-markdown.js';
 import { addPullRequestOptions, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { ApplyInterrupt } from '../interrupt.js';

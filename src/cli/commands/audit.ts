@@ -70,7 +70,7 @@ async function keepAuditIssue(report: AuditReport, state: DesiredState, options:
   // Loaded only for --issue: the GitHub client (Octokit) is no part of a plain audit's start.
   const [{ syncAuditIssue }, { configName, ownershipOf }, { renderAuditIssueMarkdown }] = await Promise.all([
     import('../../engine/github-audit-issue.js'),
-    import('../../engine/github-context.js'),
+    import('../../engine/github-names.js'),
     import('../../render/audit-issue-markdown.js'),
   ]);
   const config = configName(options.config);

@@ -4,16 +4,16 @@ import { hasChanges } from '../../core/plan.js';
 import { planFromConfig } from '../../engine/plan.js';
 import { serializePlanFile } from '../../engine/plan-file.js';
 import { writeGeneratedFile } from '../../engine/files.js';
-import { planToJson } from '../../render/plan-json.js';
+import { planJsonChunks } from '../../render/plan-json.js';
 import { renderPlanMarkdown } from '../../render/plan-markdown.js';
 import { renderPlanText } from '../../render/plan-text.js';
 import { annotationText, inGitHubActions, planAnnotations, setStepOutputs, summarizePlan } from '../../engine/github-actions.js';
-import { configName, ownershipOf } from '../../engine/github-context.js';
-import { commentPlanOnPullRequest } from '../../engine/github-plan-comment.js';
+import { configName, ownershipOf } from '../../engine/github-names.js';
 import { addAppOption, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { addPullRequestOptions, annotationStream, commentModeOption, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { printOut } from '../output.js';
+import { withFinalNewline, writeChunks } from '../write-chunks.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanOptions extends PullRequestFlags {
@@ -49,7 +49,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       projectDir,
       destinations: { secretsOut: options.secretsOut, env: process.env },
     });
-    if (options.format === 'json') printOut(JSON.stringify(planToJson(plan), null, 2));
+    if (options.format === 'json') await writeChunks(withFinalNewline(planJsonChunks(plan)));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
     else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
 
@@ -59,6 +59,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     await summarizePlan(env, plan, { config });
     let commentUrl = '';
     if (options.comment) {
+      const { commentPlanOnPullRequest } = await import('../../engine/github-plan-comment.js');
       const outcome = await commentPlanOnPullRequest({ env, plan, config, ownership: ownershipOf(state), mode: options.commentMode, labels: options.labels, pr: options.pr, repo: options.repo });
       if (outcome.url) reportGitHub(`Plan comment ${outcome.action}: ${outcome.url}`);
       if (outcome.warning) reportGitHub(`Warning: ${outcome.warning}`);

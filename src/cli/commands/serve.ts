@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { DEFAULT_CONNECTION_LIMITS, startKeyService, type ConnectionLimits } from '../../engine/serve.js';
+import { BufferedLog, DEFAULT_CONNECTION_LIMITS, startKeyService, type ConnectionLimits } from '../../engine/serve.js';
 import { printOut } from '../output.js';
 import type { RegisterCommand } from './index.js';
 
@@ -72,6 +72,15 @@ export const registerServe: RegisterCommand = (program) => {
       if (!options.tlsCert && !LOOPBACK.test(options.host)) {
         process.stderr.write(`keyplan serve: warning: listening on ${options.host} without TLS; bearer keys cross the network in clear text. Use --tls-cert/--tls-key or a TLS-terminating proxy.\n`);
       }
+      // Request lines and notices go to stderr through one buffer (a write per event loop turn, not per request),
+      // written out before serve's own messages, at shutdown and at exit.
+      const log = new BufferedLog((text) => process.stderr.write(text));
+      const flushLog = () => log.flush();
+      process.on('exit', flushLog);
+      const say = (text: string) => {
+        log.flush();
+        process.stderr.write(text);
+      };
       const server = await startKeyService({
         dbPath: db,
         // The default .keyplan/ directory is made on first use; a --db given explicitly must point into an existing one.
@@ -84,13 +93,16 @@ export const registerServe: RegisterCommand = (program) => {
         ...(options.roles ? { rolesFile: options.roles } : {}),
         ...(process.env.KEYPLAN_ADMIN_KEY ? { adminKey: process.env.KEYPLAN_ADMIN_KEY } : {}),
         ...(options.tlsCert && options.tlsKey ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
-        ...(options.quiet ? {} : { log: (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`) }),
-        notice: (line: string) => process.stderr.write(`${new Date().toISOString()} keyplan serve: ${line}\n`),
+        ...(options.quiet ? {} : { log: log.line }),
+        notice: (line: string) => {
+          log.line(`keyplan serve: ${line}`);
+          log.flush();
+        },
       });
       if (server.createdDatabase && server.store.kind === 'sqlite') {
-        process.stderr.write(`keyplan serve: created a new database ${db}; back it up together with its pepper (${db}.pepper unless KEYPLAN_PEPPER is set)\n`);
+        say(`keyplan serve: created a new database ${db}; back it up together with its pepper (${db}.pepper unless KEYPLAN_PEPPER is set)\n`);
       } else if (server.createdDatabase) {
-        process.stderr.write(`keyplan serve: created the keyplan tables in ${server.store.location}; keep KEYPLAN_PEPPER safe, apart from the database backups\n`);
+        say(`keyplan serve: created the keyplan tables in ${server.store.location}; keep KEYPLAN_PEPPER safe, apart from the database backups\n`);
       }
       // Signal handlers first: whoever reads the listening line may stop the server at once.
       const stopped = new Promise<void>((resolve) => {
@@ -104,7 +116,9 @@ export const registerServe: RegisterCommand = (program) => {
       });
       printOut(`keyplan serve listening on ${server.url} (db: ${server.store.location})`);
       await stopped;
-      process.stderr.write('keyplan serve: shutting down (finishing in-flight requests)\n');
+      say('keyplan serve: shutting down (finishing in-flight requests)\n');
       await server.close();
+      log.flush();
+      process.off('exit', flushLog);
     });
 };

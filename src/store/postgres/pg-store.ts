@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
+import { AuthCache, type SecretLookup } from '../auth-cache.js';
 import type { StoreEvent } from '../events.js';
 import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
 import { newKeyId } from '../ids.js';
@@ -25,7 +26,7 @@ import { LastUseTracker } from '../last-use.js';
 import { requiredPepper, wrongPepper } from '../pepper-check.js';
 import { pepperCheckValue } from '../pepper.js';
 import type { StoreKey } from '../rows.js';
-import { KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, sameHash } from '../secrets.js';
+import { Authenticated, KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../secrets.js';
 import type { SharedSecretInfo } from '../shared-secret.js';
 import type { Store, UpdateKeyOptions } from '../store.js';
 import { StoreConfig } from '../store-config.js';
@@ -54,11 +55,7 @@ interface PgKeyRow {
 const KEY_COLUMNS = 'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
 const INSERT_KEY = `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`;
-const MAX_SECRET_LENGTH = 256;
 const MAINTENANCE_INTERVAL_MS = 15_000;
-/** Authentication reuses a looked-up key row this long: a key revoked on another instance stops working here within it. */
-const AUTH_CACHE_MS = 1_000;
-const AUTH_CACHE_MAX = 10_000;
 
 /**
  * The key store on PostgreSQL, shared by several `keyplan serve` instances. What one instance would do
@@ -77,7 +74,7 @@ export class PgStore extends StoreConfig implements Store {
   readonly #lastUse: LastUseTracker;
   readonly #log: (line: string) => void;
   readonly #timer: NodeJS.Timeout;
-  readonly #authCache = new Map<string, { row: PgKeyRow & { secret_hash: Buffer }; cachedAt: number }>();
+  readonly #authCache = new AuthCache<PgKeyRow & { secret_hash: Buffer }>();
   readonly #pendingWrites = new Set<Promise<void>>();
   readonly #logged = new Set<string>();
   #closed = false;
@@ -265,22 +262,38 @@ export class PgStore extends StoreConfig implements Store {
 
 
   async authenticate(secret: string): Promise<AuthResult> {
-    if (typeof secret !== 'string' || !secret.startsWith(KEY_SECRET_PREFIX) || secret.length > MAX_SECRET_LENGTH) {
-      return { ok: false, reason: 'unknown' };
-    }
-    const hash = hashSecret(this.#pepper, secret);
+    if (!isKeySecretShaped(secret)) return { ok: false, reason: 'unknown' };
+    return this.#authenticate(secret, undefined, true);
+  }
+
+  async authenticateAgain(previous: AuthResult): Promise<AuthResult> {
+    const lookup = Authenticated.lookupOf<SecretLookup>(previous);
+    return lookup ? this.#authenticate(undefined, lookup, true) : { ok: false, reason: 'unknown' };
+  }
+
+  async verify(secret: string, permission?: string): Promise<VerifyResult> {
+    if (!isKeySecretShaped(secret)) return verifyResult({ ok: false, reason: 'unknown' }, permission);
+    return verifyResult(await this.#authenticate(secret, undefined, false), permission);
+  }
+
+  /** Authenticates a presented secret, or the secret of an earlier lookup; `remember`: answer with the lookup kept. */
+  async #authenticate(secret: string | undefined, earlier: SecretLookup | undefined, remember: boolean): Promise<AuthResult> {
+    const cacheKey = earlier ? earlier.cacheKey : this.#authCache.keyOf(secret as string);
     const now = this.#clock();
-    const row = await this.#lookUpByHash(hash, now);
-    if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
+    let row = this.#authCache.get(cacheKey, now);
+    if (!row) {
+      const hash = earlier ? earlier.hash : hashSecret(this.#pepper, secret as string);
+      const rows = await this.#query<PgKeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = $1`, [hash]);
+      row = rows[0];
+      if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
+      this.#authCache.set(cacheKey, row, now);
+    }
     if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
     if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
     this.#lastUse.record(row.id, now);
     const key = this.#toKey(row);
-    return { ok: true, key, permissions: this.permissionsOf(key.roles) };
-  }
-
-  async verify(secret: string, permission?: string): Promise<VerifyResult> {
-    return verifyResult(await this.authenticate(secret), permission);
+    const permissions = this.permissionsOf(key.roles);
+    return remember ? new Authenticated(key, permissions, { cacheKey, hash: row.secret_hash }) : { ok: true, key, permissions };
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
@@ -376,18 +389,6 @@ export class PgStore extends StoreConfig implements Store {
     if (this.#logged.has(line)) return;
     this.#logged.add(line);
     this.#log(line);
-  }
-
-  async #lookUpByHash(hash: Buffer, now: number): Promise<(PgKeyRow & { secret_hash: Buffer }) | undefined> {
-    const cacheKey = hash.toString('base64');
-    const cached = this.#authCache.get(cacheKey);
-    if (cached && now - cached.cachedAt < AUTH_CACHE_MS && now >= cached.cachedAt) return cached.row;
-    const rows = await this.#query<PgKeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = $1`, [hash]);
-    const row = rows[0];
-    if (!row) return undefined;
-    if (this.#authCache.size >= AUTH_CACHE_MAX) this.#authCache.clear();
-    this.#authCache.set(cacheKey, { row, cachedAt: now });
-    return row;
   }
 
   async #lockKey(client: pg.PoolClient, id: string): Promise<StoreKey> {
