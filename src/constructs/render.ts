@@ -13,6 +13,7 @@ import { Commented, emitYaml } from './emit-yaml.js';
 import type { KeyFields, PolicyProps, ProviderProps } from './types.js';
 import { validators } from './shape.js';
 import { keyToYaml, policyToYaml, providerToYaml, type PathBase } from './yaml-fields.js';
+import { appendAll } from '../core/append.js';
 
 const SCHEMA_FILE = fileURLToPath(new URL('../../schema/keys.schema.json', import.meta.url));
 
@@ -76,12 +77,12 @@ function check(text: string, file: string, baseDir: string, now: number, planLab
   const shown = displayPath(file);
   const parsed = parseYamlSource(text, file, shown);
   const issues: ConfigIssue[] = [];
-  if (!parsed.ok) issues.push(...parsed.issues);
+  if (!parsed.ok) appendAll(issues, parsed.issues);
   else {
-    issues.push(...schemaIssues(validators, parsed.doc, 'root'));
+    appendAll(issues, schemaIssues(validators, parsed.doc, 'root'));
     const normalized = normalizeConfig({ root: parsed.doc, includes: [], baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
     const reported = new Set(issues.map((issue) => issue.path));
-    if (!normalized.ok) issues.push(...normalized.issues.filter((issue) => !reported.has(issue.path)));
+    if (!normalized.ok) appendAll(issues, normalized.issues.filter((issue) => !reported.has(issue.path)));
   }
   return issues.map((issue) => describeIssue(issue, text, shown, planLabel));
 }

@@ -10,6 +10,7 @@ import type { Journal, PendingDelivery } from './journal.js';
 import { requireLive } from './live-secret.js';
 import { revokePlanned } from './revoke.js';
 import { runLimited } from './run-limited.js';
+import { appendAll } from '../core/append.js';
 
 export interface ApplyContext {
   providers: ReadonlyMap<string, Provider>;
@@ -48,7 +49,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
   };
   const run = async <A extends PlannedAction>(items: A[], work: (action: A) => Promise<ActionOutcome>) => {
     const settled = await runLimited(items, ctx.parallelism, async (action) => held(action) ?? report(ctx, await settle(action, () => work(action))));
-    outcomes.push(...settled);
+    appendAll(outcomes, settled);
   };
 
   for (const dropped of plan.providers.flatMap((p) => p.droppedJournal)) ctx.journal.complete(dropped.journalKey);
@@ -63,7 +64,7 @@ export async function applyPlan(plan: Plan, ctx: ApplyContext): Promise<ActionOu
     if (stop) return { done: Promise.resolve(stop) };
     return action.kind === 'create' ? startCreate(action, ctx) : finishNow(action, () => update(action, ctx), ctx);
   });
-  outcomes.push(...(await Promise.all(started.map((s) => s.done))));
+  appendAll(outcomes, await Promise.all(started.map((s) => s.done)));
 
   const rotations = phase<RotateAction>(['rotate']).filter((a) => !unfinished.has(keyOf(a)));
   if (!ctx.signal?.aborted) await ctx.journal.recordAll(rotations.map((a) => rotationEntry(a, ctx)));

@@ -9,6 +9,7 @@ import { validateAgainstSchema, type FileRole } from './schema-validator.js';
 import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { resolveIncludes } from './include-files.js';
 import { packageOptionIssues } from './package-options.js';
+import { appendAll } from '../core/append.js';
 
 export interface LoadConfigOptions {
   /** For checking absolute expiry dates against policy.max_lifetime; the CLI passes Date.now(). */
@@ -32,7 +33,7 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   if (!root) throw new ConfigError(issues);
 
   const includes = await resolveIncludes(root, baseDir);
-  issues.push(...includes.issues);
+  appendAll(issues, includes.issues);
   const included: SourceDocument[] = [];
   for (const file of includes.files) {
     const doc = await loadSource(file, cwd, 'included', issues);
@@ -43,12 +44,12 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   if (normalized.ok && issues.length === 0) {
     const packageIssues = await packageOptionIssues(root, normalized.state.providers);
     if (packageIssues.length === 0) return normalized.state;
-    issues.push(...packageIssues);
+    appendAll(issues, packageIssues);
   }
   const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
   if (!normalized.ok) {
     // The schema already reported these nodes (e.g. a malformed duration); say it once.
-    issues.push(...normalized.issues.filter((issue) => !reported.has(`${issue.file}\u0000${issue.path}`)));
+    appendAll(issues, normalized.issues.filter((issue) => !reported.has(`${issue.file}\u0000${issue.path}`)));
   }
   throw new ConfigError(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
 }
@@ -62,7 +63,7 @@ async function loadSource(path: string, cwd: string, role: FileRole, issues: Con
   }
   const parsed = parseYamlSource(read.text, path, shown);
   if (!parsed.ok) {
-    issues.push(...parsed.issues);
+    appendAll(issues, parsed.issues);
     return undefined;
   }
   if (parsed.doc.data === null || parsed.doc.data === undefined) {
@@ -70,7 +71,7 @@ async function loadSource(path: string, cwd: string, role: FileRole, issues: Con
     issues.push({ file: shown, line: 1, column: 1, path: '', message: `${shown} is empty: expected ${expected}` });
     return undefined;
   }
-  issues.push(...(await validateAgainstSchema(parsed.doc, role)));
+  appendAll(issues, await validateAgainstSchema(parsed.doc, role));
   return parsed.doc;
 }
 

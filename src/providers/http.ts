@@ -16,6 +16,7 @@ import {
   fromWireRoles,
   updateBody,
 } from './wire.js';
+import { appendAll } from '../core/append.js';
 
 /** The largest page the API serves; fewer round trips for big stores. */
 const PAGE_SIZE = 1000;
@@ -65,7 +66,7 @@ export class HttpProvider implements Provider {
       if (includeRevoked) query.include_revoked = 'true';
       const res = await this.#call('list', 'list keys', { method: 'GET', path: '/v1/keys', query });
       const page = this.#parse(() => fromWireKeyPage(res.body));
-      keys.push(...(includeRevoked ? page.keys : page.keys.filter((key) => key.revokedAt === null)));
+      appendAll(keys, includeRevoked ? page.keys : page.keys.filter((key) => key.revokedAt === null));
       cursor = page.nextCursor;
       if (cursor !== null) {
         if (seen.has(cursor)) {

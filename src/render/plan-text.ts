@@ -20,13 +20,31 @@ export interface TextOptions {
   describeProvider?: (name: string) => string;
 }
 
+/** Lines written per chunk by planTextChunks. */
+const LINES_PER_CHUNK = 1000;
+
 /** Terraform-like text for a terminal. */
 export function renderPlanText(plan: Plan, options: TextOptions = {}): string {
+  return [...planTextChunks(plan, options)].join('');
+}
+
+/** renderPlanText's text in chunks of lines, so a plan of any size is written without being held whole. */
+export function* planTextChunks(plan: Plan, options: TextOptions = {}): Generator<string> {
+  let batch: string[] = [];
+  for (const line of planTextLines(plan, options)) {
+    batch.push(line);
+    if (batch.length === LINES_PER_CHUNK) {
+      yield `${batch.join('\n')}\n`;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield `${batch.join('\n')}\n`;
+}
+
+function* planTextLines(plan: Plan, options: TextOptions): Generator<string> {
   const paint = options.paint ?? plainPaint;
-  const out: string[] = [];
-  for (const providerPlan of plan.providers) out.push(...providerSection(providerPlan, paint, options.describeProvider));
-  out.push(summaryLine(plan, paint));
-  return `${out.join('\n')}\n`;
+  for (const providerPlan of plan.providers) yield* providerSection(providerPlan, paint, options.describeProvider);
+  yield summaryLine(plan, paint);
 }
 
 export function summaryLine(plan: Plan, paint: Paint = plainPaint): string {
@@ -38,27 +56,33 @@ export function summaryLine(plan: Plan, paint: Paint = plainPaint): string {
   return paint('bold', `Plan: ${s.create} to create, ${s.update} to update, ${s.rotate} to rotate, ${s.revoke} to revoke${finish}.`);
 }
 
-function providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (name: string) => string): string[] {
+function* providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (name: string) => string): Generator<string> {
   const where = describe ? ` (${describe(providerPlan.provider)})` : '';
   const owned = providerPlan.ownership && providerPlan.ownership !== DEFAULT_OWNERSHIP ? `, ownership ${providerPlan.ownership}` : '';
-  const out = [paint('bold', `Provider ${providerPlan.provider}${where}${owned}:`), ''];
+  yield paint('bold', `Provider ${providerPlan.provider}${where}${owned}:`);
+  yield '';
   for (const problem of providerPlan.problems) {
     const source = problem.source ?? problem.desired?.source;
     const at = source ? `${source.file}:${source.line}:${source.column}: ` : '';
-    out.push(`  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`);
+    yield `  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`;
   }
-  if (providerPlan.problems.length > 0) out.push('');
-  if (providerPlan.actions.length === 0 && providerPlan.problems.length === 0) out.push('  No changes.', '');
-  for (const action of providerPlan.actions) out.push(...actionLines(action, paint), '');
+  if (providerPlan.problems.length > 0) yield '';
+  if (providerPlan.actions.length === 0 && providerPlan.problems.length === 0) yield* ['  No changes.', ''];
+  for (const action of providerPlan.actions) {
+    yield* actionLines(action, paint);
+    yield '';
+  }
   for (const pending of providerPlan.pending) {
     const until = pending.retireAt === null ? `the secret of its replacement ${pending.replacedBy} is delivered (run apply to finish)` : `${isoTime(pending.retireAt)}, the end of the overlap after ${pending.replacedBy} was rotated`;
-    out.push(`  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`);
+    yield `  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`;
   }
-  if (providerPlan.pending.length > 0) out.push('');
-  for (const entry of providerPlan.droppedJournal) out.push(`  ${paint('dim', `… ${entry.name}: an interrupted apply's record is let go: ${entry.reason}`)}`);
-  if (providerPlan.droppedJournal.length > 0) out.push('');
-  if (providerPlan.findings.length > 0) out.push(...findingLines(providerPlan.findings, paint), '');
-  return out;
+  if (providerPlan.pending.length > 0) yield '';
+  for (const entry of providerPlan.droppedJournal) yield `  ${paint('dim', `… ${entry.name}: an interrupted apply's record is let go: ${entry.reason}`)}`;
+  if (providerPlan.droppedJournal.length > 0) yield '';
+  if (providerPlan.findings.length > 0) {
+    yield* findingLines(providerPlan.findings, paint);
+    yield '';
+  }
 }
 
 function actionLines(action: PlannedAction, paint: Paint): string[] {

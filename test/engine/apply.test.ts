@@ -12,7 +12,7 @@ import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
 import { LocalProvider } from '../../src/providers/local.js';
 import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../../src/providers/provider.js';
-import { desiredKey, desiredState } from '../core/builders.js';
+import { desiredKey, desiredState, remoteFor, remoteKey, snapshot } from '../core/builders.js';
 
 /** The real local provider, with faults injected and every call recorded. */
 class FaultyProvider implements Provider {
@@ -175,4 +175,36 @@ describe('apply engine', () => {
     ]);
     expect(provider.calls.some((c) => c.startsWith('revoke'))).toBe(false);
   });
+});
+
+describe('apply engine at scale', () => {
+  /** The store's capabilities, roles and listing; edits answered at once and only counted: the engine's own bookkeeping is under test. */
+  class InstantProvider extends FaultyProvider {
+    updates = 0;
+    revokes = 0;
+    override async update(id: string) {
+      this.updates += 1;
+      return remoteKey({ id });
+    }
+    override async revoke(id: string) {
+      this.revokes += 1;
+      return remoteKey({ id, revokedAt: Date.now() });
+    }
+  }
+
+  it('carries out 130,000 updates and 130,000 revokes (collecting their outcomes in one push overflowed the stack)', async () => {
+    const count = 130_000;
+    const declared = Array.from({ length: count }, (_, i) => desiredKey({ name: `Kept_${i}`, description: 'new text' }));
+    const remote = [
+      ...declared.map((key, i) => remoteFor(key, { id: `key_kept_${i}`, description: 'old text' })),
+      ...Array.from({ length: count }, (_, i) => remoteKey({ id: `key_gone_${i}`, name: `Gone_${i}`, metadata: { 'managed-by': 'keyplan' } })),
+    ];
+    const instant = new InstantProvider(provider.inner);
+    const plan = makePlan(desiredState(declared), { default: snapshot(remote) }, Date.now());
+    const ctx = { ...(await context()), providers: new Map([['default', instant]]), parallelism: 64 };
+    const outcomes = await applyPlan(plan, ctx);
+    expect(outcomes).toHaveLength(2 * count);
+    expect(outcomes.every((o) => o.status === 'done')).toBe(true);
+    expect(instant.revokes).toBe(count);
+  }, 120_000);
 });

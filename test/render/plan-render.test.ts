@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../src/core/plan.js';
-import { renderPlanText } from '../../src/render/plan-text.js';
+import { planTextChunks, renderPlanText } from '../../src/render/plan-text.js';
 import { planToJson } from '../../src/render/plan-json.js';
 import type { Paint } from '../../src/render/paint.js';
 import { DAY, HOUR, NOW, desiredKey, desiredState, remoteFor, remoteKey, snapshot } from '../core/builders.js';
+import { hugePlan } from './sample-plans.js';
 
 function samplePlan() {
   const reader = desiredKey({ name: 'Reader', owner: 'team-a', expires: { kind: 'relative', ms: 90 * DAY, text: '90d' } });
@@ -55,6 +56,18 @@ describe('text renderer', () => {
   it('says so when nothing changes', () => {
     const plan = makePlan(desiredState([]), { default: snapshot([]) }, NOW);
     expect(renderPlanText(plan)).toContain('No changes. The key service matches keys.yaml.');
+  });
+});
+
+describe('text renderer on a plan of any size', () => {
+  it('renders 60,000 actions (400,000 lines; spreading them into one push overflowed the stack), in chunks that join to the text', () => {
+    const plan = hugePlan(60_000);
+    const chunks = [...planTextChunks(plan)];
+    expect(chunks.length).toBeGreaterThan(100);
+    const text = chunks.join('');
+    expect(text).toBe(renderPlanText(plan));
+    expect(text.endsWith('Plan: 60000 to create, 0 to update, 0 to rotate, 0 to revoke.\n')).toBe(true);
+    expect(text.split('\n').filter((line) => line.startsWith('  + create ')).length).toBe(60_000);
   });
 });
 

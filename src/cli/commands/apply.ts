@@ -3,7 +3,7 @@ import type { ActionOutcome } from '../../core/apply-outcome.js';
 import { ExitCode, KeyplanError } from '../../core/errors.js';
 import { runApply, type ApplyHooks } from '../../engine/apply-run.js';
 import { applyReportJson, applySummary, outcomeLine } from '../../render/apply-report.js';
-import { renderPlanText } from '../../render/plan-text.js';
+import { planTextChunks } from '../../render/plan-text.js';
 import { addAppOption, withConfigSource, type ConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, parsePositiveInt, providerOptions, terminalPaint } from '../common.js';
 import { commentApplyOnPullRequest } from '../../engine/github-apply-comment.js';
@@ -75,7 +75,7 @@ async function applyWithHooks(planFile: string | undefined, options: ApplyOption
   const hooks: ApplyHooks = {
     log: (line) => progress.line(line),
     showPlan: (plan, describeProvider) => {
-      out.write(renderPlanText(plan, { paint, describeProvider }));
+      for (const chunk of planTextChunks(plan, { paint, describeProvider })) out.write(chunk);
       if (inGitHubActions(process.env)) out.write(annotationText(planAnnotations(plan, configName(options.config))));
     },
     overrideGate: async (refusal) =>

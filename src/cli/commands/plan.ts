@@ -6,7 +6,7 @@ import { serializePlanFile } from '../../engine/plan-file.js';
 import { writeGeneratedFile } from '../../engine/files.js';
 import { planJsonChunks } from '../../render/plan-json.js';
 import { renderPlanMarkdown } from '../../render/plan-markdown.js';
-import { renderPlanText } from '../../render/plan-text.js';
+import { planTextChunks } from '../../render/plan-text.js';
 import { annotationText, inGitHubActions, planAnnotations, setStepOutputs, summarizePlan } from '../../engine/github-actions.js';
 import { configName, ownershipOf } from '../../engine/github-names.js';
 import { addAppOption, withConfigSource } from '../app-option.js';
@@ -51,7 +51,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
     });
     if (options.format === 'json') await writeChunks(withFinalNewline(planJsonChunks(plan)));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
-    else printOut(renderPlanText(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
+    else await writeChunks(planTextChunks(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
 
     const env = process.env;
     const config = configName(options.config);
