@@ -6,13 +6,13 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { PgCluster } from '../test/helpers/pg-cluster.mjs';
+import { startBareServer } from './key-service-lib.mjs';
 import { median, summary } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -73,15 +73,7 @@ async function measureCreates(origins, { bare = false } = {}) {
 
 const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-create-'));
 const cluster = await PgCluster.start();
-const bare = createServer((req, res) => {
-  req.resume();
-  req.on('end', () => {
-    const body = '{"key":{"id":"key_x","name":"x"},"secret":"x"}';
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  });
-});
-await new Promise((resolve) => bare.listen(0, '127.0.0.1', resolve));
+const bare = await startBareServer('{"key":{"id":"key_x","name":"x"},"secret":"x"}');
 const services = [];
 try {
   const sqlite = await serve(join(dir, 'keys.db'));
@@ -91,7 +83,7 @@ try {
   const pgTwo = [await serve(pgTwoDb), await serve(pgTwoDb)];
   services.push(sqlite, pgOne, ...pgTwo);
   const jobs = {
-    bare: () => measureCreates([`http://127.0.0.1:${bare.address().port}`], { bare: true }),
+    bare: () => measureCreates([bare.url], { bare: true }),
     sqlite: () => measureCreates([sqlite.url]),
     'postgres x1': () => measureCreates([pgOne.url]),
     'postgres x2': () => measureCreates(pgTwo.map((service) => service.url)),
@@ -116,7 +108,7 @@ try {
   });
 } finally {
   for (const service of services) await service.stop();
-  await new Promise((resolve) => bare.close(resolve));
+  await bare.close();
   await cluster.destroy();
   await rm(dir, { recursive: true, force: true });
 }

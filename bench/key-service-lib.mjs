@@ -1,4 +1,5 @@
-// Shared by bench/verify.mjs and bench/soak.mjs: the roles file they serve, and the floor server they compare with.
+// Shared by bench/verify.mjs, bench/soak.mjs and bench/create.mjs: the roles file they serve, and the floor server
+// they compare with.
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
@@ -15,12 +16,13 @@ export async function writeBenchRoles(dir) {
   return rolesFile;
 }
 
-/** The floor: a bare node:http server on 127.0.0.1 that reads the body and answers a constant verify-shaped JSON. */
-export async function startBareServer() {
+const VERIFY_ANSWER = '{"valid":true,"key":{"id":"key_x","name":"x","roles":["READONLY"]},"permissions":["keys:read","roles:read"]}';
+
+/** The floor: a bare node:http server on 127.0.0.1 that reads the body and answers constant JSON (verify-shaped unless given). */
+export async function startBareServer(body = VERIFY_ANSWER) {
   const bare = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const body = '{"valid":true,"key":{"id":"key_x","name":"x","roles":["READONLY"]},"permissions":["keys:read","roles:read"]}';
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
       res.end(body);
     });

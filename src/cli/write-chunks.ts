@@ -21,9 +21,3 @@ export async function writeChunks(chunks: Iterable<string>, stream: NodeJS.Writa
     await drained;
   }
 }
-
-/** The chunks, then a newline: what printOut adds to a text that does not end in one. */
-export function* withFinalNewline(chunks: Iterable<string>): Generator<string> {
-  yield* chunks;
-  yield '\n';
-}

@@ -1,7 +1,7 @@
 import type { ConfigIssue } from '../core/errors.js';
 import type { Plan, PlanWarning } from '../core/plan-types.js';
 import { annotationLine, appendStepSummary, capToBytes, setStepOutputs, stepSummaryRoom, type Annotation } from '../github/actions-output.js';
-import type { Env } from '../github/octokit.js';
+import type { Env } from '../github/token.js';
 import { renderPlanMarkdown, type PlanMarkdownOptions } from '../render/plan-markdown.js';
 
 export { setStepOutputs };

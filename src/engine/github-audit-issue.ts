@@ -1,7 +1,8 @@
 import { syncLivingIssue, type LivingIssueResult } from '../github/living-issue.js';
 import { tokenLogin } from '../github/identity.js';
 import { actionsContext } from '../github/repo.js';
-import { failure, githubClient, markerFor, repoTarget, type GitHubRun } from './github-context.js';
+import { failure, githubClient, repoTarget, type GitHubRun } from './github-context.js';
+import { markerFor } from './github-names.js';
 import { GITHUB_COMMENT_LIMIT } from './github-plan-comment.js';
 
 export const AUDIT_LABEL = { name: 'keyplan-audit', color: '5319e7', description: 'keyplan: the scheduled audit of API keys' } as const;

@@ -1,5 +1,6 @@
 import { KeyplanError } from '../core/errors.js';
-import { createGitHubClient, githubFailure, GitHubError, type Env, type GitHubClient, type GitHubOperation } from '../github/octokit.js';
+import { createGitHubClient, githubFailure, GitHubError, type GitHubClient, type GitHubOperation } from '../github/octokit.js';
+import type { Env } from '../github/token.js';
 import { actionsContext, parseRepo, repoName, type ActionsContext, type RepoRef } from '../github/repo.js';
 
 /** What every GitHub-facing command is given: the environment (token, API URL, Actions context) and, for tests, a fetch. */
@@ -8,8 +9,6 @@ export interface GitHubRun {
   fetch?: typeof globalThis.fetch;
   cwd?: string;
 }
-
-export { configName, markerFor, ownershipOf } from './github-names.js';
 
 export function githubClient(run: GitHubRun, purpose: string): GitHubClient {
   return createGitHubClient({ env: run.env, ...(run.fetch ? { fetch: run.fetch } : {}), purpose });

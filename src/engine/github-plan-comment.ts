@@ -5,7 +5,8 @@ import { tokenLogin } from '../github/identity.js';
 import { setLabelFamily, type LabelSpec } from '../github/labels.js';
 import { repoName } from '../github/repo.js';
 import { planMarkdown } from '../render/plan-markdown.js';
-import { failure, githubClient, isForbidden, markerFor, pullRequestTarget, type GitHubRun } from './github-context.js';
+import { failure, githubClient, isForbidden, pullRequestTarget, type GitHubRun } from './github-context.js';
+import { markerFor } from './github-names.js';
 
 /** GitHub refuses comment bodies longer than this. */
 export const GITHUB_COMMENT_LIMIT = 65_536;

@@ -1,6 +1,6 @@
 import { appendFile, stat } from 'node:fs/promises';
 import type { SourcePosition } from '../core/errors.js';
-import type { Env } from './octokit.js';
+import type { Env } from './token.js';
 
 /** GitHub keeps at most 1 MiB of step summary per step; keyplan stays below it. */
 export const STEP_SUMMARY_LIMIT_BYTES = 1024 * 1024 - 16 * 1024;

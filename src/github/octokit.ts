@@ -1,9 +1,6 @@
 import { Octokit } from '@octokit/rest';
 import { KeyplanError } from '../core/errors.js';
-
 import { GITHUB_TOKEN_VARS, githubApiUrl, githubToken, type Env } from './token.js';
-
-export { DEFAULT_GITHUB_API_URL, GITHUB_TOKEN_VARS, githubApiUrl, githubToken, type Env, type GitHubToken } from './token.js';
 
 /** GitHub refused or could not be reached. Its message names what failed and never holds the token. */
 export class GitHubError extends KeyplanError {

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { KeyplanError } from '../core/errors.js';
-import type { Env } from './octokit.js';
+import type { Env } from './token.js';
 
 export interface RepoRef {
   owner: string;

@@ -1,7 +1,7 @@
 import { countFindings, type AuditReport } from '../core/audit.js';
 import { formatDuration } from '../core/duration.js';
 import { isoTime } from '../core/humanize.js';
-import { prettyTextChunks } from './audit-json-chunks.js';
+import { prettyTextChunksWith } from './json-chunks.js';
 import { keyJson, keyJsonWriter } from './audit-json-key.js';
 
 /** Bumped on any incompatible change to the JSON below. */
@@ -14,7 +14,7 @@ export function auditToJson(report: AuditReport): object {
 
 /** `JSON.stringify(auditToJson(report), null, 2)` and a newline, in chunks to write one after another. */
 export function* auditJsonChunks(report: AuditReport): Generator<string> {
-  yield* prettyTextChunks((keys) => auditDocument(report, keys), report.keys, keyJsonWriter);
+  yield* prettyTextChunksWith((keys) => auditDocument(report, keys), report.keys, keyJsonWriter);
   yield '\n';
 }
 

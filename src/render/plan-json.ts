@@ -13,9 +13,10 @@ export function planToJson(plan: Plan): object {
   return planDocument(plan, mapAtOnce);
 }
 
-/** `JSON.stringify(planToJson(plan), null, 2)` as chunks, for writing a plan of any size without holding its text. */
-export function planJsonChunks(plan: Plan): Generator<string> {
-  return prettyJsonChunksWith((list) => planDocument(plan, list));
+/** `JSON.stringify(planToJson(plan), null, 2)` and a newline, as chunks, for writing a plan of any size without holding its text. */
+export function* planJsonChunks(plan: Plan): Generator<string> {
+  yield* prettyJsonChunksWith((list) => planDocument(plan, list));
+  yield '\n';
 }
 
 function planDocument(plan: Plan, list: ListItems): object {

@@ -1,7 +1,8 @@
 import sodium from 'libsodium-wrappers';
 import type { DeliverTarget } from '../core/model.js';
 import type { Secret } from '../core/secret.js';
-import { createGitHubClient, githubFailure, GitHubError, type Env, type GitHubClient, type GitHubOperation } from '../github/octokit.js';
+import { createGitHubClient, githubFailure, GitHubError, type GitHubClient, type GitHubOperation } from '../github/octokit.js';
+import type { Env } from '../github/token.js';
 
 export type GitHubSecretTarget = Extract<DeliverTarget, { type: 'github-secret' }>;
 

@@ -1,4 +1,7 @@
 import { hash, randomBytes } from 'node:crypto';
+import type { AuthResult } from './key-store.js';
+import type { StoreKey } from './rows.js';
+import { Authenticated } from './secrets.js';
 
 /**
  * Authentication reuses a looked-up key row this long. Changes made through the store clear the cache at
@@ -19,6 +22,14 @@ export interface SecretLookup {
  * the time costs that digest (a third of the HMAC under the pepper) and no database read. A row gets in only
  * after its stored hash matched the HMAC of the presented secret.
  */
+/** The columns of a key row authentication reads, in either store. */
+export interface CachedKeyRow {
+  id: string;
+  expires_at: number | null;
+  revoked_at: number | null;
+  secret_hash: Buffer;
+}
+
 export class AuthCache<Row extends { secret_hash: Buffer }> {
   readonly #salt = randomBytes(32).toString('base64');
   readonly #entries = new Map<string, { row: Row; cachedAt: number }>();
@@ -42,4 +53,25 @@ export class AuthCache<Row extends { secret_hash: Buffer }> {
   clear(): void {
     this.#entries.clear();
   }
+}
+
+/** What a store does for a key row a presented secret matched. */
+export interface RowAdmission<Row> {
+  recordUse(id: string, now: number): void;
+  toKey(row: Row): StoreKey;
+  permissionsOf(roles: readonly string[]): string[];
+}
+
+/**
+ * The answer for the key row a presented secret matched, the same in every store: a revoked or expired key gets
+ * nowhere; otherwise its use is recorded and the key comes back with its permissions and, when `remember`, the
+ * lookup that found it (for authenticateAgain).
+ */
+export function admitRow<Row extends CachedKeyRow>(row: Row, cacheKey: string, now: number, remember: boolean, store: RowAdmission<Row>): AuthResult {
+  if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+  if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
+  store.recordUse(row.id, now);
+  const key = store.toKey(row);
+  const permissions = store.permissionsOf(key.roles);
+  return remember ? new Authenticated(key, permissions, { cacheKey, hash: row.secret_hash }) : { ok: true, key, permissions };
 }

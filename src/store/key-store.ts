@@ -31,7 +31,7 @@ import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, ty
 import type { CapabilitiesConfig } from './service-config.js';
 import { StoreConfig } from './store-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
-import { AuthCache, type SecretLookup } from './auth-cache.js';
+import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from './auth-cache.js';
 import { Authenticated, KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from './secrets.js';
 
 export type { StoreKey } from './rows.js';
@@ -116,6 +116,11 @@ export class KeyStore extends StoreConfig {
   readonly #pepper: Buffer;
   readonly #clock: () => number;
   readonly #lastUse: LastUseTracker;
+  readonly #admission: RowAdmission<KeyRow & { secret_hash: Buffer }> = {
+    recordUse: (id, now) => this.#lastUse.record(id, now),
+    toKey: (row) => this.#toKey(row),
+    permissionsOf: (roles) => this.permissionsOf(roles),
+  };
   readonly #events: EventLog;
   readonly #idempotency: IdempotencyRecords;
   readonly #sharedSecret: SharedSecretStore;
@@ -324,12 +329,7 @@ export class KeyStore extends StoreConfig {
       if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
       this.#authCache.set(cacheKey, row, now);
     }
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
-    this.#lastUse.record(row.id, now);
-    const key = this.#toKey(row);
-    const permissions = this.permissionsOf(key.roles);
-    return remember ? new Authenticated(key, permissions, { cacheKey, hash: row.secret_hash }) : { ok: true, key, permissions };
+    return admitRow(row, cacheKey, now, remember, this.#admission);
   }
 
   sharedSecret(): SharedSecretInfo {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { KeyplanError } from '../../src/core/errors.js';
-import { createGitHubClient, githubApiUrl, githubFailure, githubToken, GitHubError } from '../../src/github/octokit.js';
+import { createGitHubClient, githubFailure, GitHubError } from '../../src/github/octokit.js';
+import { githubApiUrl, githubToken } from '../../src/github/token.js';
 import { TOKEN, expectNoLeak } from './fake-github.js';
 
 interface Seen {

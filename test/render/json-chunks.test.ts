@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mapAtOnce, prettyJsonChunksWith, type ListItems } from '../../src/render/json-chunks.js';
+import { mapAtOnce, prettyJsonChunksWith, prettyTextChunksWith, type ItemWriter, type ListItems } from '../../src/render/json-chunks.js';
 
 const identity = (item: unknown) => item;
 
@@ -58,5 +58,20 @@ describe('pretty JSON with big arrays anywhere, in chunks', () => {
       }),
       { numRuns: 200, seed: 20261129 },
     );
+  });
+
+  it('writes items a writer makes as text exactly as JSON.stringify would, and falls back to one piece on a collision', () => {
+    const writer: ItemWriter<unknown> = (indent) => (item) => `${indent}${JSON.stringify(item, null, 2).replaceAll('\n', `\n${indent}`)}`;
+    for (const count of [0, 1, 100, 101, 250]) {
+      const items = Array.from({ length: count }, (_, i) => ({ id: `key_${i}`, roles: i % 2 ? [] : ['ADMIN'], note: 'say "hi"\n' }));
+      const document = (keys: unknown) => ({ version: '1', summary: { keys: count }, keys });
+      const chunks = [...prettyTextChunksWith(document, items, writer)];
+      expect(chunks.join('')).toBe(JSON.stringify(document(items), null, 2));
+      if (count > 100) expect(chunks.length).toBeGreaterThan(2);
+    }
+    const items = [{ name: 'a' }, { name: 'b' }];
+    const colliding = (keys: unknown) => ({ before: '\u0000keyplan-items-0\u0000', keys });
+    const chunks = [...prettyTextChunksWith(colliding, items, writer)];
+    expect(chunks).toEqual([JSON.stringify(colliding(items), null, 2)]);
   });
 });

@@ -13,7 +13,7 @@ import { addAppOption, withConfigSource } from '../app-option.js';
 import { addConfigOption, formatOption, providerOptions, terminalPaint } from '../common.js';
 import { addPullRequestOptions, annotationStream, commentModeOption, reportGitHub, type PullRequestFlags } from '../github-options.js';
 import { printOut } from '../output.js';
-import { withFinalNewline, writeChunks } from '../write-chunks.js';
+import { writeChunks } from '../write-chunks.js';
 import type { RegisterCommand } from './index.js';
 
 interface PlanOptions extends PullRequestFlags {
@@ -49,7 +49,7 @@ export const registerPlan: RegisterCommand = (program, setExit) => {
       projectDir,
       destinations: { secretsOut: options.secretsOut, env: process.env },
     });
-    if (options.format === 'json') await writeChunks(withFinalNewline(planJsonChunks(plan)));
+    if (options.format === 'json') await writeChunks(planJsonChunks(plan));
     else if (options.format === 'markdown') printOut(renderPlanMarkdown(plan));
     else await writeChunks(planTextChunks(plan, { paint: terminalPaint(), describeProvider: (name) => descriptions[name] ?? name }));
 

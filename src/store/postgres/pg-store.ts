@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
 import { decodeCursor, encodeCursor } from '../cursor.js';
-import { AuthCache, type SecretLookup } from '../auth-cache.js';
+import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from '../auth-cache.js';
 import type { StoreEvent } from '../events.js';
 import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
 import { newKeyId } from '../ids.js';
@@ -72,6 +72,11 @@ export class PgStore extends StoreConfig implements Store {
   readonly #pepperBox: SecretBox;
   readonly #clock: () => number;
   readonly #lastUse: LastUseTracker;
+  readonly #admission: RowAdmission<PgKeyRow & { secret_hash: Buffer }> = {
+    recordUse: (id, now) => this.#lastUse.record(id, now),
+    toKey: (row) => this.#toKey(row),
+    permissionsOf: (roles) => this.permissionsOf(roles),
+  };
   readonly #log: (line: string) => void;
   readonly #timer: NodeJS.Timeout;
   readonly #authCache = new AuthCache<PgKeyRow & { secret_hash: Buffer }>();
@@ -288,12 +293,7 @@ export class PgStore extends StoreConfig implements Store {
       if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
       this.#authCache.set(cacheKey, row, now);
     }
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (row.expires_at !== null && row.expires_at <= now) return { ok: false, reason: 'expired' };
-    this.#lastUse.record(row.id, now);
-    const key = this.#toKey(row);
-    const permissions = this.permissionsOf(key.roles);
-    return remember ? new Authenticated(key, permissions, { cacheKey, hash: row.secret_hash }) : { ok: true, key, permissions };
+    return admitRow(row, cacheKey, now, remember, this.#admission);
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
