@@ -1,5 +1,5 @@
 // Types for bench/audit-config.mjs, which the TypeScript tests import.
-import type { KeyStore } from '../src/store/key-store.js';
+import type { KeyStore } from '../src/store/sqlite/key-store.js';
 
 export function auditBenchKeyName(i: number): string;
 export function seedAuditBench(

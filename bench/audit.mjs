@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KeyStore } from '../dist/store/key-store.js';
+import { KeyStore } from '../dist/store/sqlite/key-store.js';
 import { auditBenchYaml, seedAuditBench } from './audit-config.mjs';
 import { interleave, medianOf, runNode, summary } from './lib.mjs';
 

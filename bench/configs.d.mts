@@ -1,5 +1,5 @@
 // Types for bench/configs.mjs, which the TypeScript tests import.
-import type { KeyStore } from '../src/store/key-store.js';
+import type { KeyStore } from '../src/store/sqlite/key-store.js';
 
 export function planBenchKeyName(i: number): string;
 export function seedPlanBench(store: Pick<KeyStore, 'batch' | 'createKey'>, size: number): void;

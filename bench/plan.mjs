@@ -4,7 +4,7 @@
 // highest peak RSS over the runs beside the floor's median.
 // Run after `npm run build`: npm run bench:plan   (optional: node bench/plan.mjs 10000 50000 ...)
 //
-// The store is seeded directly through dist/store/key-store.js with the pepper the server then uses
+// The store is seeded directly through dist/store/sqlite/key-store.js with the pepper the server then uses
 // (KEYPLAN_PEPPER). Every seeded key is managed by keyplan; keys.yaml declares every other key, one in ten of those
 // with a new description, so the plan holds updates for 5% and revokes for 50% of the keys.
 import { spawn } from 'node:child_process';
@@ -51,7 +51,7 @@ async function floor(url) {
 
 async function main(requested) {
   const sizes = requested.length > 0 ? requested : [10_000, 100_000];
-  const { KeyStore } = await import(join(root, 'dist', 'store', 'key-store.js'));
+  const { KeyStore } = await import(join(root, 'dist', 'store', 'sqlite', 'key-store.js'));
   const rows = [];
   for (const size of sizes) rows.push(await benchSize(size, KeyStore));
   console.log(`medians of ${RUNS} runs each, floor and plan alternating`);

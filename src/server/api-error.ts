@@ -1,6 +1,6 @@
 import { StoreError } from '../store/errors.js';
-import { StoreUnavailableError } from '../store/unavailable.js';
-import { storageFailureOf } from '../store/sqlite-errors.js';
+import { StoreUnavailableError } from '../store/storage-errors.js';
+import { storageFailureOf } from '../store/sqlite/errors.js';
 import { redactSecrets } from './redact.js';
 
 const STATUS_CODES = {

@@ -1,8 +1,8 @@
 import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Secret } from '../core/secret.js';
-import type { AuthResult, Store, StoreKey } from '../store/store.js';
-import { grants } from '../store/permissions.js';
+import type { AuthResult, Store, StoreKey } from '../store/contract.js';
+import { grants } from '../store/shared/permissions.js';
 import { ApiError } from './api-error.js';
 
 /** Who is calling: a stored key, or the bootstrap admin credential (KEYPLAN_ADMIN_KEY). */

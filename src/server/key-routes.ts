@@ -3,7 +3,7 @@ import { requireGrantable } from './caller.js';
 import { parseBooleanQuery, parseCreateBody, parseIfMatch, parsePage, parsePatchBody } from './request-validation.js';
 import type { RequestContext, Reply, Route } from './route-types.js';
 import { etagOf, wireKey } from './wire.js';
-import type { StoreKey } from '../store/store.js';
+import type { StoreKey } from '../store/contract.js';
 
 const KEY_PATH = /^\/v1\/keys\/([^/]+)$/;
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Secret } from '../core/secret.js';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract.js';
 import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import { checkBodyHeaders, hasBody, parseJsonBody, readBody, takeWholeBody, type BodyBudget } from './body.js';

@@ -1,6 +1,6 @@
-import type { CreateKeyInput, KeyPatch } from '../store/store.js';
+import type { CreateKeyInput, KeyPatch } from '../store/contract.js';
 import type { FieldIssue } from '../store/errors.js';
-import { keyFieldIssues } from '../store/key-input.js';
+import { keyFieldIssues } from '../store/shared/key-input.js';
 import { parseDate } from '../core/duration.js';
 import { ApiError } from './api-error.js';
 import { MAX_PAGE_SIZE } from './wire.js';

@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Store } from '../store/store.js';
+import type { Store } from '../store/contract.js';
 import type { AuthThrottle } from './auth-throttle.js';
 import type { Caller } from './caller.js';
 

@@ -1,5 +1,5 @@
-import type { CapabilitiesConfig } from '../store/service-config.js';
-import type { StoreEvent, StoreKey } from '../store/store.js';
+import type { CapabilitiesConfig } from '../store/config/service-config.js';
+import type { StoreEvent, StoreKey } from '../store/contract.js';
 
 export const MAX_PAGE_SIZE = 1000;
 

@@ -1,7 +1,7 @@
 import { PgStore, type PgStoreOptions } from './postgres/pg-store.js';
 import { isPostgresUrl } from './postgres/pool.js';
-import { SqliteStore } from './sqlite-store.js';
-import type { Store } from './store.js';
+import { SqliteStore } from './sqlite/sqlite-store.js';
+import type { Store } from './contract.js';
 
 /** The pool options only apply to PostgreSQL; SQLite keeps its pepper beside the file unless one is given. */
 export type OpenStoreOptions = PgStoreOptions;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { auditBenchYaml, seedAuditBench } from '../../bench/audit-config.mjs';
-import { KeyStore } from '../../src/store/key-store.js';
+import { KeyStore } from '../../src/store/sqlite/key-store.js';
 import { describeRun } from './helpers/cli.js';
 import { expectFixture, standInKeyIds } from './helpers/fixtures.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';

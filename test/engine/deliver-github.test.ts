@@ -10,7 +10,7 @@ import { SecretDelivery, type DeliveryRequest } from '../../src/engine/deliver.j
 import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
 import { LocalProvider } from '../../src/providers/local.js';
-import { KeyStore } from '../../src/store/key-store.js';
+import { KeyStore } from '../../src/store/sqlite/key-store.js';
 import { GitHubSecrets } from '../../src/sinks/github-secret.js';
 import { desiredKey, desiredState } from '../core/builders.js';
 import { API, TOKEN, repoKeyPair, type RepoKeyPair } from '../github/fake-github.js';

@@ -7,7 +7,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
 import { openProvider } from '../../src/providers/index.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
-import { KeyStore } from '../../src/store/key-store.js';
+import { KeyStore } from '../../src/store/sqlite/key-store.js';
 import { useStrapi } from '../e2e/helpers/strapi.js';
 import { describeConformance } from './conformance.js';
 

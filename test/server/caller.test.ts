@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BootstrapCredential, identifyAgain, identifyCaller } from '../../src/server/caller.js';
-import { SqliteStore } from '../../src/store/sqlite-store.js';
+import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 
 const ADMIN = 'caller-test-bootstrap-admin-key-0123456789';
 const NOW = Date.UTC(2026, 5, 1);

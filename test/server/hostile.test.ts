@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox } from '../../src/store/secrets.js';
+import { SecretBox } from '../../src/store/shared/secrets.js';
 import { startServer } from '../../src/server/server.js';
 import { ADMIN_KEY, Harness, TEST_STORE } from './harness.js';
 import { openSocket, rawExchange, readOneAnswer } from './raw-http.js';

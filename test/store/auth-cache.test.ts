@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthCache } from '../../src/store/auth-cache.js';
+import { AuthCache } from '../../src/store/shared/auth-cache.js';
 
 const SECRET = 'kp_abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP';
 const row = (n: number) => ({ id: `key_${n}`, secret_hash: Buffer.alloc(32, n) });

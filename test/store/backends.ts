@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore, type OpenStoreOptions } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/contract.js';
 import { freshDatabase, runSql } from '../helpers/postgres.js';
 
 /** One store implementation under test: how to open it on a fresh database, and how to peek at its rows. */

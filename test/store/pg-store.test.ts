@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PG_SCHEMA_VERSION } from '../../src/store/postgres/migrations.js';
 import { PgStore } from '../../src/store/postgres/pg-store.js';
-import { StoreUnavailableError } from '../../src/store/unavailable.js';
+import { StoreUnavailableError } from '../../src/store/storage-errors.js';
 import { PgCluster } from '../helpers/pg-cluster.mjs';
 import { freshDatabase, runSql } from '../helpers/postgres.js';
 

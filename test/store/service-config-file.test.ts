@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/core/errors.js';
-import { parseServiceConfig } from '../../src/store/service-config-file.js';
+import { parseServiceConfig } from '../../src/store/config/service-config-file.js';
 
 function issues(text: string): string[] {
   try {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/store/errors.js';
-import { SecretBox } from '../../src/store/secrets.js';
+import { SecretBox } from '../../src/store/shared/secrets.js';
 import type { OpenStoreOptions } from '../../src/store/open-store.js';
-import type { Store } from '../../src/store/store.js';
+import type { Store } from '../../src/store/contract.js';
 import { BACKENDS, makeBackend, type Backend } from './backends.js';
 
 // The store contract: every test here runs against SQLite and against a real PostgreSQL, so neither can drift.

@@ -1,12 +1,12 @@
 import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
 import { Secret } from '../../core/secret.js';
-import { decodeCursor, encodeCursor } from '../cursor.js';
-import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from '../auth-cache.js';
-import type { StoreEvent } from '../events.js';
-import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../idempotency.js';
-import { newKeyId } from '../ids.js';
-import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, KeyStoreOptions, VerifyResult } from '../key-store.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from '../shared/auth-cache.js';
+import type { StoreEvent } from '../sqlite/events.js';
+import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../shared/idempotency.js';
+import { newKeyId } from '../shared/ids.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, KeyStoreOptions, VerifyResult } from '../sqlite/key-store.js';
 import {
   checkCreate,
   checkPatch,
@@ -21,15 +21,15 @@ import {
   staleVersion,
   verifyResult,
   checkUpdate,
-} from '../key-rules.js';
-import { LastUseTracker } from '../last-use.js';
-import { requiredPepper, wrongPepper } from '../pepper-check.js';
-import { pepperCheckValue } from '../pepper.js';
-import type { StoreKey } from '../rows.js';
-import { Authenticated, KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../secrets.js';
-import type { SharedSecretInfo } from '../shared-secret.js';
-import type { Store, UpdateKeyOptions } from '../store.js';
-import { StoreConfig } from '../store-config.js';
+} from '../shared/key-rules.js';
+import { LastUseTracker } from '../shared/last-use.js';
+import { requiredPepper, wrongPepper } from '../shared/pepper-check.js';
+import { pepperCheckValue } from '../sqlite/pepper-file.js';
+import type { StoreKey } from '../sqlite/rows.js';
+import { Authenticated, KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../shared/secrets.js';
+import type { SharedSecretInfo } from '../sqlite/shared-secret.js';
+import type { Store, UpdateKeyOptions } from '../contract.js';
+import { StoreConfig } from '../config/store-config.js';
 import { migratePostgres } from './migrations.js';
 import { createPool, describeUrl, isUnavailable, unavailable, violates, type PgPoolOptions } from './pool.js';
 

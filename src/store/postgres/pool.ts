@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
-import { StoreUnavailableError } from '../unavailable.js';
+import { StoreUnavailableError } from '../storage-errors.js';
 
 export interface PgPoolOptions {
   /** Connections per instance; default 10 (KEYPLAN_DB_POOL_SIZE). */

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigError, KeyplanError, type ConfigIssue } from '../core/errors.js';
-import type { Role } from '../core/model.js';
-import type { RoleCatalog } from '../core/permissions.js';
-import { parseDuration } from '../core/duration.js';
-import { PERMISSION_PATTERN, SERVICE_PERMISSIONS } from './permissions.js';
+import { ConfigError, KeyplanError, type ConfigIssue } from '../../core/errors.js';
+import type { Role } from '../../core/model.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import { parseDuration } from '../../core/duration.js';
+import { PERMISSION_PATTERN, SERVICE_PERMISSIONS } from '../shared/permissions.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, IN_PLACE_FIELDS, type CapabilitiesConfig, type ExpirationConfig, type InPlaceField } from './service-config.js';
 
 export interface ServiceConfig {

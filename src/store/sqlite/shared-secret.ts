@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { Secret } from '../core/secret.js';
-import { SHARED_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from './secrets.js';
+import { Secret } from '../../core/secret.js';
+import { SHARED_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from '../shared/secrets.js';
 
 export interface SharedSecretInfo {
   exists: boolean;

@@ -1,13 +1,13 @@
-import type { RoleCatalog } from '../core/permissions.js';
-import { StoreError, unprocessable } from './errors.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import { StoreError, unprocessable } from '../errors.js';
 import { resolveExpiry } from './expiry.js';
 import { requestFingerprint } from './idempotency.js';
 import { keyFieldIssues } from './key-input.js';
 import { normalizeKeyName } from './key-name.js';
-import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
+import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from '../sqlite/key-store.js';
 import { grants, permissionsBeyond } from './permissions.js';
-import type { StoreKey } from './rows.js';
-import type { CapabilitiesConfig, InPlaceField } from './service-config.js';
+import type { StoreKey } from '../sqlite/rows.js';
+import type { CapabilitiesConfig, InPlaceField } from '../config/service-config.js';
 
 /** The rules every store applies the same way, whatever holds the rows. */
 

@@ -1,6 +1,6 @@
 import { hash, randomBytes } from 'node:crypto';
-import type { AuthResult } from './key-store.js';
-import type { StoreKey } from './rows.js';
+import type { AuthResult } from '../sqlite/key-store.js';
+import type { StoreKey } from '../sqlite/rows.js';
 import { Authenticated } from './secrets.js';
 
 /**

@@ -1,16 +1,16 @@
 import type { Capabilities, Role } from '../core/model.js';
 import type { RoleCatalog } from '../core/permissions.js';
 import type { Secret } from '../core/secret.js';
-import type { StoreEvent } from './events.js';
-import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
-import type { StoreKey } from './rows.js';
-import type { CapabilitiesConfig } from './service-config.js';
-import type { SharedSecretInfo } from './shared-secret.js';
+import type { StoreEvent } from './sqlite/events.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './sqlite/key-store.js';
+import type { StoreKey } from './sqlite/rows.js';
+import type { CapabilitiesConfig } from './config/service-config.js';
+import type { SharedSecretInfo } from './sqlite/shared-secret.js';
 
-export type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './key-store.js';
-export type { StoreKey } from './rows.js';
-export type { StoreEvent } from './events.js';
-export type { SharedSecretInfo } from './shared-secret.js';
+export type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, VerifyResult } from './sqlite/key-store.js';
+export type { StoreKey } from './sqlite/rows.js';
+export type { StoreEvent } from './sqlite/events.js';
+export type { SharedSecretInfo } from './sqlite/shared-secret.js';
 
 export interface UpdateKeyOptions extends ChangeOptions {
   /** Refuse (precondition_failed) unless the key is at this version: If-Match. */

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { KeyplanError } from '../core/errors.js';
+import { KeyplanError } from '../../core/errors.js';
 
 /** Migration N (1-based) brings the schema from user_version N-1 to N. Append only. */
 const MIGRATIONS: readonly string[] = [

@@ -1,6 +1,6 @@
-import { parseDuration } from '../core/duration.js';
-import { unprocessable } from './errors.js';
-import type { ExpirationConfig } from './service-config.js';
+import { parseDuration } from '../../core/duration.js';
+import { unprocessable } from '../errors.js';
+import type { ExpirationConfig } from '../config/service-config.js';
 
 /** The last instant a date-time can name (9999-12-31T23:59:59.999Z); later expiries are refused. */
 export const LATEST_EXPIRY = Date.UTC(9999, 11, 31, 23, 59, 59, 999);

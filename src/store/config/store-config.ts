@@ -1,6 +1,6 @@
-import type { Capabilities, Role } from '../core/model.js';
-import type { RoleCatalog } from '../core/permissions.js';
-import { rolePermissions } from './key-rules.js';
+import type { Capabilities, Role } from '../../core/model.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import { rolePermissions } from '../shared/key-rules.js';
 import { DEFAULT_CAPABILITIES, DEFAULT_ROLES, toCoreCapabilities, type CapabilitiesConfig } from './service-config.js';
 
 const PERMISSIONS_CACHE_MAX = 10_000;

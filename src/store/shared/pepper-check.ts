@@ -1,4 +1,4 @@
-import { KeyplanError } from '../core/errors.js';
+import { KeyplanError } from '../../core/errors.js';
 
 const MIN_PEPPER_BYTES = 16;
 

@@ -1,5 +1,5 @@
-import type { Capabilities, Role } from '../core/model.js';
-import { parseDuration } from '../core/duration.js';
+import type { Capabilities, Role } from '../../core/model.js';
+import { parseDuration } from '../../core/duration.js';
 
 /** Fields a key service can edit in place (expiry never is: a new expiry means a new key). */
 export const IN_PLACE_FIELDS = ['name', 'description', 'roles', 'metadata'] as const;

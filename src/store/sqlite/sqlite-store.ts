@@ -1,12 +1,12 @@
-import type { Capabilities, Role } from '../core/model.js';
-import type { RoleCatalog } from '../core/permissions.js';
-import type { Secret } from '../core/secret.js';
+import type { Capabilities, Role } from '../../core/model.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import type { Secret } from '../../core/secret.js';
 import { KeyStore, type AuthResult, type ChangeOptions, type CreateKeyInput, type KeyPatch, type KeyStoreOptions, type VerifyResult } from './key-store.js';
 import type { StoreEvent } from './events.js';
 import type { StoreKey } from './rows.js';
-import type { CapabilitiesConfig } from './service-config.js';
+import type { CapabilitiesConfig } from '../config/service-config.js';
 import type { SharedSecretInfo } from './shared-secret.js';
-import type { Store, UpdateKeyOptions } from './store.js';
+import type { Store, UpdateKeyOptions } from '../contract.js';
 
 /**
  * The Store contract over the embedded SQLite KeyStore. Each call is one synchronous SQLite

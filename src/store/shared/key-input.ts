@@ -1,4 +1,4 @@
-import type { FieldIssue } from './errors.js';
+import type { FieldIssue } from '../errors.js';
 import { illFormedText, keyNameProblem } from './key-name.js';
 
 const MAX_NAME = 128;

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 
 /** A management action, for the record. Never holds a secret. */
 export interface StoreEvent {

@@ -2,13 +2,13 @@ import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import { KeyplanError } from '../core/errors.js';
-import type { RoleCatalog } from '../core/permissions.js';
-import { Secret } from '../core/secret.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
+import { KeyplanError } from '../../core/errors.js';
+import type { RoleCatalog } from '../../core/permissions.js';
+import { Secret } from '../../core/secret.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { EventLog, type StoreEvent } from './events.js';
-import { IdempotencyRecords } from './idempotency.js';
-import { newKeyId } from './ids.js';
+import { IdempotencyRecords } from '../shared/idempotency.js';
+import { newKeyId } from '../shared/ids.js';
 import {
   assertWithin,
   changeDetails,
@@ -22,22 +22,22 @@ import {
   replayableSecret,
   verifyResult,
   checkUpdate,
-} from './key-rules.js';
-import { LastUseTracker } from './last-use.js';
+} from '../shared/key-rules.js';
+import { LastUseTracker } from '../shared/last-use.js';
 import { migrate } from './migrations.js';
-import { loadPepper, pepperCheckValue } from './pepper.js';
-import { describeStorageError } from './sqlite-errors.js';
+import { loadPepper, pepperCheckValue } from './pepper-file.js';
+import { describeStorageError } from './errors.js';
 import { KEY_COLUMNS, keyFromRow, keyFromValues, type KeyRow, type KeyValues, type StoreKey } from './rows.js';
-import type { CapabilitiesConfig } from './service-config.js';
-import { StoreConfig } from './store-config.js';
+import type { CapabilitiesConfig } from '../config/service-config.js';
+import { StoreConfig } from '../config/store-config.js';
 import { SharedSecretStore, type SharedSecretInfo } from './shared-secret.js';
-import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from './auth-cache.js';
-import { Authenticated, KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from './secrets.js';
+import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from '../shared/auth-cache.js';
+import { Authenticated, KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../shared/secrets.js';
 
 export type { StoreKey } from './rows.js';
 export type { StoreEvent } from './events.js';
 export type { SharedSecretInfo } from './shared-secret.js';
-export { StoreError } from './errors.js';
+export { StoreError } from '../errors.js';
 
 export interface KeyStoreOptions {
   /** The key for secret hashes; default KEYPLAN_PEPPER, else `<db>.pepper` (created, mode 0600). */

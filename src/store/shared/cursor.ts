@@ -1,4 +1,4 @@
-import { unprocessable } from './errors.js';
+import { unprocessable } from '../errors.js';
 
 /** Opaque page cursors: the position after which the next page starts. */
 export function encodeCursor(position: number): string {

@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { KeyplanError } from '../core/errors.js';
+import { KeyplanError } from '../../core/errors.js';
 
 const MIN_PEPPER_BYTES = 16;
 
