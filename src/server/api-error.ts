@@ -1,6 +1,5 @@
 import { StoreError } from '../store/errors.js';
-import { StoreUnavailableError } from '../store/storage-errors.js';
-import { storageFailureOf } from '../store/sqlite/errors.js';
+import { StorageFailure, type StorageFailureKind } from '../store/storage-errors.js';
 import { redactSecrets } from './redact.js';
 
 const STATUS_CODES = {
@@ -63,17 +62,23 @@ export function rateLimited(retryAfter: number, message: string): ApiError {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof StoreError) return fromStoreError(error);
-  if (error instanceof StoreUnavailableError) {
-    const retryAfter = error.retryAfterSeconds;
-    return new ApiError('unavailable', 'the key service cannot reach its database right now; retry shortly', { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
-  }
-  const storage = storageFailureOf(error);
-  if (storage === 'full') {
-    return new ApiError(
-      'insufficient_storage',
-      'the key service cannot store this change: its disk is full. Reads and verification keep working; retry once space is freed.',
-    );
-  }
-  if (storage === 'unavailable') return new ApiError('unavailable', 'the key store is busy or unavailable; retry shortly', undefined, { 'retry-after': '2' });
+  if (error instanceof StorageFailure) return storageError(error.kind, error.retryAfterSeconds);
   return new ApiError('internal', 'internal error');
+}
+
+const STORAGE_ANSWERS: Record<StorageFailureKind, { code: ApiErrorCode; message: string; retry: boolean }> = {
+  unavailable: { code: 'unavailable', message: 'the key service cannot reach its database right now; retry shortly', retry: true },
+  full: {
+    code: 'insufficient_storage',
+    message: 'the key service cannot store this change: its disk is full. Reads and verification keep working; retry once space is freed.',
+    retry: false,
+  },
+  read_only: { code: 'unavailable', message: 'the key service cannot write its database (it is read-only); reads keep working', retry: false },
+  corrupt: { code: 'unavailable', message: 'the key service is out of service: its database needs an operator (see its log)', retry: false },
+};
+
+function storageError(kind: StorageFailureKind, retryAfter: number): ApiError {
+  const answer = STORAGE_ANSWERS[kind];
+  if (!answer.retry) return new ApiError(answer.code, answer.message);
+  return new ApiError(answer.code, answer.message, { retry_after_seconds: retryAfter }, { 'retry-after': String(retryAfter) });
 }

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KeyStore, StoreError } from '../../src/store/sqlite/key-store.js';
+import { StoreError } from '../../src/store/errors.js';
+import { KeyStore } from '../../src/store/sqlite/key-store.js';
 import { SCHEMA_VERSION } from '../../src/store/sqlite/migrations.js';
 
 let dir: string;

@@ -1,60 +1,36 @@
 import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
-import { Secret } from '../../core/secret.js';
+import type { Secret } from '../../core/secret.js';
+import { StoreConfig } from '../config/store-config.js';
+import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, SharedSecretInfo, Store, StoreEvent, StoreKey, StoreOptions, UpdateKeyOptions, VerifyResult } from '../contract.js';
+import { Authenticator, type AuthStep } from '../shared/authentication.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
-import { AuthCache, admitRow, type RowAdmission, type SecretLookup } from '../shared/auth-cache.js';
-import type { StoreEvent } from '../sqlite/events.js';
-import { IDEMPOTENCY_WINDOW_MS, sealContext } from '../shared/idempotency.js';
-import { newKeyId } from '../shared/ids.js';
-import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, KeyStoreOptions, VerifyResult } from '../sqlite/key-store.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../shared/idempotency.js';
 import {
-  checkCreate,
-  checkPatch,
   assertWithin,
   changeDetails,
-  createRequest,
-  replayableSecret,
-  differentRequest,
+  checkCreate,
+  checkPatch,
+  checkUpdate,
   nameTaken,
   noSuchKey,
   patched,
   staleVersion,
   verifyResult,
-  checkUpdate,
 } from '../shared/key-rules.js';
 import { LastUseTracker } from '../shared/last-use.js';
-import { requiredPepper, wrongPepper } from '../shared/pepper-check.js';
-import { pepperCheckValue } from '../sqlite/pepper-file.js';
-import type { StoreKey } from '../sqlite/rows.js';
-import { Authenticated, KEY_SECRET_PREFIX, SHARED_SECRET_PREFIX, SecretBox, displayPrefix, generateSecret, hashSecret, isKeySecretShaped, sameHash } from '../shared/secrets.js';
-import type { SharedSecretInfo } from '../sqlite/shared-secret.js';
-import type { Store, UpdateKeyOptions } from '../contract.js';
-import { StoreConfig } from '../config/store-config.js';
+import { pepperCheckValue, requiredPepper, wrongPepper } from '../shared/pepper-check.js';
 import { migratePostgres } from './migrations.js';
-import { createPool, describeUrl, isUnavailable, unavailable, violates, type PgPoolOptions } from './pool.js';
+import { PgDatabase, listEvents, recordEvent } from './pg-database.js';
+import { KEY_COLUMNS, keyFromPgRow, type PgKeyRow } from './pg-rows.js';
+import { PgCreates } from './pg-creates.js';
+import { PgSharedSecret } from './pg-shared-secret.js';
+import { createPool, describeUrl, violates, type PgPoolOptions } from './pool.js';
 
-/** The SQLite store's options (roles, capabilities, clock, pepper, last-use interval, log) and the pool's. The pepper
+/** The store's options (roles, capabilities, clock, pepper, last-use interval, log) and the pool's. The pepper
  * defaults to KEYPLAN_PEPPER and is required: there is no file beside the database. */
-export type PgStoreOptions = KeyStoreOptions & PgPoolOptions;
+export type PgStoreOptions = StoreOptions & PgPoolOptions;
 
-interface PgKeyRow {
-  seq: number;
-  id: string;
-  name: string;
-  description: string;
-  roles: string[];
-  prefix: string;
-  created_at: number;
-  expires_at: number | null;
-  last_used_at: number | null;
-  revoked_at: number | null;
-  metadata: Record<string, string>;
-  version: number;
-}
-
-const KEY_COLUMNS = 'seq, id, name, description, roles, prefix, created_at, expires_at, last_used_at, revoked_at, metadata, version';
-const INSERT_KEY = `INSERT INTO keys (id, name, description, roles, prefix, secret_hash, created_at, expires_at, metadata)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING ${KEY_COLUMNS}`;
 const MAINTENANCE_INTERVAL_MS = 15_000;
 
 /**
@@ -68,18 +44,14 @@ export class PgStore extends StoreConfig implements Store {
   readonly location: string;
   readonly created: boolean;
   readonly #pool: pg.Pool;
-  readonly #pepper: Buffer;
-  readonly #pepperBox: SecretBox;
+  readonly #db: PgDatabase;
+  readonly #sharedSecret: PgSharedSecret;
+  readonly #creates: PgCreates;
   readonly #clock: () => number;
   readonly #lastUse: LastUseTracker;
-  readonly #admission: RowAdmission<PgKeyRow & { secret_hash: Buffer }> = {
-    recordUse: (id, now) => this.#lastUse.record(id, now),
-    toKey: (row) => this.#toKey(row),
-    permissionsOf: (roles) => this.permissionsOf(roles),
-  };
+  readonly #auth: Authenticator<PgKeyRow & { secret_hash: Buffer }>;
   readonly #log: (line: string) => void;
   readonly #timer: NodeJS.Timeout;
-  readonly #authCache = new AuthCache<PgKeyRow & { secret_hash: Buffer }>();
   readonly #pendingWrites = new Set<Promise<void>>();
   readonly #logged = new Set<string>();
   #closed = false;
@@ -89,12 +61,23 @@ export class PgStore extends StoreConfig implements Store {
     super(options);
     this.created = created;
     this.#pool = pool;
+    this.#db = new PgDatabase(pool);
     this.location = location;
-    this.#pepper = pepper;
-    this.#pepperBox = SecretBox.forPepper(pepper);
     this.#clock = options.clock ?? Date.now;
     this.#log = log;
     this.#lastUse = new LastUseTracker((id, usedAt) => this.#writeLastUse(id, usedAt), this.#clock, options.lastUseWriteIntervalMs);
+    this.#auth = new Authenticator(pepper, this.#clock, {
+      recordUse: (id, now) => this.#lastUse.record(id, now),
+      toKey: (row) => this.#toKey(row),
+      permissionsOf: (roles) => this.permissionsOf(roles),
+    });
+    this.#sharedSecret = new PgSharedSecret(this.#db, pepper);
+    this.#creates = new PgCreates(this.#db, {
+      pepper,
+      clock: this.#clock,
+      toKey: (row) => this.#toKey(row),
+      expiryOf: (input, now) => checkCreate(input, this.roleMap, this.capabilityConfig, now),
+    });
     this.#timer = setInterval(() => void this.#maintain(), options.maintenanceIntervalMs ?? MAINTENANCE_INTERVAL_MS);
     this.#timer.unref();
   }
@@ -127,105 +110,24 @@ export class PgStore extends StoreConfig implements Store {
   async listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }> {
     const after = decodeCursor(options.cursor);
     const where = options.includeRevoked ? 'seq > $1' : 'seq > $1 AND revoked_at IS NULL';
-    const rows = await this.#query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE ${where} ORDER BY seq LIMIT $2`, [after, options.limit + 1]);
+    const rows = await this.#db.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE ${where} ORDER BY seq LIMIT $2`, [after, options.limit + 1]);
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return { keys: page.map((row) => this.#toKey(row)), nextCursor: rows.length > options.limit && last ? encodeCursor(last.seq) : null };
   }
 
   async getKey(id: string): Promise<StoreKey | undefined> {
-    const rows = await this.#query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [id]);
+    const rows = await this.#db.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [id]);
     return rows[0] && this.#toKey(rows[0]);
   }
 
   async createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
-    const { name, fingerprint } = createRequest(input);
-    try {
-      if (input.idempotencyKey === undefined) return await this.#createOnce(input, name);
-      return await this.#createIdempotent(input, name, fingerprint, input.idempotencyKey);
-    } catch (error) {
-      // Another instance (or request) made an active key of this name first: the partial unique index said no.
-      if (!violates(error, 'keys_active_name')) throw error;
-      const holder = await this.#query<{ id: string }>('SELECT id FROM keys WHERE name = $1 AND revoked_at IS NULL', [name]);
-      throw nameTaken(name, holder[0]?.id ?? '(another key)');
-    }
-  }
-
-  /** A create without an Idempotency-Key: one statement (purge expired replay copies, insert the key, record the event). */
-  async #createOnce(input: CreateKeyInput, name: string): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
-    const now = this.#clock();
-    const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
-    const { values, plaintext } = this.#newKeyValues(input, name, now, expiresAt);
-    const rows = await this.#query<PgKeyRow>(
-      `WITH purged AS (DELETE FROM idempotency WHERE created_at <= $10),
-       k AS (${INSERT_KEY}),
-       e AS (INSERT INTO events (at, actor, action, key_id, details) SELECT created_at, $11, 'key.created', id, $12::jsonb FROM k)
-       SELECT ${KEY_COLUMNS} FROM k`,
-      [...values, now - IDEMPOTENCY_WINDOW_MS, input.actor ?? 'local', JSON.stringify(createdDetails(name, input.roles, expiresAt))],
-    );
-    return { key: this.#toKey(rows[0] as PgKeyRow), secret: new Secret(plaintext), replayed: false };
-  }
-
-  /**
-   * A create with an Idempotency-Key. Retries of one create, on any instance, queue on an advisory lock of
-   * (caller, key); the first commits the key and its sealed replay copy, the others then find that record.
-   */
-  async #createIdempotent(input: CreateKeyInput, name: string, fingerprint: string, idempotencyKey: string): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
-    const actor = input.actor ?? 'local';
-    const box = input.replayCredential === undefined ? this.#pepperBox : SecretBox.forCredential(input.replayCredential);
-    await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]);
-    return this.#transaction(async (client) => {
-      const now = this.#clock();
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [JSON.stringify([actor, idempotencyKey])]);
-      const earlier = await client.query<{ request_hash: string; key_id: string; sealed_secret: Buffer }>(
-        'SELECT request_hash, key_id, sealed_secret FROM idempotency WHERE scope = $1 AND idem_key = $2 AND created_at > $3',
-        [actor, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS],
-      );
-      const record = earlier.rows[0];
-      if (record) {
-        if (record.request_hash !== fingerprint) throw differentRequest();
-        const { rows } = await client.query<PgKeyRow>(`SELECT ${KEY_COLUMNS} FROM keys WHERE id = $1`, [record.key_id]);
-        if (rows[0]) {
-          const key = this.#toKey(rows[0]);
-          const secret = box.open(record.sealed_secret, sealContext(actor, idempotencyKey, record.key_id));
-          return { key, secret: new Secret(replayableSecret(key, secret, now)), replayed: true };
-        }
-      }
-      const expiresAt = checkCreate(input, this.roleMap, this.capabilityConfig, now);
-      await this.#assertNameFree(client, name);
-      const { values, plaintext, id } = this.#newKeyValues(input, name, now, expiresAt);
-      const { rows } = await client.query<PgKeyRow>(INSERT_KEY, values);
-      await client.query(
-        `INSERT INTO idempotency (scope, idem_key, request_hash, key_id, sealed_secret, created_at) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (scope, idem_key) DO UPDATE SET request_hash = $3, key_id = $4, sealed_secret = $5, created_at = $6`,
-        [actor, idempotencyKey, fingerprint, id, box.seal(plaintext, sealContext(actor, idempotencyKey, id)), now],
-      );
-      await recordEvent(client, { at: now, actor, action: 'key.created', keyId: id, details: createdDetails(name, input.roles, expiresAt) });
-      return { key: this.#toKey(rows[0] as PgKeyRow), secret: new Secret(plaintext), replayed: false };
-    });
-  }
-
-  /** A new key's secret and the values of INSERT_KEY ($1..$9). */
-  #newKeyValues(input: CreateKeyInput, name: string, now: number, expiresAt: number | null): { values: unknown[]; plaintext: string; id: string } {
-    const plaintext = generateSecret(KEY_SECRET_PREFIX);
-    const id = newKeyId(now);
-    const values = [
-      id,
-      name,
-      input.description ?? '',
-      JSON.stringify(input.roles),
-      displayPrefix(plaintext),
-      hashSecret(this.#pepper, plaintext),
-      now,
-      expiresAt,
-      JSON.stringify(input.metadata ?? {}),
-    ];
-    return { values, plaintext, id };
+    return this.#creates.create(input);
   }
 
   async updateKey(id: string, requested: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
     const patch = checkPatch(requested, this.roleMap, this.capabilityConfig);
-    const key = await this.#transaction(async (client) => {
+    const key = await this.#db.transaction(async (client) => {
       const current = await this.#lockKey(client, id);
       const changed = checkUpdate(current, patch, (roles) => this.permissionsOf(roles), options);
       if (changed.length === 0) return current;
@@ -242,12 +144,12 @@ export class PgStore extends StoreConfig implements Store {
       await recordEvent(client, { at: this.#clock(), actor: options.actor ?? 'local', action: 'key.updated', keyId: id, details: changeDetails(current, next, changed) });
       return this.#toKey(rows[0]);
     });
-    this.#authCache.clear();
+    this.#auth.clear();
     return key;
   }
 
   async revokeKey(id: string, options: ChangeOptions = {}): Promise<StoreKey> {
-    const key = await this.#transaction(async (client) => {
+    const key = await this.#db.transaction(async (client) => {
       const current = await this.#lockKey(client, id);
       assertWithin(current, this.permissionsOf(current.roles), options.within, 'revoke');
       if (current.revokedAt !== null) return current;
@@ -261,80 +163,46 @@ export class PgStore extends StoreConfig implements Store {
       await recordEvent(client, { at: now, actor: options.actor ?? 'local', action: 'key.revoked', keyId: id, details: { name: current.name } });
       return this.#toKey(rows[0] as PgKeyRow);
     });
-    this.#authCache.clear();
+    this.#auth.clear();
     return key;
   }
 
 
   async authenticate(secret: string): Promise<AuthResult> {
-    if (!isKeySecretShaped(secret)) return { ok: false, reason: 'unknown' };
-    return this.#authenticate(secret, undefined, true);
+    return this.#finish(this.#auth.begin(secret));
   }
 
   async authenticateAgain(previous: AuthResult): Promise<AuthResult> {
-    const lookup = Authenticated.lookupOf<SecretLookup>(previous);
-    return lookup ? this.#authenticate(undefined, lookup, true) : { ok: false, reason: 'unknown' };
+    return this.#finish(this.#auth.again(previous));
   }
 
   async verify(secret: string, permission?: string): Promise<VerifyResult> {
-    if (!isKeySecretShaped(secret)) return verifyResult({ ok: false, reason: 'unknown' }, permission);
-    return verifyResult(await this.#authenticate(secret, undefined, false), permission);
+    return verifyResult(await this.#finish(this.#auth.begin(secret, false)), permission);
   }
 
-  /** Authenticates a presented secret, or the secret of an earlier lookup; `remember`: answer with the lookup kept. */
-  async #authenticate(secret: string | undefined, earlier: SecretLookup | undefined, remember: boolean): Promise<AuthResult> {
-    const cacheKey = earlier ? earlier.cacheKey : this.#authCache.keyOf(secret as string);
-    const now = this.#clock();
-    let row = this.#authCache.get(cacheKey, now);
-    if (!row) {
-      const hash = earlier ? earlier.hash : hashSecret(this.#pepper, secret as string);
-      const rows = await this.#query<PgKeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = $1`, [hash]);
-      row = rows[0];
-      if (!row || !sameHash(row.secret_hash, hash)) return { ok: false, reason: 'unknown' };
-      this.#authCache.set(cacheKey, row, now);
-    }
-    return admitRow(row, cacheKey, now, remember, this.#admission);
+  async #finish(step: AuthStep): Promise<AuthResult> {
+    if ('answer' in step) return step.answer;
+    const rows = await this.#db.query<PgKeyRow & { secret_hash: Buffer }>(`SELECT ${KEY_COLUMNS}, secret_hash FROM keys WHERE secret_hash = $1`, [step.lookup.hash]);
+    return this.#auth.finish(step.lookup, rows[0]);
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
-    const rows = await this.#query<{ prefix: string; created_at: number; rotated_at: number }>(
-      'SELECT prefix, created_at, rotated_at FROM shared_secret WHERE id = 1',
-    );
-    const row = rows[0];
-    return row ? { exists: true, prefix: row.prefix, createdAt: row.created_at, rotatedAt: row.rotated_at } : { exists: false };
+    return this.#sharedSecret.info();
   }
 
   async rotateSharedSecret(options: { actor?: string } = {}): Promise<{ secret: Secret; prefix: string; rotatedAt: number }> {
-    return this.#transaction(async (client) => {
-      const now = this.#clock();
-      const plaintext = generateSecret(SHARED_SECRET_PREFIX);
-      const prefix = displayPrefix(plaintext);
-      await client.query(
-        `INSERT INTO shared_secret (id, prefix, secret_hash, created_at, rotated_at) VALUES (1, $1, $2, $3, $3)
-         ON CONFLICT (id) DO UPDATE SET prefix = $1, secret_hash = $2, rotated_at = $3`,
-        [prefix, hashSecret(this.#pepper, plaintext), now],
-      );
-      await recordEvent(client, { at: now, actor: options.actor ?? 'local', action: 'shared_secret.rotated', keyId: null, details: { prefix } });
-      return { secret: new Secret(plaintext), prefix, rotatedAt: now };
-    });
+    return this.#sharedSecret.rotate(this.#clock(), options.actor ?? 'local');
   }
 
   async sharedSecretMatches(candidate: string): Promise<boolean> {
-    const rows = await this.#query<{ secret_hash: Buffer }>('SELECT secret_hash FROM shared_secret WHERE id = 1');
-    return rows[0] !== undefined && sameHash(rows[0].secret_hash, hashSecret(this.#pepper, candidate));
+    return this.#sharedSecret.matches(candidate);
   }
 
   async listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }> {
-    const rows = await this.#query<{ id: number; at: number; actor: string; action: StoreEvent['action']; key_id: string | null; details: Record<string, unknown> | null }>(
-      'SELECT id, at, actor, action, key_id, details FROM events WHERE id > $1 ORDER BY id LIMIT $2',
-      [decodeCursor(options.cursor), options.limit + 1],
-    );
+    const rows = await listEvents(this.#db, { after: decodeCursor(options.cursor), limit: options.limit + 1 });
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
-    return {
-      events: page.map((row) => ({ id: row.id, at: row.at, actor: row.actor, action: row.action, keyId: row.key_id, details: row.details })),
-      nextCursor: rows.length > options.limit && last ? encodeCursor(last.id) : null,
-    };
+    return { events: page, nextCursor: rows.length > options.limit && last ? encodeCursor(last.id) : null };
   }
 
   get lastUseFailing(): boolean {
@@ -342,7 +210,7 @@ export class PgStore extends StoreConfig implements Store {
   }
 
   async ready(): Promise<void> {
-    await this.#query('SELECT 1');
+    await this.#db.query('SELECT 1');
   }
 
   async flush(): Promise<void> {
@@ -361,7 +229,7 @@ export class PgStore extends StoreConfig implements Store {
   async #maintain(): Promise<void> {
     if (this.#closed) return;
     this.#lastUse.flushDue();
-    await this.#query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]).catch((error: unknown) =>
+    await this.#db.query('DELETE FROM idempotency WHERE created_at <= $1', [this.#clock() - IDEMPOTENCY_WINDOW_MS]).catch((error: unknown) =>
       this.#logOnce(`purging expired idempotency records failed: ${reasonOf(error)}`),
     );
   }
@@ -403,64 +271,8 @@ export class PgStore extends StoreConfig implements Store {
   }
 
   #toKey(row: PgKeyRow): StoreKey {
-    const latest = this.#lastUse.latest(row.id);
-    return {
-      id: row.id,
-      name: row.name,
-      description: row.description,
-      roles: [...row.roles],
-      prefix: row.prefix,
-      createdAt: row.created_at,
-      expiresAt: row.expires_at,
-      lastUsedAt: latest !== undefined && (row.last_used_at === null || latest > row.last_used_at) ? latest : row.last_used_at,
-      revokedAt: row.revoked_at,
-      metadata: { ...row.metadata },
-      version: row.version,
-    };
+    return keyFromPgRow(row, this.#lastUse.latest(row.id));
   }
-
-  async #query<R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> {
-    try {
-      return (await this.#pool.query<R>(text, values)).rows;
-    } catch (error) {
-      throw isUnavailable(error) ? unavailable(error) : error;
-    }
-  }
-
-  async #transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (error) {
-      throw isUnavailable(error) ? unavailable(error) : error;
-    }
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
-      throw isUnavailable(error) ? unavailable(error) : error;
-    } finally {
-      client.release(broken);
-    }
-  }
-}
-
-function createdDetails(name: string, roles: string[], expiresAt: number | null): Record<string, unknown> {
-  return { name, roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
-}
-
-async function recordEvent(client: pg.PoolClient, event: Omit<StoreEvent, 'id'>): Promise<void> {
-  await client.query('INSERT INTO events (at, actor, action, key_id, details) VALUES ($1, $2, $3, $4, $5)', [
-    event.at,
-    event.actor,
-    event.action,
-    event.keyId,
-    event.details === null ? null : JSON.stringify(event.details),
-  ]);
 }
 
 function reasonOf(error: unknown): string {

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
-import { StoreUnavailableError } from '../storage-errors.js';
+import { StorageFailure, StoreUnavailableError } from '../storage-errors.js';
 
 export interface PgPoolOptions {
   /** Connections per instance; default 10 (KEYPLAN_DB_POOL_SIZE). */
@@ -77,6 +77,20 @@ export function isUnavailable(error: unknown): boolean {
 export function unavailable(error: unknown): StoreUnavailableError {
   const reason = error instanceof Error ? (error as { code?: string }).code ?? error.message : String(error);
   return new StoreUnavailableError(`the database is unavailable (${reason}); retry shortly`);
+}
+
+/**
+ * A PostgreSQL error as the store's StorageFailure (disk full 53100, corrupted data or index XX001/XX002,
+ * a read-only transaction 25006, or the database away), or the error itself when it is none of those.
+ */
+export function asStorageFailure(error: unknown): unknown {
+  if (error instanceof StorageFailure) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = `${typeof code === 'string' ? code : 'error'}: ${error instanceof Error ? error.message : String(error)}`;
+  if (code === '53100') return new StorageFailure('full', reason);
+  if (code === 'XX001' || code === 'XX002') return new StorageFailure('corrupt', reason);
+  if (code === '25006') return new StorageFailure('read_only', reason);
+  return isUnavailable(error) ? unavailable(error) : error;
 }
 
 /** A unique violation of `constraint`. */

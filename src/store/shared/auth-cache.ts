@@ -1,6 +1,5 @@
 import { hash, randomBytes } from 'node:crypto';
-import type { AuthResult } from '../sqlite/key-store.js';
-import type { StoreKey } from '../sqlite/rows.js';
+import type { AuthResult, StoreKey } from '../contract.js';
 import { Authenticated } from './secrets.js';
 
 /**

@@ -4,9 +4,8 @@ import { resolveExpiry } from './expiry.js';
 import { requestFingerprint } from './idempotency.js';
 import { keyFieldIssues } from './key-input.js';
 import { normalizeKeyName } from './key-name.js';
-import type { AuthResult, CreateKeyInput, KeyPatch, VerifyResult } from '../sqlite/key-store.js';
+import type { AuthResult, CreateKeyInput, KeyPatch, StoreKey, VerifyResult } from '../contract.js';
 import { grants, permissionsBeyond } from './permissions.js';
-import type { StoreKey } from '../sqlite/rows.js';
 import type { CapabilitiesConfig, InPlaceField } from '../config/service-config.js';
 
 /** The rules every store applies the same way, whatever holds the rows. */
@@ -153,4 +152,9 @@ export function verifyResult(auth: AuthResult, permission: string | undefined): 
     return { valid: false, reason: 'missing_permission', key: auth.key, permissions: auth.permissions };
   }
   return { valid: true, key: auth.key, permissions: auth.permissions };
+}
+
+/** What the event of a created key records. */
+export function createdDetails(name: string, roles: string[], expiresAt: number | null): Record<string, unknown> {
+  return { name, roles, expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString() };
 }

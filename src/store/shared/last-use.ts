@@ -69,3 +69,8 @@ export class LastUseTracker {
     return true;
   }
 }
+
+/** The written last use, unless a newer one is still waiting in memory to be written. */
+export function newerUse(written: number | null, latestUse: number | undefined): number | null {
+  return latestUse !== undefined && (written === null || latestUse > written) ? latestUse : written;
+}

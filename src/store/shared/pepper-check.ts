@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { KeyplanError } from '../../core/errors.js';
 
 const MIN_PEPPER_BYTES = 16;
@@ -24,4 +25,9 @@ export function requiredPepper(explicit: Buffer | string | undefined, where: str
   const pepper = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
   if (pepper.length < MIN_PEPPER_BYTES) throw new KeyplanError(`${source}: the pepper must be at least ${MIN_PEPPER_BYTES} bytes`);
   return { pepper, source };
+}
+
+/** A value stored in the database that tells whether a pepper is the one its keys were hashed with. */
+export function pepperCheckValue(pepper: Buffer): Buffer {
+  return createHmac('sha256', pepper).update('keyplan pepper check v1').digest();
 }

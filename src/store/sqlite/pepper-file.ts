@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, linkSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { KeyplanError } from '../../core/errors.js';
@@ -36,11 +36,6 @@ export function loadPepper(dbPath: string, explicit: Buffer | string | undefined
   const created = writeExclusive(file, `${pepper.toString('hex')}\n`, existing.problem !== 'is missing');
   // Another process created it first: use theirs.
   return created ? { pepper, source: file } : loadPepper(dbPath, undefined, false);
-}
-
-/** A value stored in the database that tells whether a pepper is the one its keys were hashed with. */
-export function pepperCheckValue(pepper: Buffer): Buffer {
-  return createHmac('sha256', pepper).update('keyplan pepper check v1').digest();
 }
 
 function readPepperFile(file: string): { pepper?: Buffer; problem: string } {

@@ -1,19 +1,5 @@
-/** A key as the store holds it. Never holds a secret or its hash. Times are epoch ms. */
-export interface StoreKey {
-  id: string;
-  name: string;
-  description: string;
-  roles: string[];
-  /** Non-secret start of the secret, shown in lists: `kp_ab12cd34`. */
-  prefix: string;
-  createdAt: number;
-  expiresAt: number | null;
-  lastUsedAt: number | null;
-  revokedAt: number | null;
-  metadata: Record<string, string>;
-  /** Bumped on every change to the fields above except lastUsedAt; the ETag. */
-  version: number;
-}
+import type { StoreKey } from '../contract.js';
+import { newerUse } from '../shared/last-use.js';
 
 export interface KeyRow {
   seq: number;
@@ -81,9 +67,4 @@ export function keyFromValues(values: KeyValues, latestUse: number | undefined):
     metadata: JSON.parse(metadata) as Record<string, string>,
     version,
   };
-}
-
-/** The written last use, unless a newer one is still waiting in memory to be written. */
-function newerUse(written: number | null, latestUse: number | undefined): number | null {
-  return latestUse !== undefined && (written === null || latestUse > written) ? latestUse : written;
 }

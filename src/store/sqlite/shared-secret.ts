@@ -1,13 +1,7 @@
 import type Database from 'better-sqlite3';
 import { Secret } from '../../core/secret.js';
+import type { SharedSecretInfo } from '../contract.js';
 import { SHARED_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret, sameHash } from '../shared/secrets.js';
-
-export interface SharedSecretInfo {
-  exists: boolean;
-  prefix?: string;
-  createdAt?: number;
-  rotatedAt?: number;
-}
 
 interface SharedSecretRow {
   prefix: string;

@@ -1,19 +1,33 @@
 import type { Capabilities, Role } from '../../core/model.js';
 import type { RoleCatalog } from '../../core/permissions.js';
 import type { Secret } from '../../core/secret.js';
-import { KeyStore, type AuthResult, type ChangeOptions, type CreateKeyInput, type KeyPatch, type KeyStoreOptions, type VerifyResult } from './key-store.js';
-import type { StoreEvent } from './events.js';
-import type { StoreKey } from './rows.js';
 import type { CapabilitiesConfig } from '../config/service-config.js';
-import type { SharedSecretInfo } from './shared-secret.js';
-import type { Store, UpdateKeyOptions } from '../contract.js';
+import type {
+  AuthResult,
+  ChangeOptions,
+  CreateKeyInput,
+  KeyPatch,
+  SharedSecretInfo,
+  Store,
+  StoreEvent,
+  StoreKey,
+  StoreOptions,
+  UpdateKeyOptions,
+  VerifyResult,
+} from '../contract.js';
+import { StorageFailure } from '../storage-errors.js';
+import { asStorageFailure } from './errors.js';
+import { KeyStore } from './key-store.js';
 
 /**
  * The Store contract over the embedded SQLite KeyStore. Each call is one synchronous SQLite
- * transaction, so the async surface adds no interleaving inside a check-and-write.
+ * transaction, so the async surface adds no interleaving inside a check-and-write. SQLite's errors
+ * leave here as the store's StorageFailure kinds; a corrupt database takes the store out of service
+ * (ready() rejects) and is logged once, naming the file and what to do.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
+  #corrupt: StorageFailure | undefined;
 
   get created(): boolean {
     return this.sync.created;
@@ -27,30 +41,31 @@ export class SqliteStore implements Store {
     readonly location: string,
     /** The synchronous store underneath, for bulk seeding (`batch`) and SQLite-only tools. */
     readonly sync: KeyStore,
+    private readonly log: (line: string) => void,
   ) {}
 
-  static open(path: string, options: KeyStoreOptions = {}): SqliteStore {
-    return new SqliteStore(path, KeyStore.open(path, options));
+  static open(path: string, options: StoreOptions = {}): SqliteStore {
+    return new SqliteStore(path, KeyStore.open(path, options), options.log ?? (() => undefined));
   }
 
   async listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }> {
-    return this.sync.listKeys(options);
+    return this.#run(() => this.sync.listKeys(options));
   }
 
   async getKey(id: string): Promise<StoreKey | undefined> {
-    return this.sync.getKey(id);
+    return this.#run(() => this.sync.getKey(id));
   }
 
   async createKey(input: CreateKeyInput): Promise<{ key: StoreKey; secret: Secret; replayed: boolean }> {
-    return this.sync.createKey(input);
+    return this.#run(() => this.sync.createKey(input));
   }
 
   async updateKey(id: string, patch: KeyPatch, options: UpdateKeyOptions = {}): Promise<StoreKey> {
-    return this.sync.updateKey(id, patch, options);
+    return this.#run(() => this.sync.updateKey(id, patch, options));
   }
 
   async revokeKey(id: string, options: ChangeOptions = {}): Promise<StoreKey> {
-    return this.sync.revokeKey(id, options);
+    return this.#run(() => this.sync.revokeKey(id, options));
   }
 
   roles(): Role[] {
@@ -74,40 +89,61 @@ export class SqliteStore implements Store {
   }
 
   async authenticate(secret: string): Promise<AuthResult> {
-    return this.sync.authenticate(secret);
+    return this.#run(() => this.sync.authenticate(secret));
   }
 
   async authenticateAgain(previous: AuthResult): Promise<AuthResult> {
-    return this.sync.authenticateAgain(previous);
+    return this.#run(() => this.sync.authenticateAgain(previous));
   }
 
   async verify(secret: string, permission?: string): Promise<VerifyResult> {
-    return this.sync.verify(secret, permission);
+    return this.#run(() => this.sync.verify(secret, permission));
   }
 
   async sharedSecret(): Promise<SharedSecretInfo> {
-    return this.sync.sharedSecret();
+    return this.#run(() => this.sync.sharedSecret());
   }
 
   async rotateSharedSecret(options: { actor?: string } = {}): Promise<{ secret: Secret; prefix: string; rotatedAt: number }> {
-    return this.sync.rotateSharedSecret(options);
+    return this.#run(() => this.sync.rotateSharedSecret(options));
   }
 
   async sharedSecretMatches(candidate: string): Promise<boolean> {
-    return this.sync.sharedSecretMatches(candidate);
+    return this.#run(() => this.sync.sharedSecretMatches(candidate));
   }
 
   async listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }> {
-    return this.sync.listEvents(options);
+    return this.#run(() => this.sync.listEvents(options));
   }
 
-  async ready(): Promise<void> {}
+  async ready(): Promise<void> {
+    if (this.#corrupt) throw this.#corrupt;
+  }
 
   async flush(): Promise<void> {
-    this.sync.flush();
+    this.#run(() => this.sync.flush());
   }
 
   async close(): Promise<void> {
     this.sync.close();
+  }
+
+  #run<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw this.#failure(asStorageFailure(error));
+    }
+  }
+
+  #failure(error: unknown): unknown {
+    if (error instanceof StorageFailure && error.kind === 'corrupt' && !this.#corrupt) {
+      this.#corrupt = error;
+      this.log(
+        `the database ${this.location} is corrupt (${error.message}); the service is out of service (not ready): ` +
+          `stop it and restore ${this.location} from a backup, keeping its pepper file.`,
+      );
+    }
+    return error;
   }
 }

@@ -1,16 +1,6 @@
 import type Database from 'better-sqlite3';
+import type { StoreEvent } from '../contract.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
-
-/** A management action, for the record. Never holds a secret. */
-export interface StoreEvent {
-  id: number;
-  at: number;
-  /** Who: a key id, `bootstrap` (the KEYPLAN_ADMIN_KEY credential) or `local` (the embedded provider). */
-  actor: string;
-  action: 'key.created' | 'key.updated' | 'key.revoked' | 'shared_secret.rotated';
-  keyId: string | null;
-  details: Record<string, unknown> | null;
-}
 
 interface EventRow {
   id: number;
