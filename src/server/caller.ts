@@ -93,9 +93,12 @@ function toCaller(auth: AuthResult, token: string): Caller | undefined {
   return new KeyCaller(auth.key, auth.permissions, auth.key.id, new Secret(token), auth);
 }
 
-export function requirePermission(caller: Caller, permission: string): void {
-  if (!grants(caller.permissions, permission)) {
-    throw new ApiError('forbidden', `this key lacks the permission ${permission}`, { permission });
+/** The caller must hold `permission`, or one of a list of them. */
+export function requirePermission(caller: Caller, permission: string | readonly string[]): void {
+  if (typeof permission === 'string') {
+    if (!grants(caller.permissions, permission)) throw new ApiError('forbidden', `this key lacks the permission ${permission}`, { permission });
+  } else if (!permission.some((one) => grants(caller.permissions, one))) {
+    throw new ApiError('forbidden', `this key lacks the permission for this: any one of ${permission.join(', ')}`, { permission: permission[0], permissions: [...permission] });
   }
 }
 

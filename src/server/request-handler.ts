@@ -7,10 +7,11 @@ import { checkBodyHeaders, hasBody, parseJsonBody, readBody, takeWholeBody, type
 import { bearerToken, identifyAgain, identifyCaller, requirePermission, type BootstrapCredential, type Caller } from './caller.js';
 import { healthRoutes } from './health-routes.js';
 import { keyRoutes, loggableKeyId } from './key-routes.js';
+import { leaseRoutes } from './lease-routes.js';
 import type { Reply, RequestContext, Route } from './route-types.js';
 import { serviceRoutes } from './service-routes.js';
 
-const ROUTES: Route[] = [...healthRoutes, ...keyRoutes, ...serviceRoutes];
+const ROUTES: Route[] = [...healthRoutes, ...keyRoutes, ...leaseRoutes, ...serviceRoutes];
 
 /** The caller of a public route: no key, no permissions. */
 const ANONYMOUS: Caller = { key: null, bootstrap: false, permissions: [], actor: 'anonymous', credential: new Secret('') };
@@ -156,6 +157,11 @@ async function respond(req: IncomingMessage, match: Match, context: Context, dep
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply, bodyRead: boolean): void {
+  if (reply.status === 204) {
+    res.writeHead(204, ['cache-control', 'no-store', ...(!req.complete && !bodyRead ? ['connection', 'close'] : [])]);
+    res.end();
+    return;
+  }
   const body = JSON.stringify(reply.body);
   // Header names and order as always: content-type, content-length, cache-control, connection (a body left
   // unread, refused before reading it, is not drained: the connection is closed instead), then the reply's own.

@@ -19,17 +19,18 @@ export interface RequestContext {
 
 export interface Reply {
   status: number;
+  /** JSON; undefined for a 204 (no content). */
   body: unknown;
   headers?: Record<string, string>;
 }
 
 export interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The path as the OpenAPI document writes it, e.g. `/v1/keys/{id}`: what the request log shows. */
   template: string;
   pattern: RegExp;
-  /** The permission the caller needs; null: any valid key. */
-  permission: string | null;
+  /** The permission the caller needs (a list: any one of them); null: any valid key. */
+  permission: string | readonly string[] | null;
   /** Whether the route reads a JSON body (read only after the caller is authenticated). */
   body?: boolean;
   /** No authentication at all (liveness and readiness probes). */

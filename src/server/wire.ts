@@ -56,5 +56,6 @@ export function wireCapabilities(config: CapabilitiesConfig) {
         : { mode: 'any', max: expiration.max, allows_never: expiration.allowsNever },
     metadata: true,
     max_page_size: MAX_PAGE_SIZE,
+    leases: true,
   };
 }

@@ -181,6 +181,15 @@ export interface Store {
 
   listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }>;
 
+  /** Takes the apply lease of an ownership unless an unexpired one exists (an expired one is replaced). */
+  acquireLease(input: AcquireLeaseInput): Promise<LeaseAttempt>;
+  /** Extends an unexpired lease to now + ttl; undefined when it expired or was released (its holder lost it). */
+  renewLease(id: string, ttlSeconds: number): Promise<Lease | undefined>;
+  /** Ends an unexpired lease (its holder's release, or anyone's force-unlock); undefined when there is none. */
+  releaseLease(id: string, options?: { actor?: string }): Promise<Lease | undefined>;
+  /** The unexpired lease of an ownership, if any. */
+  currentLease(ownership: string): Promise<Lease | undefined>;
+
   /** Resolves when the database answers; rejects with a StorageFailure (unavailable, corrupt) when it cannot serve. */
   ready(): Promise<void>;
   /** Whether last-use writes are failing now (a full disk, the database away); they are retried. */

@@ -30,6 +30,7 @@ describe('capabilities', () => {
       expiration: { mode: 'any', max: null, allows_never: true },
       metadata: true,
       max_page_size: 1000,
+      leases: true,
     });
   });
 

@@ -77,7 +77,8 @@ export class Harness {
     }
     const response = await request(`${this.server.url}${path}`, { method: method as 'GET', headers, body });
     const text = await response.body.text();
-    const parsed = JSON.parse(text) as T;
+    // A 204 has no body; every other answer is JSON.
+    const parsed = (response.statusCode === 204 && text === '' ? undefined : JSON.parse(text)) as T;
     assertMatchesSpec(method, path, response.statusCode, parsed);
     this.collectSecrets(parsed);
     return { status: response.statusCode, headers: response.headers, body: parsed };

@@ -19,7 +19,7 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 and documents every v1 endpoint', () => {
     expect(spec.openapi).toBe('3.1.0');
     expect(Object.keys(spec.paths as object).sort()).toEqual([
-      '/v1/capabilities', '/v1/events', '/v1/health', '/v1/keys', '/v1/keys/{id}', '/v1/ready', '/v1/roles', '/v1/shared-secret', '/v1/shared-secret/rotate', '/v1/verify', '/v1/whoami',
+      '/v1/capabilities', '/v1/events', '/v1/health', '/v1/keys', '/v1/keys/{id}', '/v1/leases', '/v1/leases/{id}', '/v1/ready', '/v1/roles', '/v1/shared-secret', '/v1/shared-secret/rotate', '/v1/verify', '/v1/whoami',
     ]);
   });
 

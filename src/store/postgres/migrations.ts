@@ -54,6 +54,17 @@ const MIGRATIONS: readonly string[] = [
     value text NOT NULL
   );
   `,
+  // 2: apply leases, one per ownership, shared by every instance.
+  `
+  CREATE TABLE leases (
+    ownership text PRIMARY KEY,
+    id text NOT NULL UNIQUE,
+    holder text NOT NULL,
+    actor text NOT NULL,
+    acquired_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  `,
 ];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;

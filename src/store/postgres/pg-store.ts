@@ -2,7 +2,15 @@ import type pg from 'pg';
 import { KeyplanError } from '../../core/errors.js';
 import type { Secret } from '../../core/secret.js';
 import { StoreConfig } from '../config/store-config.js';
-import type { AuthResult, ChangeOptions, CreateKeyInput, KeyPatch, SharedSecretInfo, Store, StoreEvent, StoreKey, StoreOptions, UpdateKeyOptions, VerifyResult } from '../contract.js';
+import type {
+  AcquireLeaseInput,
+  AuthResult,
+  ChangeOptions,
+  CreateKeyInput,
+  KeyPatch,
+  Lease,
+  LeaseAttempt,
+  SharedSecretInfo, Store, StoreEvent, StoreKey, StoreOptions, UpdateKeyOptions, VerifyResult } from '../contract.js';
 import { Authenticator, type AuthStep } from '../shared/authentication.js';
 import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../shared/idempotency.js';
@@ -24,6 +32,7 @@ import { migratePostgres } from './migrations.js';
 import { PgDatabase, listEvents, recordEvent } from './pg-database.js';
 import { KEY_COLUMNS, keyFromPgRow, type PgKeyRow } from './pg-rows.js';
 import { PgCreates } from './pg-creates.js';
+import { PgLeases } from './pg-leases.js';
 import { PgSharedSecret } from './pg-shared-secret.js';
 import { createPool, describeUrl, violates, type PgPoolOptions } from './pool.js';
 
@@ -47,6 +56,7 @@ export class PgStore extends StoreConfig implements Store {
   readonly #db: PgDatabase;
   readonly #sharedSecret: PgSharedSecret;
   readonly #creates: PgCreates;
+  readonly #leases: PgLeases;
   readonly #clock: () => number;
   readonly #lastUse: LastUseTracker;
   readonly #auth: Authenticator<PgKeyRow & { secret_hash: Buffer }>;
@@ -72,6 +82,7 @@ export class PgStore extends StoreConfig implements Store {
       permissionsOf: (roles) => this.permissionsOf(roles),
     });
     this.#sharedSecret = new PgSharedSecret(this.#db, pepper);
+    this.#leases = new PgLeases(this.#db, this.#clock);
     this.#creates = new PgCreates(this.#db, {
       pepper,
       clock: this.#clock,
@@ -203,6 +214,22 @@ export class PgStore extends StoreConfig implements Store {
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return { events: page, nextCursor: rows.length > options.limit && last ? encodeCursor(last.id) : null };
+  }
+
+  async acquireLease(input: AcquireLeaseInput): Promise<LeaseAttempt> {
+    return this.#leases.acquire(input);
+  }
+
+  async renewLease(id: string, ttlSeconds: number): Promise<Lease | undefined> {
+    return this.#leases.renew(id, ttlSeconds);
+  }
+
+  async releaseLease(id: string, options: { actor?: string } = {}): Promise<Lease | undefined> {
+    return this.#leases.release(id, options.actor ?? 'local');
+  }
+
+  async currentLease(ownership: string): Promise<Lease | undefined> {
+    return this.#leases.current(ownership);
   }
 
   get lastUseFailing(): boolean {

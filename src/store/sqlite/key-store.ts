@@ -26,6 +26,7 @@ import { describeStorageError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { IdempotencyRecords } from './idempotency-records.js';
 import { openDatabase } from './open-database.js';
+import { LeaseTable } from './lease-table.js';
 import { keyFromRow, keyFromValues, type KeyRow, type KeyValues } from './rows.js';
 import { SharedSecretStore } from './shared-secret.js';
 import { prepareStatements, type KeyStatements } from './statements.js';
@@ -44,6 +45,8 @@ export class KeyStore extends StoreConfig {
   readonly #lastUse: LastUseTracker;
   readonly #auth: Authenticator<KeyRow & { secret_hash: Buffer }>;
   readonly #events: EventLog;
+  /** Apply leases, one per ownership. */
+  readonly leases: LeaseTable;
   readonly #idempotency: IdempotencyRecords;
   readonly #sharedSecret: SharedSecretStore;
   readonly #timer: NodeJS.Timeout;
@@ -73,6 +76,7 @@ export class KeyStore extends StoreConfig {
       permissionsOf: (roles) => this.permissionsOf(roles),
     });
     this.#events = new EventLog(db);
+    this.leases = new LeaseTable(db, this.#events, this.#clock);
     this.#idempotency = new IdempotencyRecords(db, pepper);
     this.#sharedSecret = new SharedSecretStore(db, pepper);
     this.#maintain();

@@ -55,6 +55,17 @@ const MIGRATIONS: readonly string[] = [
   );
   DELETE FROM idempotency;
   `,
+  // 3: apply leases, one per ownership.
+  `
+  CREATE TABLE leases (
+    ownership TEXT PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    holder TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

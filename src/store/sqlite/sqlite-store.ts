@@ -3,10 +3,13 @@ import type { RoleCatalog } from '../../core/permissions.js';
 import type { Secret } from '../../core/secret.js';
 import type { CapabilitiesConfig } from '../config/service-config.js';
 import type {
+  AcquireLeaseInput,
   AuthResult,
   ChangeOptions,
   CreateKeyInput,
   KeyPatch,
+  Lease,
+  LeaseAttempt,
   SharedSecretInfo,
   Store,
   StoreEvent,
@@ -114,6 +117,22 @@ export class SqliteStore implements Store {
 
   async listEvents(options: { limit: number; cursor?: string }): Promise<{ events: StoreEvent[]; nextCursor: string | null }> {
     return this.#run(() => this.sync.listEvents(options));
+  }
+
+  async acquireLease(input: AcquireLeaseInput): Promise<LeaseAttempt> {
+    return this.#run(() => this.sync.leases.acquire(input));
+  }
+
+  async renewLease(id: string, ttlSeconds: number): Promise<Lease | undefined> {
+    return this.#run(() => this.sync.leases.renew(id, ttlSeconds));
+  }
+
+  async releaseLease(id: string, options: { actor?: string } = {}): Promise<Lease | undefined> {
+    return this.#run(() => this.sync.leases.release(id, options.actor ?? 'local'));
+  }
+
+  async currentLease(ownership: string): Promise<Lease | undefined> {
+    return this.#run(() => this.sync.leases.current(ownership));
   }
 
   async ready(): Promise<void> {
