@@ -31,7 +31,7 @@ let localFiles = 0;
 describeConformance('local (SQLite file)', async () => {
   localFiles += 1;
   const path = join(dir, `local-${localFiles}.db`);
-  const provider = openProvider({ name: 'default', type: 'local', settings: { path }, source }, { env: { KEYPLAN_PEPPER: PEPPER } });
+  const provider = await openProvider({ name: 'default', type: 'local', settings: { path }, source }, { env: { KEYPLAN_PEPPER: PEPPER } });
   const backdoor = KeyStore.open(path, { pepper: PEPPER });
   return {
     provider,
@@ -46,7 +46,7 @@ describeConformance('local (SQLite file)', async () => {
 });
 
 describeConformance('http (keyplan serve)', async () => {
-  const provider = openProvider({ name: 'prod', type: 'http', settings: { url: server.url, tokenEnv: 'KP_TOKEN' }, source }, { env: { KP_TOKEN: ADMIN_KEY } });
+  const provider = await openProvider({ name: 'prod', type: 'http', settings: { url: server.url, tokenEnv: 'KP_TOKEN' }, source }, { env: { KP_TOKEN: ADMIN_KEY } });
   const call = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
     const response = await request(`${server.url}${path}`, {
       method,
@@ -81,7 +81,7 @@ describeConformance('package keyplan-provider-jsonfile (examples/provider-packag
     revokeByHand(path: string, id: string): Promise<void>;
   };
   const keysFile = join(baseDir, 'keys.json');
-  const provider = openProvider(
+  const provider = await openProvider(
     { name: 'notes', type: 'package', settings: { package: 'keyplan-provider-jsonfile', options: { path: 'keys.json' }, baseDir }, source },
     { env: {} },
   );
@@ -100,7 +100,7 @@ function describeStrapi(): void {
   const strapi = useStrapi();
   describeConformance('strapi (a real Strapi 5.54)', async () => {
     const server = strapi();
-    const provider = openProvider({ name: 'cms', type: 'strapi', settings: { url: server.url, auth: { tokenEnv: 'KP_STRAPI' } }, source }, { env: { KP_STRAPI: server.adminToken } });
+    const provider = await openProvider({ name: 'cms', type: 'strapi', settings: { url: server.url, auth: { tokenEnv: 'KP_STRAPI' } }, source }, { env: { KP_STRAPI: server.adminToken } });
     return {
       provider,
       roles: { narrow: ['api::note.note.find'], broad: ['full-access'] },
