@@ -36,6 +36,8 @@ export interface KeySpec {
   roles: string[];
   expires?: Expiry;
   metadata: Record<string, string>;
+  /** The key's provider fields (`keystone: {...}`), for its provider only. */
+  providerFields?: Record<string, unknown>;
 }
 
 interface ActionBase {

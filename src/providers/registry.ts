@@ -4,6 +4,7 @@
  */
 import type { BuiltInProvider } from './built-in.js';
 import http from './http/index.js';
+import keystone from './keystone/index.js';
 import local from './local/index.js';
 import packageType from './package/index.js';
 import strapi from './strapi/index.js';
@@ -12,6 +13,7 @@ export const BUILT_IN_PROVIDERS: readonly BuiltInProvider[] = [
   local,
   http,
   strapi,
+  keystone,
   packageType,
 ];
 

@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
-import { openProvider } from '../../src/providers/index.js';
+import { openProvider, type Provider } from '../../src/providers/index.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { KeyStore } from '../../src/store/key-store.js';
+import { useKeystone } from '../e2e/helpers/keystone.js';
 import { useStrapi } from '../e2e/helpers/strapi.js';
 import { describeConformance } from './conformance.js';
 
@@ -95,6 +96,47 @@ describeConformance('package keyplan-provider-jsonfile (examples/provider-packag
 });
 
 describeStrapi();
+describeKeystone();
+
+function describeKeystone(): void {
+  const keystone = useKeystone();
+  describeConformance('keystone (a real Keystone 2:22, application credentials)', async () => {
+    const server = keystone();
+    const provider = await openProvider({ name: 'cloud', type: 'keystone', settings: {}, source }, { env: server.adminEnv() });
+    const credentials = new Map<string, string>();
+    return {
+      provider: {
+        ...bind(provider),
+        // The secret authenticates with the credential's id, which the suite's use() needs beside it.
+        create: async (input) => {
+          const created = await provider.create(input);
+          credentials.set(created.secret.reveal(), created.key.id);
+          return created;
+        },
+      },
+      roles: { narrow: ['reader'], broad: ['member'] },
+      use: async (secret) => (await server.authenticate(credentials.get(secret.reveal()) ?? 'unknown', secret.reveal())).status === 201,
+      revokeOutOfBand: (id) => server.deleteCredential(id),
+      close: () => provider.close(),
+    };
+  });
+}
+
+/** A provider's methods as plain properties, to wrap one of them. */
+function bind(provider: Provider): Provider {
+  return {
+    name: provider.name,
+    description: provider.description,
+    capabilities: () => provider.capabilities(),
+    roles: () => provider.roles(),
+    list: (options) => provider.list(options),
+    identity: () => provider.identity?.() ?? Promise.resolve(undefined),
+    create: (input) => provider.create(input),
+    update: (id, patch, etag) => provider.update(id, patch, etag),
+    revoke: (id) => provider.revoke(id),
+    close: () => provider.close(),
+  };
+}
 
 function describeStrapi(): void {
   const strapi = useStrapi();

@@ -17,7 +17,7 @@ import {
   type StrapiToken,
   type TokenAccess,
 } from './tokens.js';
-import { splitDescription } from './description-tag.js';
+import { splitDescription } from '../description-tag.js';
 
 export interface StrapiProviderOptions extends ClientOptions {
   name: string;

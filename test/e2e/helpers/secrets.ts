@@ -54,3 +54,13 @@ export class SecretScanner {
     if (leaks.length > 0) throw new Error(`secrets leaked into output:\n  ${leaks.join('\n  ')}`);
   }
 }
+
+/** After a real server (Strapi, Keystone) stopped: none of the secrets it handed out is in its logs or database. */
+export async function assertServerKeptNoSecrets(label: string, seen: Iterable<string>, output: { stdout: string; stderr: string }, databasePath: string): Promise<void> {
+  const scanner = new SecretScanner();
+  for (const secret of seen) scanner.addSecret(secret);
+  scanner.record(`${label} stdout`, output.stdout);
+  scanner.record(`${label} stderr`, output.stderr);
+  await scanner.recordFile(`${label} database`, databasePath);
+  scanner.assertNoLeaks();
+}

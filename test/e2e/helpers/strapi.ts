@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ensureStrapi } from '../strapi/install.mjs';
 import { cleanEnv } from './cli.js';
 import { jsonCall, stopChild, type ApiReply } from './http-call.js';
-import { SecretScanner } from './secrets.js';
+import { assertServerKeptNoSecrets } from './secrets.js';
 
 /** What keyplan needs to manage API tokens: the admin token's permissions. */
 export const API_TOKEN_ACTIONS = ['read', 'create', 'update', 'delete', 'regenerate'].map((a) => `admin::api-tokens.${a}`);
@@ -232,14 +232,8 @@ export function useStrapi(): () => StrapiServer {
   afterAll(async () => {
     if (!server) return;
     await server.stop();
-    const scanner = new SecretScanner();
-    for (const secret of server.seen) scanner.addSecret(secret);
-    const { stdout, stderr } = server.output();
-    scanner.record('Strapi stdout', stdout);
-    scanner.record('Strapi stderr', stderr);
-    await scanner.recordFile('Strapi database', server.dbPath);
-    if (dir) await rm(dir, { recursive: true, force: true });
-    scanner.assertNoLeaks();
+    const scan = assertServerKeptNoSecrets('Strapi', server.seen, server.output(), server.dbPath);
+    await scan.finally(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
   }, 60_000);
   return () => {
     if (!server) throw new Error('useStrapi(): Strapi is not running');
