@@ -108,6 +108,8 @@ export interface RemoteKey {
   createdAt: EpochMillis;
   expiresAt: EpochMillis | null;
   lastUsedAt: EpochMillis | null;
+  /** Set where the service records no last use: why lastUsedAt is null without meaning "never" ("Keystone does not record it"). */
+  lastUseUnknown?: string;
   revokedAt: EpochMillis | null;
   metadata: Record<string, string>;
   /** Opaque version for If-Match on updates. */

@@ -70,6 +70,7 @@ function parse(credential: AppCredential): Parsed {
     createdAt: Number.isFinite(createdAt) ? createdAt : 0,
     expiresAt: parseKeystoneTime(credential.expires_at),
     lastUsedAt: null,
+    lastUseUnknown: 'Keystone does not record it',
     revokedAt: null,
     metadata,
     etag: '',

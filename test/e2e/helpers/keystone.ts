@@ -61,6 +61,7 @@ export async function ensureKeystone(): Promise<void> {
 export class KeystoneServer {
   /** Every secret seen: the admin password, tokens, and every credential secret Keystone handed out. */
   readonly seen = new Set<string>();
+  readonly #listeners = new Set<(secret: string) => void>();
   #session: KeystoneSession | undefined;
 
   private constructor(
@@ -98,6 +99,19 @@ export class KeystoneServer {
     return new KeystoneServer(`http://127.0.0.1:${port}/v3`, options.dir, password, Date.now() - began, child, logs);
   }
 
+  /** Registers a secret for leak scans (every listener, and the ones added later). */
+  onSecret(secret: string): void {
+    this.seen.add(secret);
+    for (const listener of this.#listeners) listener(secret);
+  }
+
+  /** Calls `listener` with every secret seen so far and every later one (E2eWorkspace.watchSecretsOf); returns the unsubscribe. */
+  watchSecrets(listener: (secret: string) => void): () => void {
+    for (const secret of this.seen) listener(secret);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   /** The OS_* variables of the bootstrap admin (project `admin`), as the `openstack` CLI reads them. */
   adminEnv(): Record<string, string> {
     return {
@@ -123,9 +137,9 @@ export class KeystoneServer {
   async call<T = unknown>(method: string, path: string, options: { token?: string | null; body?: unknown } = {}): Promise<ApiReply<T>> {
     const token = options.token === undefined ? (await this.admin()).token : options.token;
     const reply = await jsonCall<T>(this.authUrl, method, path, null, options.body, token ? { 'x-auth-token': token } : {});
-    for (const found of secretsIn(reply.body)) this.seen.add(found);
+    for (const found of secretsIn(reply.body)) this.onSecret(found);
     const subject = reply.headers['x-subject-token'];
-    if (typeof subject === 'string') this.seen.add(subject);
+    if (typeof subject === 'string') this.onSecret(subject);
     return reply;
   }
 
@@ -166,6 +180,16 @@ export class KeystoneServer {
     return reply.body.application_credentials;
   }
 
+  /** The credentials keyplan made for a declared key name (Keystone names them `<name>~<10 hex>`). */
+  async credentialsOf(declared: string): Promise<KeystoneCredential[]> {
+    return (await this.listCredentials()).filter((c) => c.name.startsWith(`${declared}~`));
+  }
+
+  /** The OS_* variables of another user of the Default domain, on the admin project. */
+  userEnv(user: string, password: string): Record<string, string> {
+    return { ...this.adminEnv(), OS_USERNAME: user, OS_PASSWORD: password };
+  }
+
   /** Creates an application credential directly ("out of band"), with its secret. */
   async createCredential(input: { name: string; description?: string; roles?: string[]; unrestricted?: boolean }): Promise<KeystoneCredential & { secret: string }> {
     const { userId } = await this.admin();
@@ -189,7 +213,7 @@ export class KeystoneServer {
   /** A user holding `roles` on the admin project (for tests of a credential that lacks a role). */
   async createUser(name: string, roles: string[]): Promise<{ id: string; password: string }> {
     const password = `Ku1-${randomBytes(12).toString('hex')}`;
-    this.seen.add(password);
+    this.onSecret(password);
     const { projectId } = await this.admin();
     const user = await this.call<{ user: { id: string } }>('POST', '/users', { body: { user: { name, password, domain_id: 'default' } } });
     if (user.status !== 201) throw new Error(`create user ${name}: HTTP ${user.status} ${JSON.stringify(user.body)}`);
