@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { cleanEnv } from './cli.js';
 import { jsonCall, stopChild, type ApiReply } from './http-call.js';
-import { assertServerKeptNoSecrets } from './secrets.js';
+import { SecretFeed, assertServerKeptNoSecrets } from './secrets.js';
 
 const RUNNER = fileURLToPath(new URL('./keystone-runner.py', import.meta.url));
 const PYTHON = '/usr/bin/python3';
@@ -58,10 +58,7 @@ export async function ensureKeystone(): Promise<void> {
   }
 }
 
-export class KeystoneServer {
-  /** Every secret seen: the admin password, tokens, and every credential secret Keystone handed out. */
-  readonly seen = new Set<string>();
-  readonly #listeners = new Set<(secret: string) => void>();
+export class KeystoneServer extends SecretFeed {
   #session: KeystoneSession | undefined;
 
   private constructor(
@@ -74,6 +71,7 @@ export class KeystoneServer {
     private readonly child: ChildProcess,
     private readonly logs: { stdout: string; stderr: string },
   ) {
+    super();
     this.seen.add(adminPassword);
   }
 
@@ -97,19 +95,6 @@ export class KeystoneServer {
       child.once('exit', (code) => reject(new Error(`Keystone exited (${code}) before it listened:\n${logs.stderr.slice(-4000)}`)));
     });
     return new KeystoneServer(`http://127.0.0.1:${port}/v3`, options.dir, password, Date.now() - began, child, logs);
-  }
-
-  /** Registers a secret for leak scans (every listener, and the ones added later). */
-  onSecret(secret: string): void {
-    this.seen.add(secret);
-    for (const listener of this.#listeners) listener(secret);
-  }
-
-  /** Calls `listener` with every secret seen so far and every later one (E2eWorkspace.watchSecretsOf); returns the unsubscribe. */
-  watchSecrets(listener: (secret: string) => void): () => void {
-    for (const secret of this.seen) listener(secret);
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   /** The OS_* variables of the bootstrap admin (project `admin`), as the `openstack` CLI reads them. */
