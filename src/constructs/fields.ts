@@ -1,14 +1,7 @@
-import type {
-  FileDeliverProps,
-  GithubSecretDeliverProps,
-  HttpProviderProps,
-  KeyFields,
-  LocalProviderProps,
-  PackageProviderProps,
-  PolicyProps,
-  RotationProps,
-  StrapiProviderProps,
-} from './types.js';
+import { PROVIDER_KEY_FIELD_NAMES } from './provider-props.js';
+import type { FileDeliverProps, GithubSecretDeliverProps, KeyFields, PolicyProps, RotationProps } from './types.js';
+
+export { PROVIDER_FIELDS, PROVIDER_KEY_FIELDS } from './provider-props.js';
 
 /** camelCase prop -> keys.yaml property, for every field of a props type (the compiler checks completeness). */
 type FieldMap<T> = { readonly [K in keyof Required<T>]: string };
@@ -26,6 +19,7 @@ export const KEY_FIELDS = {
   deliver: 'deliver',
   preventRevoke: 'prevent_revoke',
   takeOver: 'take_over',
+  ...PROVIDER_KEY_FIELD_NAMES,
 } as const satisfies FieldMap<KeyFields>;
 
 export const POLICY_FIELDS = {
@@ -41,13 +35,6 @@ export const POLICY_FIELDS = {
 } as const satisfies FieldMap<PolicyProps>;
 
 export const ROTATION_FIELDS = { every: 'every', beforeExpiry: 'before_expiry', overlap: 'overlap' } as const satisfies FieldMap<RotationProps>;
-
-export const PROVIDER_FIELDS = {
-  local: { type: 'type', path: 'path' } satisfies FieldMap<LocalProviderProps>,
-  http: { type: 'type', url: 'url', tokenEnv: 'token_env', timeout: 'timeout' } satisfies FieldMap<HttpProviderProps>,
-  strapi: { type: 'type', url: 'url', tokenEnv: 'token_env', emailEnv: 'email_env', passwordEnv: 'password_env', timeout: 'timeout' } satisfies FieldMap<StrapiProviderProps>,
-  package: { type: 'type', package: 'package', options: 'options' } satisfies FieldMap<PackageProviderProps>,
-} as const;
 
 export const DELIVER_FIELDS = {
   file: { type: 'type', path: 'path', format: 'format', var: 'var' } satisfies FieldMap<FileDeliverProps>,

@@ -3,10 +3,10 @@
  * that these fields and schema/keys.schema.json name the same properties, so the two cannot drift apart.
  */
 
-/** s (seconds), m (minutes), h (hours), d (days), w (weeks), mo (30 days), y (365 days). */
-export type DurationUnit = 's' | 'm' | 'h' | 'd' | 'w' | 'mo' | 'y';
-/** A whole number and a unit: `45s`, `30m`, `12h`, `90d`, `2w`, `3mo`, `1y`. */
-export type Duration = `${number}${DurationUnit}`;
+import type { Duration } from './duration.js';
+import type { ProviderKeyFields } from './provider-props.js';
+
+export type { Duration, DurationUnit } from './duration.js';
 /** A duration after creation (`90d`), a date (`2027-06-30`: the end of that day UTC), a date-time, or `never`. */
 export type Expiry = Duration | 'never' | `${number}-${number}-${number}` | `${number}-${number}-${number}T${string}`;
 
@@ -32,50 +32,17 @@ export interface PolicyProps {
   readonly minKeysForThreshold?: number;
 }
 
-/** An embedded key store in a local SQLite file. */
-export interface LocalProviderProps {
-  readonly type: 'local';
-  /** The SQLite file; a relative path is relative to the project directory (where the program runs). */
-  readonly path: string;
-}
-
-/** A keyplan key service reached over HTTP. */
-export interface HttpProviderProps {
-  readonly type: 'http';
-  /** Base URL of the key service, e.g. https://keys.example.com. */
-  readonly url: string;
-  /** The environment variable holding the management key. The key itself never goes in code. */
-  readonly tokenEnv: string;
-  /** How long to wait for one HTTP request, e.g. 30s. */
-  readonly timeout?: Duration;
-}
-
-/** The API tokens of a Strapi 5, managed through its admin API. */
-export interface StrapiProviderProps {
-  readonly type: 'strapi';
-  /** Base URL of the Strapi server, e.g. https://cms.example.com. */
-  readonly url: string;
-  /** The environment variable holding a Strapi admin token (preferred over emailEnv/passwordEnv). */
-  readonly tokenEnv?: string;
-  /** Instead of tokenEnv: the environment variable holding an admin user's email. */
-  readonly emailEnv?: string;
-  /** With emailEnv: the environment variable holding that admin user's password. */
-  readonly passwordEnv?: string;
-  /** How long to wait for one HTTP request, e.g. 30s. */
-  readonly timeout?: Duration;
-}
-
-/** A provider from an installed npm package implementing keyplan's provider contract. */
-export interface PackageProviderProps {
-  readonly type: 'package';
-  /** The npm package name, installed in the project. */
-  readonly package: string;
-  /** The provider's options, checked against the package's own schema when it loads. */
-  readonly options?: Readonly<Record<string, unknown>>;
-}
-
-/** A key service (keys.yaml `providers:` entry); its name is the construct id. */
-export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProviderProps | PackageProviderProps;
+// The provider props are generated from each provider's own schema (scripts/generate-provider-schema.ts).
+export type {
+  HttpProviderProps,
+  KeystoneKeyFieldProps,
+  KeystoneProviderProps,
+  LocalProviderProps,
+  PackageProviderProps,
+  ProviderKeyFields,
+  ProviderProps,
+  StrapiProviderProps,
+} from './provider-props.js';
 
 /** When keyplan replaces a key: create a new one, deliver it, then revoke the old one. */
 export interface RotationProps {
@@ -114,8 +81,8 @@ export type DeliverProps = FileDeliverProps | GithubSecretDeliverProps;
 /** A provider given as its construct or as its name. */
 export type ProviderRef = string | { readonly providerName: string };
 
-/** Every field of one keys.yaml key, camelCased. */
-export interface KeyFields {
+/** Every field of one keys.yaml key, camelCased (and what only one kind of service has, under its type's name). */
+export interface KeyFields extends ProviderKeyFields {
   /** The key's name, unique per provider. Default: the construct id. */
   readonly name?: string;
   /** What the key is for. */

@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { DELIVER_FIELDS, KEY_FIELDS, POLICY_FIELDS, ROTATION_FIELDS, toYamlFields } from './fields.js';
+import { DELIVER_FIELDS, KEY_FIELDS, POLICY_FIELDS, PROVIDER_KEY_FIELDS, ROTATION_FIELDS, toYamlFields } from './fields.js';
 import { providerFieldsOf } from './shape.js';
 import type { DeliverProps, KeyFields, PolicyProps, ProviderProps, ProviderRef } from './types.js';
 
@@ -18,9 +18,11 @@ export function providerNameOf(ref: ProviderRef | undefined): string | undefined
 /** ApiKey props -> the keys.yaml key mapping. With `paths`, relative deliver paths are rebased onto the output directory. */
 export function keyToYaml(props: KeyFields, paths?: PathBase): Record<string, unknown> {
   const { rotation, deliver, provider, ...rest } = props;
+  const own = rest as Record<string, unknown>;
+  for (const [prop, fields] of Object.entries(PROVIDER_KEY_FIELDS)) if (own[prop] !== undefined) own[prop] = toYamlFields(own[prop] as object, fields);
   return toYamlFields(
     {
-      ...rest,
+      ...own,
       provider: providerNameOf(provider),
       rotation: rotation && toYamlFields(rotation, ROTATION_FIELDS),
       deliver: deliver?.map((target) => deliverToYaml(target, paths)),

@@ -4,6 +4,7 @@ import type { SourceDocument } from './config-source.js';
 import { IssueList } from './config-values.js';
 import { normalizeOwnership, normalizePolicy, normalizeProviders, type ProviderNormalizer } from './config-policy.js';
 import { normalizeKeys } from './config-keys.js';
+import { attachProviderFields } from './config-provider-fields.js';
 import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkRenames } from './config-checks.js';
 
 export type { SourceDocument, NodePath, NodePart } from './config-source.js';
@@ -36,6 +37,7 @@ export function normalizeConfig(input: NormalizeInput): NormalizeResult {
   const policy = normalizePolicy(root, issues);
   const entries = [root, ...includes].flatMap((doc) => normalizeKeys(doc, baseDir, issues));
   assignProviders(entries, declaredNames, issues);
+  attachProviderFields(entries, providers, Object.keys(input.providerTypes), issues);
   checkDuplicateNames(entries, issues);
   checkRenames(entries, issues);
   checkExpiryPolicy(entries, policy, now, issues);

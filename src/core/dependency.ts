@@ -8,7 +8,11 @@ import type { PlanWarning } from './plan-types.js';
  */
 export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], policy: Policy, now: EpochMillis, lastUseResolutionMs = 0): PlanWarning[] {
   const warnings: PlanWarning[] = [];
-  if (remote.lastUsedAt === null) {
+  if (remote.lastUseUnknown !== undefined) {
+    // Nothing to gate on: only the declared consumers (below) can say the key is still needed.
+    const rely = consumers.length > 0 ? 'the gate relies on its declared consumers' : 'it declares no consumers, so nothing gates the revoke: declare them in keys.yaml';
+    warnings.push({ kind: 'last-use-unknown', message: `${remote.name} (${remote.id}): last use unknown (${remote.lastUseUnknown}), so keyplan cannot tell whether it is in use; ${rely}`, gate: null });
+  } else if (remote.lastUsedAt === null) {
     warnings.push({ kind: 'never-used', message: `${remote.name} (${remote.id}) was never used`, gate: null });
   } else if (now - remote.lastUsedAt <= policy.inUseWindowMs + lastUseResolutionMs) {
     // The service records last use only every `lastUseResolutionMs`: the real last use may be that much later.

@@ -88,6 +88,7 @@ export function keyJudge({ provider, declared, catalog, policy, now, ownership }
 
 /** Whether the key is stale (used, not lately) or never used (and older than the grace); undefined when neither. */
 function idleness(remote: RemoteKey, policy: Policy, now: EpochMillis): 'stale' | 'never-used' | undefined {
+  if (remote.lastUseUnknown !== undefined) return undefined; // no last use recorded: neither stale nor never used
   if (remote.lastUsedAt !== null) return now - remote.lastUsedAt > policy.staleAfterMs ? 'stale' : undefined;
   return now - remote.createdAt > policy.unusedGraceMs ? 'never-used' : undefined;
 }

@@ -3,7 +3,7 @@ import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from '
 import { stableHash } from './fingerprint.js';
 import { humanDuration, relativeTime } from './humanize.js';
 import type { Capabilities, DesiredKey, ProviderTraits, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
-import { desiredMetadata, isManaged, managedElsewhere, recordedPreventRevoke, sameMetadata } from './ownership.js';
+import { REPLACES_KEY, RETIRE_AFTER_KEY, desiredMetadata, isManaged, managedElsewhere, recordedPreventRevoke, sameMetadata } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';
 import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
 
@@ -45,8 +45,16 @@ function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldC
   if (isExpired(remote, now)) reasons.push(`the key expired ${relativeTime(remote.expiresAt ?? now, now)}`);
   for (const change of changes) {
     if (!capabilities.editableFields.includes(change.field as EditableField)) {
-      reasons.push(`${change.field} changes (${formatValue(change.before)} → ${formatValue(change.after)}) and the provider cannot edit it in place`);
+      const values = `${formatValue(change.before)} → ${formatValue(change.after)}`;
+      reasons.push(
+        capabilities.serviceName
+          ? `${change.field} cannot change in place on ${capabilities.serviceName}: rotate (${values})`
+          : `${change.field} changes (${values}) and the provider cannot edit it in place`,
+      );
     }
+  }
+  for (const field of providerFieldChanges(desired, remote)) {
+    reasons.push(`${field} cannot change in place on ${capabilities.serviceName ?? 'the provider'}: rotate`);
   }
   const rotation = desired.rotation;
   if (rotation?.everyMs !== undefined && now - remote.createdAt >= rotation.everyMs) {
@@ -94,14 +102,17 @@ function rotateAction(
   reasons: string[],
   ctx: ChangeContext,
 ): RotateAction {
-  const spec = specFor(desired, remote.metadata, ctx.ownership);
-  const canRename = ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata');
+  const onReplacement = ctx.capabilities.retireMarks === 'on-replacement';
+  const overlapMs = desired.rotation?.overlapMs ?? 0;
+  const declaredSpec = specFor(desired, remote.metadata, ctx.ownership);
+  // Where nothing can be edited, the replacement says which key it replaces; the provider reports that one as retiring.
+  const spec = onReplacement ? { ...declaredSpec, metadata: { ...declaredSpec.metadata, [REPLACES_KEY]: remote.id, [RETIRE_AFTER_KEY]: String(overlapMs) } } : declaredSpec;
+  const canRename = onReplacement || (ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata'));
   const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs)];
   if ((desired.preventRevoke || recordedPreventRevoke(remote)) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
   if (!canRename) {
     warnings.push({ kind: 'downtime', message: `the provider cannot rename keys, so ${remote.id} is revoked before its replacement exists`, gate: null });
   }
-  const overlapMs = desired.rotation?.overlapMs ?? 0;
   return {
     kind: 'rotate',
     provider: ctx.provider,
@@ -120,7 +131,9 @@ function rotateAction(
 
 /** What a new key for `desired` is created with. */
 export function specFor(desired: DesiredKey, currentMetadata: Record<string, string> = {}, ownership?: string): KeySpec {
-  return { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata, ownership) };
+  const spec: KeySpec = { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata, ownership) };
+  if (desired.providerFields) spec.providerFields = desired.providerFields.values;
+  return spec;
 }
 
 function metadataReason(remote: RemoteKey, ownership: string): string {
@@ -162,6 +175,15 @@ function formatValue(value: FieldChange['before']): string {
   if (typeof value === 'string') return value;
   if (Array.isArray(value)) return `[${value.join(', ')}]`;
   return JSON.stringify(value);
+}
+
+/** The provider fields written for the key that the remote key does not have as written: `keystone.unrestricted`. */
+function providerFieldChanges(desired: DesiredKey, remote: RemoteKey): string[] {
+  if (!desired.providerFields) return [];
+  const { type, values } = desired.providerFields;
+  return Object.keys(values)
+    .filter((field) => JSON.stringify(values[field] ?? null) !== JSON.stringify(remote.providerFields?.[field] ?? null))
+    .map((field) => `${type}.${field}`);
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

@@ -42,6 +42,8 @@ export interface DesiredKey {
   preventRevoke: boolean;
   /** `take_over:` the ownership this key may be adopted from (explicit, shown in the plan). */
   takeOver?: string;
+  /** What only its provider's kind of service has (the key field named after the provider type, e.g. `keystone:`). */
+  providerFields?: { type: string; values: Record<string, unknown> };
   /** Where the key's entry starts in its YAML file. */
   source: SourcePosition;
   /** Where some of its fields were written, so an error about one points at it. */
@@ -106,10 +108,14 @@ export interface RemoteKey {
   createdAt: EpochMillis;
   expiresAt: EpochMillis | null;
   lastUsedAt: EpochMillis | null;
+  /** Set where the service records no last use: why lastUsedAt is null without meaning "never" ("Keystone does not record it"). */
+  lastUseUnknown?: string;
   revokedAt: EpochMillis | null;
   metadata: Record<string, string>;
   /** Opaque version for If-Match on updates. */
   etag: string;
+  /** What only this kind of service has on a key, as the provider reads it back (compared with a key's provider fields). */
+  providerFields?: Record<string, unknown>;
 }
 
 export interface Role {
@@ -144,15 +150,26 @@ export interface ProviderTraits {
   expiryFromCreation: boolean;
   /**
    * How a create whose answer was lost is recovered: the service replays an idempotency key, or the provider
-   * finds the key again (by name and a create tag) and re-issues its secret.
+   * finds the key again (by name and a create tag) and re-issues its secret, or (a service that can do neither)
+   * finds it again and replaces it with a new key: a new id and secret (nobody ever held the first).
    */
-  createRecovery: 'idempotency-key' | 'find-and-reissue';
+  createRecovery: 'idempotency-key' | 'find-and-reissue' | 'find-and-replace';
   /** Whether `list({ includeRevoked: true })` returns revoked keys (else a revoked key is simply gone). */
   listsRevoked: boolean;
   /** lastUsedAt is written at most this often: a key may have been used up to this long after it. */
   lastUseResolutionMs: Millis;
   /** Whether a key's secret can be replaced in place (same id); rotations never use it, lost creates may. */
   reissueInPlace: boolean;
+  /** `not-recorded`: the service keeps no last use (lastUsedAt is always null and means "unknown", not "never"). Default `recorded`. */
+  lastUse?: 'recorded' | 'not-recorded';
+  /**
+   * Where a rotation's retirement of the old key is written. `on-old-key` (default): the old key is renamed aside
+   * and marked. `on-replacement`: nothing can be edited, so the replacement is created carrying which key it
+   * replaces and the overlap, and the provider reports the old key as retiring from that.
+   */
+  retireMarks?: 'on-old-key' | 'on-replacement';
+  /** What the service is called in messages ("Keystone"); default "the provider". */
+  serviceName?: string;
 }
 
 /** What a provider declares: its key service's capabilities and its own traits. */

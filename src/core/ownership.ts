@@ -7,6 +7,9 @@ export const PREVENT_REVOKE_KEY = 'keyplan-prevent-revoke';
 /** On a key renamed aside by a rotation: the name of the key that replaced it, and when it may be revoked. */
 export const RETIRING_FOR_KEY = 'keyplan-retiring-for';
 export const RETIRE_AT_KEY = 'keyplan-retire-at';
+/** On a replacement created where nothing can be edited (retireMarks `on-replacement`): the key it replaces, and the overlap in ms. */
+export const REPLACES_KEY = 'keyplan-replaces';
+export const RETIRE_AFTER_KEY = 'keyplan-retire-after';
 
 const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNERSHIP_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REVOKED_BY_KEY]);
 

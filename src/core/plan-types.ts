@@ -20,7 +20,7 @@ export interface RoleChange {
   escalation: boolean;
 }
 
-export type WarningKind = 'in-use' | 'consumers' | 'never-used' | 'privilege-escalation' | 'prevent-revoke' | 'downtime';
+export type WarningKind = 'in-use' | 'consumers' | 'never-used' | 'last-use-unknown' | 'privilege-escalation' | 'prevent-revoke' | 'downtime';
 
 export interface PlanWarning {
   kind: WarningKind;
@@ -36,6 +36,8 @@ export interface KeySpec {
   roles: string[];
   expires?: Expiry;
   metadata: Record<string, string>;
+  /** The key's provider fields (`keystone: {...}`), for its provider only. */
+  providerFields?: Record<string, unknown>;
 }
 
 interface ActionBase {

@@ -3,7 +3,7 @@ import type { EpochMillis, Policy, RemoteKey } from './model.js';
 import { recordedConsumers } from './ownership.js';
 import type { Plan, PlannedAction, PlanWarning, RevokeAction, RotateAction } from './plan-types.js';
 
-const USE_WARNINGS = new Set<PlanWarning['kind']>(['in-use', 'never-used', 'consumers']);
+const USE_WARNINGS = new Set<PlanWarning['kind']>(['in-use', 'never-used', 'last-use-unknown', 'consumers']);
 
 /**
  * A saved plan's dependency warnings, judged again on the keys' latest use: the fingerprint leaves last

@@ -3,7 +3,7 @@ import type { DesiredState, ProviderConfig } from '../core/model.js';
 import type { ProviderSnapshot } from '../core/plan.js';
 import { readProvidersEarly } from '../io/early-providers.js';
 import { loadConfigOffThread } from '../io/load-config-off-thread.js';
-import type { OpenProviderOptions } from '../providers/index.js';
+import { listsWithoutSideEffects, type OpenProviderOptions } from '../providers/index.js';
 import { openProviders, readSnapshots, selectProviderNames, type OpenedProviders } from './providers.js';
 
 /**
@@ -21,8 +21,9 @@ export interface ConfigAndSnapshots {
 /**
  * The config and the remote keys, the two overlapped: the root file's `providers:` are read first, listing starts
  * at once, and the key files load on a worker thread while the pages arrive. Errors come in the order they
- * always did (config, then --provider, then opening and listing). Only http providers start early: listing them
- * is a read over the network, while opening a local store creates its file, which an invalid config must not do.
+ * always did (config, then --provider, then opening and listing). Only providers whose type declares that listing
+ * has no side effects start early (a read over the network), while opening a local store creates its file, which an
+ * invalid config must not do.
  * When the full load's providers differ from the early read, the early listing is dropped.
  */
 export async function loadConfigAndList(
@@ -41,7 +42,7 @@ export async function loadConfigAndList(
   const loading = loadConfigOffThread(configPath, { now });
   let opened: OpenedProviders | undefined;
   const listing = (async () => {
-    opened = openProviders({ providers: early }, names, providerOptions);
+    opened = await openProviders({ providers: early }, names, providerOptions);
     const snapshots = await readSnapshots(opened.providers);
     // Listing usually ends before the key files are loaded: the fingerprint is hashed in that wait, not after it.
     for (const snapshot of Object.values(snapshots)) snapshot.fingerprint = remoteFingerprint(snapshot.keys);
@@ -61,11 +62,11 @@ export async function loadConfigAndList(
   }
 }
 
-/** The providers to list early: all declared (or the one --provider names), when every one is http. */
+/** The providers to list early: all declared (or the one --provider names), when listing every one only reads. */
 function earlyNames(early: Record<string, ProviderConfig>, only: string | undefined): string[] | undefined {
   const names = Object.keys(early).sort();
   const chosen = only === undefined ? names : names.filter((name) => name === only);
-  if (chosen.length === 0 || chosen.some((name) => early[name]?.type !== 'http')) return undefined;
+  if (chosen.length === 0 || chosen.some((name) => !listsWithoutSideEffects(early[name]?.type ?? ''))) return undefined;
   return chosen;
 }
 

@@ -18,13 +18,14 @@ export interface OpenedProviders {
   close(): Promise<void>;
 }
 
-export function openProviders(state: Pick<DesiredState, 'providers'>, names: readonly string[], options: OpenProviderOptions): OpenedProviders {
+/** Opens the named providers (loading each type's code once); when one fails, those opened are closed. */
+export async function openProviders(state: Pick<DesiredState, 'providers'>, names: readonly string[], options: OpenProviderOptions): Promise<OpenedProviders> {
   const providers = new Map<string, Provider>();
   const close = async () => {
     await Promise.allSettled([...providers.values()].map((p) => p.close()));
   };
   try {
-    for (const name of names) providers.set(name, openProvider(state.providers[name] as NonNullable<DesiredState['providers'][string]>, options));
+    for (const name of names) providers.set(name, await openProvider(state.providers[name] as NonNullable<DesiredState['providers'][string]>, options));
   } catch (error) {
     void close();
     throw error;
@@ -58,7 +59,7 @@ export async function withProviders<T>(
   options: OpenProviderOptions,
   work: (providers: ReadonlyMap<string, Provider>) => Promise<T>,
 ): Promise<T> {
-  const opened = openProviders(state, names, options);
+  const opened = await openProviders(state, names, options);
   try {
     return await work(opened.providers);
   } finally {

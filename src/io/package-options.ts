@@ -2,8 +2,8 @@
 import { issueAt, type SourceDocument } from '../core/config-source.js';
 import type { ConfigIssue } from '../core/errors.js';
 import type { ProviderConfig } from '../core/model.js';
-import type { PackageSettings } from '../providers/normalizers.js';
-import { PackageLoadError, checkPackageOptions, loadProviderPackage } from '../providers/package-loader.js';
+import type { PackageSettings } from '../providers/package/index.js';
+import { PackageLoadError, checkPackageOptions, loadProviderPackage } from '../providers/package/package-loader.js';
 
 export async function packageOptionIssues(root: SourceDocument, providers: Readonly<Record<string, ProviderConfig>>): Promise<ConfigIssue[]> {
   const issues: ConfigIssue[] = [];

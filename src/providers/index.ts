@@ -1,92 +1,22 @@
-/** Opens the provider a keys.yaml `providers:` entry describes: one opener per provider type. */
-import type { Dispatcher } from 'undici';
+/** Opens the provider a keys.yaml `providers:` entry describes, through its type's folder (registry.ts). */
 import { KeyplanError } from '../core/errors.js';
 import type { ProviderConfig } from '../core/model.js';
-import { Secret } from '../core/secret.js';
-import { HttpProvider } from './http.js';
-import { LocalProvider } from './local.js';
-import type { HttpSettings, LocalSettings, PackageSettings, StrapiSettings } from './normalizers.js';
-import { PackageProvider } from './package-provider.js';
+import type { OpenProviderOptions } from './built-in.js';
 import type { Provider } from './provider.js';
-import type { RetryPolicy } from './retry.js';
-import { StrapiProvider } from './strapi/strapi.js';
+import { builtInProvider } from './registry.js';
 
 export type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
+export type { OpenProviderOptions } from './built-in.js';
 
-export interface OpenProviderOptions {
-  /** Where `token_env` and KEYPLAN_PEPPER are read. */
-  env: NodeJS.ProcessEnv;
-  /** http: the undici dispatcher to send through (tests inject a MockAgent). */
-  dispatcher?: Dispatcher;
-  /** http: how to wait between retries (tests record instead of waiting). */
-  sleep?: (ms: number) => Promise<void>;
-  /** http: retry limits, e.g. `{ maxAttempts: 1 }`. */
-  retry?: Partial<RetryPolicy>;
-  /** The clock: Retry-After dates for http, key times for local. */
-  now?: () => number;
-}
-
-type Opener = (config: ProviderConfig, options: OpenProviderOptions) => Provider;
-
-/** HTTP transport options shared by providers that talk to a server. */
-function transport(options: OpenProviderOptions, timeoutMs: number | undefined) {
-  return {
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  };
-}
-
-const OPENERS: Record<string, Opener> = {
-  local(config, options) {
-    const settings = config.settings as unknown as LocalSettings;
-    const pepper = options.env.KEYPLAN_PEPPER;
-    return LocalProvider.open({
-      name: config.name,
-      path: settings.path,
-      ...(pepper ? { pepper } : {}),
-      ...(options.now ? { clock: options.now } : {}),
-    });
-  },
-  http(config, options) {
-    const settings = config.settings as unknown as HttpSettings;
-    return new HttpProvider({
-      name: config.name,
-      url: settings.url,
-      token: readToken(config.name, settings, options.env),
-      tokenEnv: settings.tokenEnv,
-      ...transport(options, settings.timeoutMs),
-    });
-  },
-  package(config, options) {
-    const settings = config.settings as unknown as PackageSettings;
-    return new PackageProvider({
-      name: config.name,
-      package: settings.package,
-      options: settings.options,
-      context: { name: config.name, baseDir: settings.baseDir, env: options.env, now: options.now ?? Date.now },
-    });
-  },
-  strapi(config, options) {
-    const settings = config.settings as unknown as StrapiSettings;
-    return new StrapiProvider({ name: config.name, url: settings.url, auth: settings.auth, env: options.env, ...transport(options, settings.timeoutMs) });
-  },
-};
-
-export function openProvider(config: ProviderConfig, options: OpenProviderOptions): Provider {
-  const open = Object.hasOwn(OPENERS, config.type) ? OPENERS[config.type] : undefined;
-  if (!open) throw new KeyplanError(`provider "${config.name}": unknown type ${JSON.stringify(config.type)}`);
+/** Loads the type's opener (only the types a config uses are ever imported) and opens the provider. */
+export async function openProvider(config: ProviderConfig, options: OpenProviderOptions): Promise<Provider> {
+  const type = builtInProvider(config.type);
+  if (!type) throw new KeyplanError(`provider "${config.name}": unknown type ${JSON.stringify(config.type)}`);
+  const open = await type.open();
   return open(config, options);
 }
 
-function readToken(name: string, settings: HttpSettings, env: NodeJS.ProcessEnv): Secret {
-  const value = env[settings.tokenEnv]?.trim();
-  if (!value) {
-    throw new KeyplanError(
-      `provider "${name}" (${settings.url}) needs a key service token in the environment variable ${settings.tokenEnv}, which is not set`,
-    );
-  }
-  return new Secret(value);
+/** Whether listing a provider of this type only reads: plan may then start it early (engine/plan-overlap.ts). */
+export function listsWithoutSideEffects(type: string): boolean {
+  return builtInProvider(type)?.traits.listingHasNoSideEffects === true;
 }

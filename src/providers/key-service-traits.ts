@@ -1,4 +1,4 @@
-import type { ProviderTraits } from '../core/model.js';
+import type { ProviderCapabilities, ProviderTraits } from '../core/model.js';
 
 /**
  * How keyplan's own key service behaves, through `local` (the store in-process) or `http` (`keyplan serve`):
@@ -12,4 +12,12 @@ export const KEY_SERVICE_TRAITS: ProviderTraits = {
   listsRevoked: true,
   lastUseResolutionMs: 60_000,
   reissueInPlace: false,
+};
+
+/** The key service's capabilities with its default configuration (`keyplan serve` without --roles); a service reports its own. */
+export const KEY_SERVICE_CAPABILITIES: ProviderCapabilities = {
+  editableFields: ['name', 'description', 'roles', 'metadata'],
+  expiration: { mode: 'any', maxMs: null, allowsNever: true },
+  metadata: true,
+  ...KEY_SERVICE_TRAITS,
 };

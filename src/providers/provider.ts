@@ -11,6 +11,8 @@ export interface CreateKeyInput {
   metadata: Record<string, string>;
   /** Makes a retried or resumed create return the first key (and secret) instead of a duplicate. */
   idempotencyKey: string;
+  /** What only this provider's kind of service has (the key's field named after the provider type), schema-checked. */
+  providerFields?: Record<string, unknown>;
 }
 
 export interface ListOptions {

@@ -20,7 +20,7 @@ export function keyCells(key: AuditedKey, asOf: EpochMillis): KeyCells {
     name: remote.name,
     description: remote.description,
     roles: remote.roles.join(', '),
-    lastUsed: remote.lastUsedAt === null ? 'Never' : relativeTime(remote.lastUsedAt, asOf),
+    lastUsed: remote.lastUseUnknown !== undefined ? `unknown (${remote.lastUseUnknown})` : remote.lastUsedAt === null ? 'Never' : relativeTime(remote.lastUsedAt, asOf),
     age: humanDuration(Math.max(0, asOf - remote.createdAt)),
     expires: remote.expiresAt === null ? 'never' : `${isoDate(remote.expiresAt)} (${relativeTime(remote.expiresAt, asOf)})`,
     owner: ownerOf(key) ?? '-',

@@ -58,7 +58,7 @@ function tableRow(key: AuditedKey, asOf: number, withProvider: boolean): Cell[] 
     { text: cells.name, style: 'bold' },
     { text: truncate(cells.description, DESCRIPTION_WIDTH) || '-', style: 'dim' },
     { text: cells.roles || '-' },
-    { text: cells.lastUsed, ...(key.remote.lastUsedAt === null ? { style: 'yellow' as const } : {}) },
+    { text: cells.lastUsed, ...(key.remote.lastUsedAt === null && key.remote.lastUseUnknown === undefined ? { style: 'yellow' as const } : {}) },
     { text: cells.age },
     { text: cells.expires },
     { text: cells.owner },

@@ -34,7 +34,7 @@ export function renderImportYaml(groups: readonly { provider?: string; keys: rea
     if (key.takeOver !== undefined) entry.take_over = key.takeOver;
     // A node, not a plain object, so the comment is written as a comment rather than as a field.
     const node = doc.createNode(entry);
-    node.commentBefore = ` ${key.id} (${key.prefix}…), created ${isoDate(key.createdAt)}, last used ${key.lastUsedAt === null ? 'never' : isoDate(key.lastUsedAt)}`;
+    node.commentBefore = ` ${key.id} (${key.prefix}…), created ${isoDate(key.createdAt)}, last used ${key.lastUseUnknown !== undefined ? `unknown (${key.lastUseUnknown})` : key.lastUsedAt === null ? 'never' : isoDate(key.lastUsedAt)}`;
     list.items.push(node);
   }
   doc.contents = doc.createNode({ keys: list });

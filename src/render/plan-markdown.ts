@@ -158,7 +158,7 @@ function remoteRows(remote: RemoteKey): Row[] {
   return [
     ['roles', mdText(remote.roles.join(', ')), '—'],
     ['expires', mdText(describeRemoteExpiry(remote)), '—'],
-    ['last used', remote.lastUsedAt === null ? 'never' : isoTime(remote.lastUsedAt), '—'],
+    ['last used', remote.lastUseUnknown !== undefined ? `unknown (${remote.lastUseUnknown})` : remote.lastUsedAt === null ? 'never' : isoTime(remote.lastUsedAt), '—'],
   ];
 }
 

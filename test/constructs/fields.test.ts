@@ -18,6 +18,9 @@ describe('construct props agree with schema/keys.schema.json', () => {
     ['rotation', ROTATION_FIELDS],
     ['localProvider', PROVIDER_FIELDS.local],
     ['httpProvider', PROVIDER_FIELDS.http],
+    ['strapiProvider', PROVIDER_FIELDS.strapi],
+    ['keystoneProvider', PROVIDER_FIELDS.keystone],
+    ['packageProvider', PROVIDER_FIELDS.package],
     ['fileTarget', DELIVER_FIELDS.file],
     ['githubSecretTarget', DELIVER_FIELDS['github-secret']],
   ] as const)('%s', (def, fields) => {

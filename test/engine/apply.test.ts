@@ -10,7 +10,7 @@ import { applyPlan, type ApplyContext } from '../../src/engine/apply.js';
 import { SecretDelivery } from '../../src/engine/deliver.js';
 import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
-import { LocalProvider } from '../../src/providers/local.js';
+import { LocalProvider } from '../../src/providers/local/local.js';
 import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../../src/providers/provider.js';
 import { desiredKey, desiredState, remoteFor, remoteKey, snapshot } from '../core/builders.js';
 

@@ -9,7 +9,7 @@ import { applyPlan } from '../../src/engine/apply.js';
 import { SecretDelivery, type DeliveryRequest } from '../../src/engine/deliver.js';
 import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
-import { LocalProvider } from '../../src/providers/local.js';
+import { LocalProvider } from '../../src/providers/local/local.js';
 import { KeyStore } from '../../src/store/sqlite/key-store.js';
 import { GitHubSecrets } from '../../src/sinks/github-secret.js';
 import { desiredKey, desiredState } from '../core/builders.js';

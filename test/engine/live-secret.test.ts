@@ -7,7 +7,7 @@ import { applyPlan } from '../../src/engine/apply.js';
 import { SecretDelivery } from '../../src/engine/deliver.js';
 import { Journal } from '../../src/engine/journal.js';
 import { readSnapshots } from '../../src/engine/providers.js';
-import { LocalProvider } from '../../src/providers/local.js';
+import { LocalProvider } from '../../src/providers/local/local.js';
 import type { CreateKeyInput, CreatedKey, Provider } from '../../src/providers/provider.js';
 import { desiredKey, desiredState } from '../core/builders.js';
 

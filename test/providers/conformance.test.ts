@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { request } from 'undici';
 import { afterAll, beforeAll } from 'vitest';
-import { openProvider } from '../../src/providers/index.js';
+import { openProvider, type Provider } from '../../src/providers/index.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
 import { KeyStore } from '../../src/store/sqlite/key-store.js';
+import { useKeystone } from '../e2e/helpers/keystone.js';
 import { useStrapi } from '../e2e/helpers/strapi.js';
 import { describeConformance } from './conformance.js';
 
@@ -31,7 +32,7 @@ let localFiles = 0;
 describeConformance('local (SQLite file)', async () => {
   localFiles += 1;
   const path = join(dir, `local-${localFiles}.db`);
-  const provider = openProvider({ name: 'default', type: 'local', settings: { path }, source }, { env: { KEYPLAN_PEPPER: PEPPER } });
+  const provider = await openProvider({ name: 'default', type: 'local', settings: { path }, source }, { env: { KEYPLAN_PEPPER: PEPPER } });
   const backdoor = KeyStore.open(path, { pepper: PEPPER });
   return {
     provider,
@@ -46,7 +47,7 @@ describeConformance('local (SQLite file)', async () => {
 });
 
 describeConformance('http (keyplan serve)', async () => {
-  const provider = openProvider({ name: 'prod', type: 'http', settings: { url: server.url, tokenEnv: 'KP_TOKEN' }, source }, { env: { KP_TOKEN: ADMIN_KEY } });
+  const provider = await openProvider({ name: 'prod', type: 'http', settings: { url: server.url, tokenEnv: 'KP_TOKEN' }, source }, { env: { KP_TOKEN: ADMIN_KEY } });
   const call = async (method: 'POST' | 'DELETE', path: string, body?: unknown) => {
     const response = await request(`${server.url}${path}`, {
       method,
@@ -81,7 +82,7 @@ describeConformance('package keyplan-provider-jsonfile (examples/provider-packag
     revokeByHand(path: string, id: string): Promise<void>;
   };
   const keysFile = join(baseDir, 'keys.json');
-  const provider = openProvider(
+  const provider = await openProvider(
     { name: 'notes', type: 'package', settings: { package: 'keyplan-provider-jsonfile', options: { path: 'keys.json' }, baseDir }, source },
     { env: {} },
   );
@@ -95,12 +96,53 @@ describeConformance('package keyplan-provider-jsonfile (examples/provider-packag
 });
 
 describeStrapi();
+describeKeystone();
+
+function describeKeystone(): void {
+  const keystone = useKeystone();
+  describeConformance('keystone (a real Keystone 2:22, application credentials)', async () => {
+    const server = keystone();
+    const provider = await openProvider({ name: 'cloud', type: 'keystone', settings: {}, source }, { env: server.adminEnv() });
+    const credentials = new Map<string, string>();
+    return {
+      provider: {
+        ...bind(provider),
+        // The secret authenticates with the credential's id, which the suite's use() needs beside it.
+        create: async (input) => {
+          const created = await provider.create(input);
+          credentials.set(created.secret.reveal(), created.key.id);
+          return created;
+        },
+      },
+      roles: { narrow: ['reader'], broad: ['member'] },
+      use: async (secret) => (await server.authenticate(credentials.get(secret.reveal()) ?? 'unknown', secret.reveal())).status === 201,
+      revokeOutOfBand: (id) => server.deleteCredential(id),
+      close: () => provider.close(),
+    };
+  });
+}
+
+/** A provider's methods as plain properties, to wrap one of them. */
+function bind(provider: Provider): Provider {
+  return {
+    name: provider.name,
+    description: provider.description,
+    capabilities: () => provider.capabilities(),
+    roles: () => provider.roles(),
+    list: (options) => provider.list(options),
+    identity: () => provider.identity?.() ?? Promise.resolve(undefined),
+    create: (input) => provider.create(input),
+    update: (id, patch, etag) => provider.update(id, patch, etag),
+    revoke: (id) => provider.revoke(id),
+    close: () => provider.close(),
+  };
+}
 
 function describeStrapi(): void {
   const strapi = useStrapi();
   describeConformance('strapi (a real Strapi 5.54)', async () => {
     const server = strapi();
-    const provider = openProvider({ name: 'cms', type: 'strapi', settings: { url: server.url, auth: { tokenEnv: 'KP_STRAPI' } }, source }, { env: { KP_STRAPI: server.adminToken } });
+    const provider = await openProvider({ name: 'cms', type: 'strapi', settings: { url: server.url, auth: { tokenEnv: 'KP_STRAPI' } }, source }, { env: { KP_STRAPI: server.adminToken } });
     return {
       provider,
       roles: { narrow: ['api::note.note.find'], broad: ['full-access'] },

@@ -6,7 +6,7 @@ import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.js';
 import type { ProviderConfig } from '../../src/core/model.js';
-import { openProvider } from '../../src/providers/index.js';
+import { openHttp } from '../../src/providers/http/open.js';
 import { KEY_SERVICE_TRAITS } from '../../src/providers/key-service-traits.js';
 import type { CreateKeyInput, Provider } from '../../src/providers/provider.js';
 import { startServer, type RunningServer } from '../../src/server/server.js';
@@ -24,7 +24,7 @@ const opened: Provider[] = [];
 
 function connect(token: string, url = server.url): Provider {
   const config: ProviderConfig = { name: 'prod', type: 'http', settings: { url, tokenEnv: 'KEYPLAN_TOKEN' }, source };
-  const provider = openProvider(config, { env: { KEYPLAN_TOKEN: token }, retry: { maxAttempts: 2 }, sleep: async () => undefined });
+  const provider = openHttp(config, { env: { KEYPLAN_TOKEN: token }, retry: { maxAttempts: 2 }, sleep: async () => undefined });
   opened.push(provider);
   return provider;
 }

@@ -7,7 +7,7 @@ import { KeyplanError, ProviderError } from '../../src/core/errors.js';
 import type { ProviderConfig } from '../../src/core/model.js';
 import { Secret } from '../../src/core/secret.js';
 import { KeyServiceClient, isIdempotent } from '../../src/providers/http-client.js';
-import { HttpProvider } from '../../src/providers/http.js';
+import { HttpProvider } from '../../src/providers/http/http.js';
 import { openProvider } from '../../src/providers/index.js';
 import type { CreateKeyInput } from '../../src/providers/provider.js';
 import { createBody, fromWireCapabilities, fromWireKey } from '../../src/providers/wire.js';
@@ -585,17 +585,17 @@ describe('openProvider', () => {
         authorization = (headers as Record<string, string>).authorization;
         return { statusCode: 200, data: { roles: [{ name: 'ADMIN', description: 'all', permissions: ['*'] }] } };
       });
-    const provider = openProvider(config, { env: { KEYS_TOKEN: TOKEN }, dispatcher: mock });
+    const provider = await openProvider(config, { env: { KEYS_TOKEN: TOKEN }, dispatcher: mock });
     expect(provider.name).toBe('prod');
     expect(provider.description).toBe(ORIGIN);
     expect(await provider.roles()).toEqual([{ name: 'ADMIN', description: 'all', permissions: ['*'] }]);
     expect(authorization).toBe(`Bearer ${TOKEN}`);
   });
 
-  it('names the missing variable', () => {
+  it('names the missing variable', async () => {
     const open = () => openProvider(config, { env: {} });
-    expect(open).toThrow(KeyplanError);
-    expect(open).toThrow(`provider "prod" (${ORIGIN}) needs a key service token in the environment variable KEYS_TOKEN, which is not set`);
-    expect(() => openProvider(config, { env: { KEYS_TOKEN: '  ' } })).toThrow(/KEYS_TOKEN/);
+    await expect(open()).rejects.toThrow(KeyplanError);
+    await expect(open()).rejects.toThrow(`provider "prod" (${ORIGIN}) needs a key service token in the environment variable KEYS_TOKEN, which is not set`);
+    await expect(openProvider(config, { env: { KEYS_TOKEN: '  ' } })).rejects.toThrow(/KEYS_TOKEN/);
   });
 });

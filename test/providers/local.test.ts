@@ -4,15 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../src/core/errors.js';
-import type { ProviderConfig } from '../../src/core/model.js';
-import { openProvider } from '../../src/providers/index.js';
-import { toRemoteKey } from '../../src/providers/local.js';
+import { LocalProvider, toRemoteKey } from '../../src/providers/local/local.js';
 import type { CreateKeyInput, Provider } from '../../src/providers/provider.js';
 
 const DAY = 86_400_000;
 const START = Date.parse('2025-06-01T12:00:00Z');
 const PEPPER = 'a-test-pepper-of-enough-bytes-0123456789';
-const source = { file: 'keys.yaml', line: 1, column: 1 };
 
 let dir: string;
 let now: number;
@@ -47,8 +44,7 @@ async function failure(promise: Promise<unknown>): Promise<ProviderError> {
 }
 
 function open(path = join(dir, 'nested', '.keyplan', 'keys.db')): Provider {
-  const config: ProviderConfig = { name: 'default', type: 'local', settings: { path }, source };
-  return openProvider(config, { env: { KEYPLAN_PEPPER: PEPPER }, now: () => now });
+  return LocalProvider.open({ name: 'default', path, pepper: PEPPER, clock: () => now });
 }
 
 beforeEach(async () => {

@@ -1,12 +1,12 @@
 /** The `strapi` provider: Strapi 5 API tokens (`/admin/api-tokens`), managed with an admin token or an admin login. */
 import { KeyplanError, ProviderError } from '../../core/errors.js';
 import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
+import { STRAPI_CAPABILITIES } from './capabilities.js';
 import { Secret } from '../../core/secret.js';
 import type { ApiRequest, ApiResponse, KeyServiceClient } from '../http-client.js';
 import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../provider.js';
 import { credentialLabel, openSession, type ClientOptions, type StrapiAuth } from './session.js';
 import {
-  EXPIRY_PRESETS,
   accessFor,
   createTagOf,
   isDefaultToken,
@@ -17,23 +17,7 @@ import {
   type StrapiToken,
   type TokenAccess,
 } from './tokens.js';
-import { splitDescription } from './description-tag.js';
-
-/** Strapi writes lastUsedAt at most once an hour. */
-export const STRAPI_LAST_USE_RESOLUTION_MS = 3_600_000;
-
-export const STRAPI_CAPABILITIES: ProviderCapabilities = {
-  editableFields: ['name', 'description', 'roles', 'metadata'],
-  expiration: { mode: 'presets', presets: EXPIRY_PRESETS },
-  // Strapi has no metadata: keyplan's marks are a tag in the description (description-tag.ts), read back as metadata.
-  metadata: true,
-  ownershipMarker: 'description-tag',
-  expiryFromCreation: true,
-  createRecovery: 'find-and-reissue',
-  listsRevoked: false,
-  lastUseResolutionMs: STRAPI_LAST_USE_RESOLUTION_MS,
-  reissueInPlace: true,
-};
+import { splitDescription } from '../description-tag.js';
 
 export interface StrapiProviderOptions extends ClientOptions {
   name: string;

@@ -3,7 +3,7 @@
  * presets, the description tag to metadata. No I/O here.
  */
 import type { Expiry, RemoteKey, Role } from '../../core/model.js';
-import { joinDescription, splitDescription } from './description-tag.js';
+import { joinDescription, splitDescription } from '../description-tag.js';
 
 /** An API token as `GET /admin/api-tokens` lists it (no secret). */
 export interface StrapiToken {

@@ -8,9 +8,19 @@ export interface ApiReply<T = unknown> {
   body: T;
 }
 
-/** One JSON request to a test server; `token` (if any) goes in `Authorization: Bearer`. A non-JSON body is returned as text. */
-export async function jsonCall<T = unknown>(baseUrl: string, method: string, path: string, token: string | null, payload?: unknown): Promise<ApiReply<T>> {
-  const headers: Record<string, string> = {};
+/**
+ * One JSON request to a test server; `token` (if any) goes in `Authorization: Bearer`, `extraHeaders` as given
+ * (Keystone's X-Auth-Token). A non-JSON body is returned as text.
+ */
+export async function jsonCall<T = unknown>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string | null,
+  payload?: unknown,
+  extraHeaders: Record<string, string> = {},
+): Promise<ApiReply<T>> {
+  const headers: Record<string, string> = { ...extraHeaders };
   if (token) headers.authorization = `Bearer ${token}`;
   let body: string | undefined;
   if (payload !== undefined) {

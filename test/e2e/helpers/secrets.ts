@@ -54,3 +54,33 @@ export class SecretScanner {
     if (leaks.length > 0) throw new Error(`secrets leaked into output:\n  ${leaks.join('\n  ')}`);
   }
 }
+
+/** The secrets a real server (Strapi, Keystone) handed out, fed to whoever scans for them (E2eWorkspace.watchSecretsOf). */
+export class SecretFeed {
+  /** Every secret seen so far. */
+  readonly seen = new Set<string>();
+  readonly #listeners = new Set<(secret: string) => void>();
+
+  /** Registers a secret for leak scans (every listener, and the ones added later). */
+  onSecret(secret: string): void {
+    this.seen.add(secret);
+    for (const listener of this.#listeners) listener(secret);
+  }
+
+  /** Calls `listener` with every secret seen so far and every later one; returns the unsubscribe. */
+  watchSecrets(listener: (secret: string) => void): () => void {
+    for (const secret of this.seen) listener(secret);
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+}
+
+/** After a real server (Strapi, Keystone) stopped: none of the secrets it handed out is in its logs or database. */
+export async function assertServerKeptNoSecrets(label: string, seen: Iterable<string>, output: { stdout: string; stderr: string }, databasePath: string): Promise<void> {
+  const scanner = new SecretScanner();
+  for (const secret of seen) scanner.addSecret(secret);
+  scanner.record(`${label} stdout`, output.stdout);
+  scanner.record(`${label} stderr`, output.stderr);
+  await scanner.recordFile(`${label} database`, databasePath);
+  scanner.assertNoLeaks();
+}

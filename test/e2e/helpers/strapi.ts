@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { ensureStrapi } from '../strapi/install.mjs';
 import { cleanEnv } from './cli.js';
 import { jsonCall, stopChild, type ApiReply } from './http-call.js';
-import { SecretScanner } from './secrets.js';
+import { SecretFeed, assertServerKeptNoSecrets } from './secrets.js';
 
 /** What keyplan needs to manage API tokens: the admin token's permissions. */
 export const API_TOKEN_ACTIONS = ['read', 'create', 'update', 'delete', 'regenerate'].map((a) => `admin::api-tokens.${a}`);
@@ -35,10 +35,7 @@ export interface StrapiToken {
  * on a free 127.0.0.1 port with a fresh SQLite database in `dir`, its first admin user registered and
  * an admin token made that holds `admin::api-tokens.*`. `stop()` ends it.
  */
-export class StrapiServer {
-  /** Every secret seen: Strapi's own, the admin's, and every token secret it handed out. */
-  readonly seen = new Set<string>();
-  readonly #listeners = new Set<(secret: string) => void>();
+export class StrapiServer extends SecretFeed {
   adminJwt = '';
   adminToken = '';
   readonly adminEmail = 'keyplan-e2e@example.com';
@@ -51,6 +48,7 @@ export class StrapiServer {
     private readonly logs: { stdout: string; stderr: string },
     readonly secrets: string[],
   ) {
+    super();
     this.adminPassword = `Kp1-${randomBytes(12).toString('hex')}`;
   }
 
@@ -95,19 +93,6 @@ export class StrapiServer {
       await server.stop();
       throw error;
     }
-  }
-
-  /** Registers a secret for leak scans (every listener, and the ones added later). */
-  onSecret(secret: string): void {
-    this.seen.add(secret);
-    for (const listener of this.#listeners) listener(secret);
-  }
-
-  /** Calls `listener` with every secret seen so far and every later one; returns the unsubscribe. */
-  watchSecrets(listener: (secret: string) => void): () => void {
-    for (const secret of this.seen) listener(secret);
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
   }
 
   output(): { stdout: string; stderr: string } {
@@ -232,14 +217,8 @@ export function useStrapi(): () => StrapiServer {
   afterAll(async () => {
     if (!server) return;
     await server.stop();
-    const scanner = new SecretScanner();
-    for (const secret of server.seen) scanner.addSecret(secret);
-    const { stdout, stderr } = server.output();
-    scanner.record('Strapi stdout', stdout);
-    scanner.record('Strapi stderr', stderr);
-    await scanner.recordFile('Strapi database', server.dbPath);
-    if (dir) await rm(dir, { recursive: true, force: true });
-    scanner.assertNoLeaks();
+    const scan = assertServerKeptNoSecrets('Strapi', server.seen, server.output(), server.dbPath);
+    await scan.finally(() => (dir ? rm(dir, { recursive: true, force: true }) : undefined));
   }, 60_000);
   return () => {
     if (!server) throw new Error('useStrapi(): Strapi is not running');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { joinDescription, splitDescription } from '../../../src/providers/strapi/description-tag.js';
+import { joinDescription, splitDescription } from '../../../src/providers/description-tag.js';
 import { accessFor, lifespanFor, rolesFromPermissions, storedDescription, toRemoteKey, type StrapiToken } from '../../../src/providers/strapi/tokens.js';
 
 function token(overrides: Partial<StrapiToken> = {}): StrapiToken {

@@ -1,5 +1,6 @@
 /**
- * Strapi API tokens have no metadata field (POST drops unknown fields, PUT rejects them), so keyplan
+ * Strapi API tokens and Keystone application credentials have no metadata field (Strapi drops or rejects unknown
+ * fields; Keystone keeps nothing else), so keyplan
  * keeps its marks as a tag at the end of the description:
  *
  *   Reads notes for the site [keyplan: managed-by=keyplan; keyplan-owner=team-web]

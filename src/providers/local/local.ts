@@ -1,14 +1,14 @@
 /** The `local` provider: the embedded key store in a SQLite file, no server needed. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { KeyplanError, ProviderError } from '../core/errors.js';
-import { displayPath } from '../io/display-path.js';
-import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
-import { KEY_SERVICE_TRAITS } from './key-service-traits.js';
-import { StoreError, type StoreErrorCode } from '../store/errors.js';
-import { SqliteStore } from '../store/sqlite/sqlite-store.js';
-import type { Store, StoreKey } from '../store/contract.js';
-import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from './provider.js';
+import { KeyplanError, ProviderError } from '../../core/errors.js';
+import { displayPath } from '../../io/display-path.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
+import { KEY_SERVICE_TRAITS } from '../key-service-traits.js';
+import { StoreError, type StoreErrorCode } from '../../store/errors.js';
+import { SqliteStore } from '../../store/sqlite/sqlite-store.js';
+import type { Store, StoreKey } from '../../store/contract.js';
+import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from '../provider.js';
 
 const PAGE_SIZE = 1000;
 

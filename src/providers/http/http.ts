@@ -1,12 +1,12 @@
 /** The `http` provider: the key service HTTP API v1 (what `keyplan serve` serves). */
-import { ProviderError } from '../core/errors.js';
-import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
-import { KEY_SERVICE_TRAITS } from './key-service-traits.js';
-import type { SelfKey } from '../core/plan-refusals.js';
-import { Secret } from '../core/secret.js';
-import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from './http-client.js';
-import { responseError } from './http-errors.js';
-import { PERMISSION_FOR, type CreateKeyInput, type CreatedKey, type ListOptions, type Provider, type ProviderOperation, type UpdateKeyInput } from './provider.js';
+import { ProviderError } from '../../core/errors.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
+import { KEY_SERVICE_TRAITS } from '../key-service-traits.js';
+import type { SelfKey } from '../../core/plan-refusals.js';
+import { Secret } from '../../core/secret.js';
+import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from '../http-client.js';
+import { responseError } from '../http-errors.js';
+import { PERMISSION_FOR, type CreateKeyInput, type CreatedKey, type ListOptions, type Provider, type ProviderOperation, type UpdateKeyInput } from '../provider.js';
 import {
   createBody,
   fromWireCapabilities,
@@ -15,8 +15,8 @@ import {
   fromWireKeyPage,
   fromWireRoles,
   updateBody,
-} from './wire.js';
-import { appendAll } from '../core/append.js';
+} from '../wire.js';
+import { appendAll } from '../../core/append.js';
 
 /** The largest page the API serves; fewer round trips for big stores. */
 const PAGE_SIZE = 1000;

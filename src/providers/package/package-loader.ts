@@ -6,8 +6,8 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { KeyplanError } from '../core/errors.js';
-import { PROVIDER_PLUGIN_API, type ProviderPlugin } from './plugin.js';
+import { KeyplanError } from '../../core/errors.js';
+import { PROVIDER_PLUGIN_API, type ProviderPlugin } from '../plugin.js';
 
 const loaded = new Map<string, Promise<ProviderPlugin>>();
 

@@ -1,10 +1,10 @@
 /** `type: package`: a provider from an npm package (see plugin.ts), adapted to the Provider interface. */
-import { KeyplanError, ProviderError, type ProviderErrorKind } from '../core/errors.js';
-import type { ProviderCapabilities, RemoteKey, Role } from '../core/model.js';
-import { Secret } from '../core/secret.js';
+import { KeyplanError, ProviderError, type ProviderErrorKind } from '../../core/errors.js';
+import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
+import { Secret } from '../../core/secret.js';
 import { loadProviderPackage } from './package-loader.js';
-import type { PluginProvider, ProviderPlugin, ProviderPluginContext } from './plugin.js';
-import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from './provider.js';
+import type { PluginProvider, ProviderPlugin, ProviderPluginContext } from '../plugin.js';
+import type { CreateKeyInput, CreatedKey, ListOptions, Provider, UpdateKeyInput } from '../provider.js';
 
 const KINDS: ReadonlySet<string> = new Set<ProviderErrorKind>(['refused', 'not-found', 'conflict', 'stale', 'unavailable', 'maybe-committed']);
 
