@@ -117,6 +117,7 @@ async function applyLocked({ state, providers, saved }: Loaded, request: ApplyRe
     now: request.now,
     onOutcome: (outcome) => hooks.onOutcome(outcome),
     ...(request.signal ? { signal: request.signal } : {}),
+    marksDelivery: await providersMarkingDelivery(providers),
   };
 
   // What interrupted applies left in the journal is part of the plan, shown and confirmed like any change.
@@ -137,6 +138,17 @@ async function applyLocked({ state, providers, saved }: Loaded, request: ApplyRe
   hooks.started(plan.providers.reduce((n, p) => n + p.actions.length, 0));
   const outcomes = await applyPlan(plan, ctx);
   return { status: request.signal?.aborted ? 'interrupted' : 'applied', outcomes };
+}
+
+/** The providers that can carry a pending-delivery mark on a key (editable metadata). */
+async function providersMarkingDelivery(providers: ReadonlyMap<string, Provider>): Promise<Set<string>> {
+  const names = await Promise.all(
+    [...providers].map(async ([name, provider]) => {
+      const capabilities = await provider.capabilities();
+      return capabilities.metadata && capabilities.editableFields.includes('metadata') ? name : undefined;
+    }),
+  );
+  return new Set(names.filter((name): name is string => name !== undefined));
 }
 
 /** In-use revokes may be allowed one by one by a person; every other refusal stops the apply (exit 3). */
