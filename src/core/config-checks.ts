@@ -1,6 +1,6 @@
 import type { Policy } from './model.js';
 import { formatDuration } from './duration.js';
-import { placeOf } from './config-source.js';
+import { placeOf, type SourceDocument } from './config-source.js';
 import type { KeyEntry } from './config-keys.js';
 import type { IssueList } from './config-values.js';
 
@@ -118,4 +118,12 @@ export function checkDeliverConflicts(entries: KeyEntry[], issues: IssueList): v
 
 function providerNote(entry: KeyEntry): string {
   return entry.key.provider ? ` in provider \`${entry.key.provider}\`` : '';
+}
+
+/** A key is either declared or released (`release:`), never both: releasing it would drop the marks its declaration sets. */
+export function checkReleased(root: SourceDocument, release: readonly string[], entries: KeyEntry[], issues: IssueList): void {
+  release.forEach((name, index) => {
+    const declared = entries.find((entry) => entry.key.name === name);
+    if (declared) issues.add(root, ['release', index], `\`${name}\` is listed under release: but also declared at ${placeOf(declared.doc, [...declared.path, 'name'])}: remove one of the two`);
+  });
 }

@@ -34,6 +34,17 @@ export function normalizeOwnership(root: SourceDocument): string {
   return asString(asRecord(root.data)?.ownership) ?? DEFAULT_OWNERSHIP;
 }
 
+/** The top-level `state_dir:`, absolute (against the root file's directory); undefined when not written. */
+export function normalizeStateDir(root: SourceDocument, baseDir: string): string | undefined {
+  const written = asString(asRecord(root.data)?.state_dir);
+  return written === undefined || written === '' ? undefined : resolveFrom(baseDir, written);
+}
+
+/** The top-level `release:` list: names of keys let go of without a revoke. */
+export function normalizeRelease(root: SourceDocument): string[] {
+  return asStringList(asRecord(root.data)?.release);
+}
+
 export function normalizeProviders(
   root: SourceDocument,
   baseDir: string,

@@ -2,10 +2,10 @@ import type { ConfigIssue } from './errors.js';
 import type { DesiredState, EpochMillis } from './model.js';
 import type { SourceDocument } from './config-source.js';
 import { IssueList } from './config-values.js';
-import { normalizeOwnership, normalizePolicy, normalizeProviders, type ProviderNormalizer } from './config-policy.js';
+import { normalizeOwnership, normalizePolicy, normalizeProviders, normalizeRelease, normalizeStateDir, type ProviderNormalizer } from './config-policy.js';
 import { normalizeKeys } from './config-keys.js';
 import { attachProviderFields } from './config-provider-fields.js';
-import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkRenames } from './config-checks.js';
+import { assignProviders, checkDeliverConflicts, checkDuplicateNames, checkExpiryPolicy, checkReleased, checkRenames } from './config-checks.js';
 
 export type { SourceDocument, NodePath, NodePart } from './config-source.js';
 export type { ProviderNormalizeContext, ProviderNormalizer } from './config-policy.js';
@@ -42,6 +42,9 @@ export function normalizeConfig(input: NormalizeInput): NormalizeResult {
   checkRenames(entries, issues);
   checkExpiryPolicy(entries, policy, now, issues);
   checkDeliverConflicts(entries, issues);
+  const release = normalizeRelease(root);
+  checkReleased(root, release, entries, issues);
+  const stateDir = normalizeStateDir(root, baseDir);
   if (issues.items.length > 0) return { ok: false, issues: issues.items };
   return {
     ok: true,
@@ -51,6 +54,8 @@ export function normalizeConfig(input: NormalizeInput): NormalizeResult {
       policy,
       ownership: normalizeOwnership(root),
       keys: entries.map((entry) => entry.key),
+      ...(release.length > 0 ? { release } : {}),
+      ...(stateDir ? { stateDir } : {}),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { humanDuration, relativeTime } from './humanize.js';
+import { exactDuration, relativeTime } from './humanize.js';
 import type { EpochMillis, Policy, RemoteKey } from './model.js';
 import type { PlanWarning } from './plan-types.js';
 
@@ -17,8 +17,8 @@ export function revokeWarnings(remote: RemoteKey, consumers: readonly string[], 
   } else if (now - remote.lastUsedAt <= policy.inUseWindowMs + lastUseResolutionMs) {
     // The service records last use only every `lastUseResolutionMs`: the real last use may be that much later.
     const within = now - remote.lastUsedAt <= policy.inUseWindowMs
-      ? `within in_use_window (${humanDuration(policy.inUseWindowMs)})`
-      : `just outside in_use_window (${humanDuration(policy.inUseWindowMs)}), but the provider records last use only every ${humanDuration(lastUseResolutionMs)}`;
+      ? `within in_use_window (${exactDuration(policy.inUseWindowMs)})`
+      : `just outside in_use_window (${exactDuration(policy.inUseWindowMs)}), but the provider records last use only every ${exactDuration(lastUseResolutionMs)}`;
     warnings.push({
       kind: 'in-use',
       message: `${remote.name} (${remote.id}) was last used ${relativeTime(remote.lastUsedAt, now)}, ${within}`,
@@ -41,4 +41,12 @@ export function preventRevokeWarning(remote: RemoteKey): PlanWarning {
     message: `${remote.name} (${remote.id}) has prevent_revoke: set prevent_revoke: false and apply before it can be revoked`,
     gate: 'prevent-revoke',
   };
+}
+
+/**
+ * The same warnings, informing instead of gating: for a rotation with an overlap (creating and delivering the
+ * new key takes nothing away) and for retiring an old key nobody used after its replacement was delivered.
+ */
+export function ungated(warnings: PlanWarning[], why: string): PlanWarning[] {
+  return warnings.map((w) => (w.gate === 'allow-in-use' ? { ...w, message: `${w.message}; ${why}`, gate: null } : w));
 }

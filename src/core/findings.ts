@@ -1,4 +1,4 @@
-import { humanDuration, isoDate, relativeTime } from './humanize.js';
+import { exactDuration, humanDuration, isoDate, relativeTime } from './humanize.js';
 import type { DesiredKey, EpochMillis, Policy, RemoteKey } from './model.js';
 import { isManaged, managedElsewhere, retiringInfo } from './ownership.js';
 import { privilegedRoles, type RoleCatalog } from './permissions.js';
@@ -42,7 +42,7 @@ export function evaluateFindings(input: FindingsInput): Finding[] {
  */
 export function keyJudge({ provider, declared, catalog, policy, now, ownership }: Omit<FindingsInput, 'keys'>): (remote: RemoteKey) => Finding[] {
   const privilegedNames = new Set(privilegedRoles([...catalog.keys()], catalog));
-  const staleAfter = humanDuration(policy.staleAfterMs);
+  const staleAfter = exactDuration(policy.staleAfterMs);
   // Equal messages as one string: the messages of 100,000 keys are a few dozen distinct texts.
   const shared = remembered((text) => text);
   // The idle messages are made once per distinct "3 months ago": most keys then build no message at all.
@@ -77,7 +77,7 @@ export function keyJudge({ provider, declared, catalog, policy, now, ownership }
 
     const every = desired?.rotation?.everyMs;
     if (every !== undefined && now - remote.createdAt > every) {
-      add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${humanDuration(every)}`);
+      add('rotation-due', `is ${humanDuration(now - remote.createdAt)} old; rotation.every is ${exactDuration(every)}`);
     }
     if (!desired && !isManaged(remote) && !retiringInfo(remote)) add('unmanaged', 'is not declared in keys.yaml and not managed by keyplan');
     const elsewhere = managedElsewhere(remote, ownership);

@@ -9,7 +9,25 @@ const UNITS: [string, Millis][] = [
   ['second', 1000],
 ];
 
-/** `3 hours`, `1 day`, `less than a minute` — the largest whole unit. */
+/**
+ * A duration in words, exact to the second in its two largest units: `1 minute 30 seconds` (90s), `14 days`,
+ * `1 day 12 hours`; anything finer than its second unit is left out (`3 hours 12 minutes`, not `… 5 seconds`).
+ */
+export function exactDuration(ms: Millis): string {
+  const abs = Math.abs(ms);
+  const parts: string[] = [];
+  let rest = abs;
+  for (const [unit, size] of UNITS) {
+    if (parts.length === 0 && rest < size) continue;
+    const count = Math.floor(rest / size);
+    rest -= count * size;
+    if (count > 0) parts.push(`${count} ${unit}${count === 1 ? '' : 's'}`);
+    if (parts.length === 2 || (parts.length === 1 && count === 0)) break;
+  }
+  return parts.length === 0 ? 'less than a second' : parts.join(' ');
+}
+
+/** `3 hours`, `1 day`, `less than a minute` — the largest whole unit, for how long ago something happened. */
 export function humanDuration(ms: Millis): string {
   const abs = Math.abs(ms);
   for (const [unit, size] of UNITS) {

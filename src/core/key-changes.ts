@@ -1,9 +1,9 @@
-import { preventRevokeWarning, revokeWarnings } from './dependency.js';
+import { preventRevokeWarning, revokeWarnings, ungated } from './dependency.js';
 import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from './expiry.js';
 import { stableHash } from './fingerprint.js';
-import { humanDuration, relativeTime } from './humanize.js';
+import { exactDuration, humanDuration, relativeTime } from './humanize.js';
 import type { Capabilities, DesiredKey, ProviderTraits, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
-import { REPLACES_KEY, RETIRE_AFTER_KEY, desiredMetadata, isManaged, managedElsewhere, recordedPreventRevoke, sameMetadata } from './ownership.js';
+import { RELEASED_BY_KEY, REPLACES_KEY, RETIRE_AFTER_KEY, desiredMetadata, isManaged, isUndelivered, managedElsewhere, recordedPreventRevoke, sameMetadata, withoutDeliveryMark } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';
 import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
 
@@ -17,6 +17,8 @@ export interface ChangeContext {
   ownership: string;
   /** The remote keys the plan was made from (revoked ones included): part of every idempotency key. */
   fingerprint: string;
+  /** Names of keys the journal here has unfinished creates for: their delivery is finished, not rotated. */
+  journalled?: ReadonlySet<string>;
 }
 
 /** The action that brings a matched remote key to its declared state, or undefined when it already is. */
@@ -40,8 +42,11 @@ function fieldChanges(desired: DesiredKey, remote: RemoteKey, { capabilities, ow
   return changes;
 }
 
-function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldChange[], { capabilities, now }: ChangeContext): string[] {
+function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldChange[], { capabilities, now, journalled }: ChangeContext): string[] {
   const reasons: string[] = [];
+  if (isUndelivered(remote) && !journalled?.has(desired.name)) {
+    reasons.push(`created ${relativeTime(remote.createdAt, now)}, its secret never reached a sink (no apply confirmed its delivery, and no journal here records it) — rotate to deliver a new one`);
+  }
   if (isExpired(remote, now)) reasons.push(`the key expired ${relativeTime(remote.expiresAt ?? now, now)}`);
   for (const change of changes) {
     if (!capabilities.editableFields.includes(change.field as EditableField)) {
@@ -58,10 +63,10 @@ function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldC
   }
   const rotation = desired.rotation;
   if (rotation?.everyMs !== undefined && now - remote.createdAt >= rotation.everyMs) {
-    reasons.push(`rotation due: the key is ${humanDuration(now - remote.createdAt)} old (rotation.every: ${humanDuration(rotation.everyMs)})`);
+    reasons.push(`rotation due: the key is ${humanDuration(now - remote.createdAt)} old (rotation.every: ${exactDuration(rotation.everyMs)})`);
   }
   if (rotation?.beforeExpiryMs !== undefined && remote.expiresAt !== null && !isExpired(remote, now) && remote.expiresAt - now <= rotation.beforeExpiryMs) {
-    reasons.push(`rotation due: the key expires ${relativeTime(remote.expiresAt, now)} (rotation.before_expiry: ${humanDuration(rotation.beforeExpiryMs)})`);
+    reasons.push(`rotation due: the key expires ${relativeTime(remote.expiresAt, now)} (rotation.before_expiry: ${exactDuration(rotation.beforeExpiryMs)})`);
   }
   return reasons;
 }
@@ -108,7 +113,12 @@ function rotateAction(
   // Where nothing can be edited, the replacement says which key it replaces; the provider reports that one as retiring.
   const spec = onReplacement ? { ...declaredSpec, metadata: { ...declaredSpec.metadata, [REPLACES_KEY]: remote.id, [RETIRE_AFTER_KEY]: String(overlapMs) } } : declaredSpec;
   const canRename = onReplacement || (ctx.capabilities.editableFields.includes('name') && ctx.capabilities.editableFields.includes('metadata'));
-  const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs)];
+  const useWarnings = revokeWarnings(remote, desired.consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs);
+  // With an overlap the old key stays while consumers switch: creating and delivering the new one is never gated.
+  const overlapping = canRename && overlapMs > 0
+    ? ungated(useWarnings, `the old key stays for the overlap (${exactDuration(overlapMs)}) and is retired only if unused after the new secret is delivered`)
+    : useWarnings;
+  const warnings: PlanWarning[] = [...escalationWarnings(desired.name, roles), ...overlapping];
   if ((desired.preventRevoke || recordedPreventRevoke(remote)) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
   if (!canRename) {
     warnings.push({ kind: 'downtime', message: `the provider cannot rename keys, so ${remote.id} is revoked before its replacement exists`, gate: null });
@@ -131,7 +141,8 @@ function rotateAction(
 
 /** What a new key for `desired` is created with. */
 export function specFor(desired: DesiredKey, currentMetadata: Record<string, string> = {}, ownership?: string): KeySpec {
-  const spec: KeySpec = { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata: desiredMetadata(desired, currentMetadata, ownership) };
+  const metadata = withoutDeliveryMark(desiredMetadata(desired, currentMetadata, ownership));
+  const spec: KeySpec = { name: desired.name, description: desired.description, roles: desired.roles, expires: desired.expires, metadata };
   if (desired.providerFields) spec.providerFields = desired.providerFields.values;
   return spec;
 }
@@ -139,7 +150,10 @@ export function specFor(desired: DesiredKey, currentMetadata: Record<string, str
 function metadataReason(remote: RemoteKey, ownership: string): string {
   const from = managedElsewhere(remote, ownership);
   if (from !== undefined) return `takes the key over from ownership ${from} (take_over): ownership ${ownership} manages it from now on, the secret is kept`;
-  return isManaged(remote) ? 'ownership metadata changed (owner, consumers or prevent_revoke)' : 'adopts an existing key: marks it as managed by keyplan, the secret is kept';
+  if (isManaged(remote)) return 'ownership metadata changed (owner, consumers or prevent_revoke)';
+  const released = remote.metadata[RELEASED_BY_KEY];
+  if (released !== undefined) return `takes over the key ownership ${released} released (release:): ownership ${ownership} manages it from now on, the secret is kept`;
+  return 'adopts an existing key: marks it as managed by keyplan, the secret is kept';
 }
 
 /**

@@ -95,6 +95,10 @@ export interface DesiredState {
   /** Top-level `ownership:`; DEFAULT_OWNERSHIP when not written. */
   ownership: string;
   keys: DesiredKey[];
+  /** Top-level `release:`: names of keys this configuration lets go of without revoking them. */
+  release?: string[];
+  /** Top-level `state_dir:`, absolute; undefined: `.keyplan` beside the root file (KEYPLAN_STATE_DIR overrides both). */
+  stateDir?: string;
 }
 
 /** A key as the key service reports it. Never holds a secret. */
@@ -137,6 +141,11 @@ export interface Capabilities {
   expiration: ExpirationSupport;
   /** Whether keys carry a metadata map (where keyplan puts its ownership marker). */
   metadata: boolean;
+  /**
+   * Whether the key service holds apply leases (one apply per ownership at a time, across checkouts). false: it
+   * says it cannot, and the plan warns; undefined: the provider does not say (a store inside the checkout).
+   */
+  leases?: boolean;
 }
 
 /**

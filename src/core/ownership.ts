@@ -10,8 +10,13 @@ export const RETIRE_AT_KEY = 'keyplan-retire-at';
 /** On a replacement created where nothing can be edited (retireMarks `on-replacement`): the key it replaces, and the overlap in ms. */
 export const REPLACES_KEY = 'keyplan-replaces';
 export const RETIRE_AFTER_KEY = 'keyplan-retire-after';
+/** When the replacement's secret was delivered: use of the old key after it means its consumers have not switched. */
+export const REPLACEMENT_DELIVERED_KEY = 'keyplan-replacement-delivered-at';
 
-const KEYPLAN_KEYS = new Set([MANAGED_BY_KEY, OWNERSHIP_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REVOKED_BY_KEY]);
+/** On a live key a configuration let go of (`release:`): the ownership that released it, for the one taking it over. */
+export const RELEASED_BY_KEY = 'keyplan-released-by';
+
+const KEYPLAN_KEYS = new Set([RELEASED_BY_KEY, MANAGED_BY_KEY, OWNERSHIP_KEY, OWNER_KEY, CONSUMERS_KEY, PREVENT_REVOKE_KEY, RETIRING_FOR_KEY, RETIRE_AT_KEY, REPLACEMENT_DELIVERED_KEY, REVOKED_BY_KEY]);
 
 export function isManaged(remote: RemoteKey): boolean {
   return remote.metadata[MANAGED_BY_KEY] === MANAGED_BY_VALUE;
@@ -53,6 +58,27 @@ export function recordedPreventRevoke(remote: RemoteKey): boolean {
   return remote.metadata[PREVENT_REVOKE_KEY] === 'true';
 }
 
+/**
+ * Written on a key at its create and removed once every sink confirmed its secret: kept on the key service,
+ * so a runner that vanished with its disk (and its journal) leaves a mark any later plan sees.
+ */
+export const DELIVERY_KEY = 'keyplan-delivery';
+export const DELIVERY_PENDING = 'pending';
+
+export function isUndelivered(remote: RemoteKey): boolean {
+  return remote.metadata[DELIVERY_KEY] === DELIVERY_PENDING;
+}
+
+export function withDeliveryMark(metadata: Record<string, string>): Record<string, string> {
+  return withSortedEntry(metadata, DELIVERY_KEY, DELIVERY_PENDING);
+}
+
+export function withoutDeliveryMark(metadata: Record<string, string>): Record<string, string> {
+  if (!(DELIVERY_KEY in metadata)) return metadata;
+  const { [DELIVERY_KEY]: _mark, ...rest } = metadata;
+  return rest;
+}
+
 /** Written on a key renamed aside until its replacement's secret is delivered. */
 export const RETIRE_PENDING = 'pending-delivery';
 
@@ -60,15 +86,25 @@ export const RETIRE_PENDING = 'pending-delivery';
  * A key renamed aside by a rotation. retireAt null: its replacement's secret has not been delivered yet,
  * so it must not be revoked (a later apply finishes the delivery, then sets the time).
  */
-export function retiringInfo(remote: RemoteKey): { replacedBy: string; retireAt: number | null } | undefined {
+export function retiringInfo(remote: RemoteKey): { replacedBy: string; retireAt: number | null; deliveredAt?: number } | undefined {
   const replacedBy = remote.metadata[RETIRING_FOR_KEY];
   if (!replacedBy) return undefined;
   const retireAt = Number(remote.metadata[RETIRE_AT_KEY]);
-  return { replacedBy, retireAt: Number.isFinite(retireAt) ? retireAt : null };
+  const deliveredAt = Number(remote.metadata[REPLACEMENT_DELIVERED_KEY] ?? Number.NaN);
+  return { replacedBy, retireAt: Number.isFinite(retireAt) ? retireAt : null, ...(Number.isFinite(deliveredAt) ? { deliveredAt } : {}) };
 }
 
-export function retiringMetadata(remote: RemoteKey, replacedBy: string, retireAt: number | null): Record<string, string> {
-  return sortKeys({ ...remote.metadata, [RETIRING_FOR_KEY]: replacedBy, [RETIRE_AT_KEY]: retireAt === null ? RETIRE_PENDING : String(retireAt) });
+export function retiringMetadata(remote: RemoteKey, replacedBy: string, retireAt: number | null, deliveredAt?: number): Record<string, string> {
+  const delivered: Record<string, string> = deliveredAt === undefined ? {} : { [REPLACEMENT_DELIVERED_KEY]: String(deliveredAt) };
+  return sortKeys({ ...remote.metadata, [RETIRING_FOR_KEY]: replacedBy, [RETIRE_AT_KEY]: retireAt === null ? RETIRE_PENDING : String(retireAt), ...delivered });
+}
+
+/** A released key's metadata: what others wrote, without this ownership's marks, and who released it. */
+export function releasedMetadata(remote: RemoteKey, ownership: string): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(remote.metadata)) if (!KEYPLAN_KEYS.has(key)) metadata[key] = value;
+  metadata[RELEASED_BY_KEY] = ownership;
+  return sortKeys(metadata);
 }
 
 /** What a key carries once keyplan revokes it: its metadata and which ownership revoked it. */

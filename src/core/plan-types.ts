@@ -161,6 +161,16 @@ export interface PendingRetirement {
   replacedBy: string;
   /** null: waiting for the replacement's secret to be delivered; never revoked until then. */
   retireAt: EpochMillis | null;
+  /** Why it is kept past its overlap: still used after its replacement was delivered. */
+  warning?: string;
+}
+
+/** Something a reviewer should know that changes nothing and blocks nothing (a likely typo, a provider's limit). */
+export interface PlanNotice {
+  /** The key it is about, if one. */
+  name?: string;
+  message: string;
+  source?: SourcePosition;
 }
 
 export interface ProviderPlan {
@@ -177,6 +187,8 @@ export interface ProviderPlan {
   ownership: string;
   /** Fingerprint of the remote keys the plan was made from. */
   remoteFingerprint: string;
+  /** Warnings that block nothing; absent in plans saved before they existed. */
+  notices?: PlanNotice[];
 }
 
 export interface Plan {

@@ -1,16 +1,17 @@
-import { preventRevokeWarning, revokeWarnings } from './dependency.js';
-import { expiryRefusal, isExpired } from './expiry.js';
+import { expiryRefusal } from './expiry.js';
 import { evaluateFindings } from './findings.js';
 import { remoteFingerprint } from './fingerprint.js';
-import { isoDate, relativeTime } from './humanize.js';
+import { relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
 import { refusalOf, type SelfKey } from './plan-refusals.js';
 import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
-import { isManaged, managedElsewhere, recordedConsumers, recordedPreventRevoke, retiringInfo, revokedMetadata } from './ownership.js';
+import { isManaged, managedElsewhere, ownershipOf, retiringInfo } from './ownership.js';
+import { releaseAction, retireAction, revokeAction, stillUsedAfterDelivery } from './revoke-actions.js';
 import { roleCatalog } from './permissions.js';
 import { planUnfinished, type UnfinishedCreate } from './unfinished.js';
-import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan, RevokeAction } from './plan-types.js';
+import { planNotices } from './plan-notices.js';
+import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan } from './plan-types.js';
 
 /** What one provider reported: its keys (revoked ones too, where it lists them), capabilities and roles. */
 export interface ProviderSnapshot {
@@ -42,7 +43,7 @@ export function makePlan(
     .map((provider) => {
       const snapshot = snapshots[provider] as ProviderSnapshot;
       const entries = unfinished.filter((entry) => entry.provider === provider);
-      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now, desired.ownership, entries);
+      return planProvider(provider, desired.keys.filter((key) => key.provider === provider), snapshot, desired.policy, now, desired.ownership, entries, desired.release);
     });
   return { createdAt: now, policy: desired.policy, providers };
 }
@@ -55,10 +56,12 @@ export function planProvider(
   now: EpochMillis,
   ownership: string = DEFAULT_OWNERSHIP,
   unfinished: readonly UnfinishedCreate[] = [],
+  releasedNames: readonly string[] = [],
 ): ProviderPlan {
   const catalog = roleCatalog(snapshot.roles);
   const fingerprint = snapshot.fingerprint ?? remoteFingerprint(snapshot.keys);
-  const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now, fingerprint, ownership };
+  const journalled = new Set(unfinished.map((entry) => entry.spec.name));
+  const ctx: ChangeContext = { provider, capabilities: snapshot.capabilities, catalog, policy, now, fingerprint, ownership, journalled };
   const { live, revoked } = indexRemote(snapshot.keys);
   const actions: PlannedAction[] = [];
   const problems: PlanProblem[] = [];
@@ -88,7 +91,9 @@ export function planProvider(
       }
     }
     const problem = declaredKeyProblem(desired, snapshot, catalog, now);
+    const takeOver = match.kind === 'missing' ? takeOverProblem(desired, match.revoked, ctx) : undefined;
     if (problem) problems.push({ provider, name: desired.name, message: problem.message, desired, source: desired.fields?.[problem.field] ?? desired.source });
+    else if (takeOver) problems.push({ provider, name: desired.name, message: takeOver, desired });
     else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, ctx));
     else {
       const action = changeForMatched(desired, match.remote, match.renamedFrom, ctx);
@@ -98,15 +103,20 @@ export function planProvider(
 
   const liveKeys = snapshot.keys.filter((key) => key.revokedAt === null);
   const pending: PendingRetirement[] = [];
+  const released = new Set(releasedNames);
   for (const remote of liveKeys) {
     // Another configuration's keys are never touched: the findings report them (managed-elsewhere).
     if (claimed.has(remote.id) || managedElsewhere(remote, ownership) !== undefined) continue;
     const retiring = retiringInfo(remote);
-    if (retiring && (retiring.retireAt === null || retiring.retireAt > now)) pending.push({ provider, remote, ...retiring });
+    if (retiring && (retiring.retireAt === null || retiring.retireAt > now)) pending.push({ provider, remote, replacedBy: retiring.replacedBy, retireAt: retiring.retireAt });
     else if (retiring) {
-      // Its consumers already have the replacement's secret; only recent use still speaks against the revoke.
-      const reason = `its replacement ${retiring.replacedBy} was rotated in and the overlap ended ${isoDate(retiring.retireAt ?? now)}`;
-      add(revokeAction(remote, [reason], ctx, []));
+      const kept = stillUsedAfterDelivery(remote, retiring, ctx);
+      if (kept) pending.push({ provider, remote, replacedBy: retiring.replacedBy, retireAt: retiring.retireAt, warning: kept });
+      else add(retireAction(remote, retiring, ctx));
+    }
+    else if (isManaged(remote) && released.has(remote.name)) {
+      if (ctx.capabilities.metadata && ctx.capabilities.editableFields.includes('metadata')) actions.push(releaseAction(remote, ctx));
+      else problems.push({ provider, name: remote.name, message: `cannot release ${remote.name} (${remote.id}): provider ${provider} keeps no editable metadata to drop this ownership's marks from` });
     }
     else if (isManaged(remote)) add(revokeAction(remote, ['managed by keyplan and no longer declared'], ctx));
     else if (policy.prune) add(revokeAction(remote, ['not declared, and policy.prune is true'], ctx));
@@ -123,6 +133,7 @@ export function planProvider(
     managedCount: liveKeys.filter((key) => isManaged(key) && managedElsewhere(key, ownership) === undefined).length,
     ownership,
     remoteFingerprint: fingerprint,
+    notices: planNotices(provider, desiredKeys, snapshot.capabilities, finished.actions),
   };
 }
 
@@ -147,6 +158,24 @@ function managedElsewhereProblem(remote: RemoteKey, elsewhere: string, ownership
   );
 }
 
+/**
+ * `take_over:` adopts a live key from another ownership; with no such key it is an error, never a silent create
+ * of a new key (whose secret no consumer has): the old owner revoked it, or it never existed.
+ */
+function takeOverProblem(desired: DesiredKey, revoked: RemoteKey | undefined, ctx: ChangeContext): string | undefined {
+  const from = desired.takeOver;
+  if (from === undefined) return undefined;
+  // Taken over earlier and revoked since by this ownership: declaring it again makes a new key, as for any key.
+  if (revoked && ownershipOf(revoked) === ctx.ownership) return undefined;
+  const remedy = `have ownership ${from} list it under release: (it then stays live for this configuration to take over, in either order), or remove take_over: to create a new key with a new secret`;
+  if (revoked) {
+    const by = revoked.metadata[REVOKED_BY_KEY] ?? ownershipOf(revoked);
+    const who = by === undefined ? 'outside keyplan' : `by ownership ${by}`;
+    return `take_over: ${from} names ${desired.name}, but ${desired.name} (${revoked.id}) was revoked ${who} ${relativeTime(revoked.revokedAt ?? ctx.now, ctx.now)}: there is no live key to take over. To hand a key over, ${remedy}`;
+  }
+  return `take_over: ${from} names ${desired.name}, but no key named ${desired.name} exists at provider ${ctx.provider}: there is nothing to take over from ownership ${from}. To hand a key over, ${remedy}`;
+}
+
 function createAction(desired: DesiredKey, revoked: RemoteKey | undefined, ctx: ChangeContext): CreateAction {
   const spec = specFor(desired, {}, ctx.ownership);
   const reason = revoked ? revokedReason(revoked, ctx.now) : 'declared, and no live key has this name (never created, or deleted outside keyplan)';
@@ -159,15 +188,6 @@ function revokedReason(revoked: RemoteKey, now: EpochMillis): string {
   const when = relativeTime(revoked.revokedAt ?? now, now);
   const byKeyplan = revoked.metadata[REVOKED_BY_KEY] !== undefined || retiringInfo(revoked) !== undefined;
   return `${revoked.id} named ${revoked.name} was revoked ${byKeyplan ? `by keyplan ${when}` : `${when} outside keyplan`}; a revoked key's secret never comes back: a new key with a new secret replaces it`;
-}
-
-function revokeAction(remote: RemoteKey, reasons: string[], ctx: ChangeContext, consumers = recordedConsumers(remote)): RevokeAction {
-  const warnings = revokeWarnings(remote, consumers, ctx.policy, ctx.now, ctx.capabilities.lastUseResolutionMs);
-  // Like a rotation, revoking an expired key takes nothing away: prevent_revoke does not stand in its way.
-  if (recordedPreventRevoke(remote) && !isExpired(remote, ctx.now)) warnings.push(preventRevokeWarning(remote));
-  const action: RevokeAction = { kind: 'revoke', provider: ctx.provider, name: remote.name, remote, reasons, warnings };
-  if (ctx.capabilities.metadata && ctx.capabilities.editableFields.includes('metadata')) action.mark = revokedMetadata(remote, ctx.ownership);
-  return action;
 }
 
 export function summarize(plan: Plan): PlanSummary {

@@ -1,4 +1,4 @@
-import { revokeWarnings } from './dependency.js';
+import { revokeWarnings, ungated } from './dependency.js';
 import type { EpochMillis, Policy, RemoteKey } from './model.js';
 import { recordedConsumers } from './ownership.js';
 import type { Plan, PlannedAction, PlanWarning, RevokeAction, RotateAction } from './plan-types.js';
@@ -16,7 +16,10 @@ export function refreshDependencyWarnings(plan: Plan, latest: ReadonlyMap<string
     if (!fresh) return action;
     const consumers = action.warnings.find((w) => w.kind === 'consumers') ? consumersOf(action) : [];
     const kept = action.warnings.filter((w) => !USE_WARNINGS.has(w.kind));
-    return { ...action, warnings: [...revokeWarnings({ ...action.remote, lastUsedAt: fresh.lastUsedAt }, consumers, policy, now), ...kept] };
+    const fresher = revokeWarnings({ ...action.remote, lastUsedAt: fresh.lastUsedAt }, consumers, policy, now);
+    // A use warning the plan made informational (an overlap rotation, a retirement nobody objects to) stays so.
+    const informational = action.warnings.some((w) => USE_WARNINGS.has(w.kind) && w.kind !== 'never-used' && w.gate === null);
+    return { ...action, warnings: [...(informational ? ungated(fresher, 'judged afresh') : fresher), ...kept] };
   };
   return { ...plan, providers: plan.providers.map((p) => ({ ...p, actions: p.actions.map(refresh) })) };
 }

@@ -13,9 +13,12 @@ import type { OpenProviderOptions, Provider } from '../providers/index.js';
 import { applyPlan, type ApplyContext } from './apply.js';
 import { checkSecretDestinations } from './apply-preflight.js';
 import { SecretDelivery } from './deliver.js';
-import { openJournal, workDirFor, type Journal } from './journal.js';
+import { openJournal, type Journal } from './journal.js';
+import { lockApply } from './apply-lock.js';
+import { runText, takeLeases } from './apply-lease.js';
+import { stateDirOf } from './state-dir.js';
 import { readPlanFile } from './plan-file.js';
-import { planWith, rootFileOf } from './plan.js';
+import { planWith } from './plan.js';
 import { readSnapshots, selectProviderNames, withProviders } from './providers.js';
 
 export interface ApplyRequest {
@@ -38,6 +41,8 @@ export interface ApplyRequest {
   now: number;
   /** Aborted on Ctrl-C / SIGTERM: no new action starts; running ones finish and are recorded. */
   signal?: AbortSignal;
+  /** How long to wait for another apply's lock or lease (0: refuse at once). */
+  lockTimeoutMs?: number;
 }
 
 /** What the caller (the CLI) shows and asks; the engine decides and acts. */
@@ -80,18 +85,39 @@ interface Loaded {
   saved: Plan | undefined;
 }
 
-async function applyWith({ state, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
-  const workDir = workDirFor(rootFileOf(state), request.projectDir);
-  const journal = await openJournal(rootFileOf(state), request.projectDir);
+async function applyWith(loaded: Loaded, request: ApplyRequest, hooks: ApplyHooks): Promise<ApplyResult> {
+  const stateDir = stateDirOf(loaded.state, request.env, request.projectDir);
+  // One apply at a time per configuration (its state directory), and per ownership at every key service
+  // that holds leases: the plan is read only once both are held, so it sees what an earlier apply did.
+  const lock = await lockApply(stateDir, request.lockTimeoutMs ?? 0, request.now, (line) => hooks.log(line));
+  try {
+    const leases = await takeLeases(loaded.providers, loaded.state.ownership, lock.holder, { timeoutMs: request.lockTimeoutMs ?? 0, run: runText(request.env) });
+    try {
+      const signal = request.signal ? AbortSignal.any([request.signal, leases.lost]) : leases.lost;
+      leases.lost.addEventListener('abort', () => hooks.log(`${leases.lostReason() ?? 'the apply lease was lost'}: no further action starts`));
+      // After waiting for another apply, the plan is made as of now, not as of the start.
+      const now = (request.lockTimeoutMs ?? 0) > 0 ? Math.max(request.now, Date.now()) : request.now;
+      return await applyLocked(loaded, { ...request, signal, now }, hooks, stateDir);
+    } finally {
+      await leases.release();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+async function applyLocked({ state, providers, saved }: Loaded, request: ApplyRequest, hooks: ApplyHooks, stateDir: string): Promise<ApplyResult> {
+  const journal = await openJournal(stateDir);
   const ctx: ApplyContext = {
     providers,
     journal,
-    delivery: new SecretDelivery(join(workDir, `recovery-${new Date(request.now).toISOString().replace(/[:.]/g, '-')}.env`)),
+    delivery: new SecretDelivery(join(stateDir, `recovery-${new Date(request.now).toISOString().replace(/[:.]/g, '-')}.env`)),
     parallelism: request.parallelism,
     ...(request.secretsOut ? { secretsOut: request.secretsOut } : {}),
     now: request.now,
     onOutcome: (outcome) => hooks.onOutcome(outcome),
     ...(request.signal ? { signal: request.signal } : {}),
+    marksDelivery: await providersMarkingDelivery(providers),
   };
 
   // What interrupted applies left in the journal is part of the plan, shown and confirmed like any change.
@@ -112,6 +138,17 @@ async function applyWith({ state, providers, saved }: Loaded, request: ApplyRequ
   hooks.started(plan.providers.reduce((n, p) => n + p.actions.length, 0));
   const outcomes = await applyPlan(plan, ctx);
   return { status: request.signal?.aborted ? 'interrupted' : 'applied', outcomes };
+}
+
+/** The providers that can carry a pending-delivery mark on a key (editable metadata). */
+async function providersMarkingDelivery(providers: ReadonlyMap<string, Provider>): Promise<Set<string>> {
+  const names = await Promise.all(
+    [...providers].map(async ([name, provider]) => {
+      const capabilities = await provider.capabilities();
+      return capabilities.metadata && capabilities.editableFields.includes('metadata') ? name : undefined;
+    }),
+  );
+  return new Set(names.filter((name): name is string => name !== undefined));
 }
 
 /** In-use revokes may be allowed one by one by a person; every other refusal stops the apply (exit 3). */

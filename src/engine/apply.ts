@@ -1,6 +1,6 @@
 import { isRefusal } from '../core/errors.js';
 import type { DeliverTarget, RemoteKey } from '../core/model.js';
-import { retiringMetadata } from '../core/ownership.js';
+import { retiringMetadata, withDeliveryMark, withoutDeliveryMark } from '../core/ownership.js';
 import type { CreateAction, FinishAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
 import { displayPath } from '../io/display-path.js';
 import type { CreatedKey, Provider } from '../providers/index.js';
@@ -25,6 +25,11 @@ export interface ApplyContext {
   onOutcome?: (outcome: ActionOutcome) => void;
   /** Once aborted (Ctrl-C, SIGTERM), no new action starts; running ones finish and are recorded. */
   signal?: AbortSignal;
+  /**
+   * Providers whose keys carry a pending-delivery mark from their create until every sink confirmed the
+   * secret (those with editable metadata): the mark outlives this runner's disk.
+   */
+  marksDelivery?: ReadonlySet<string>;
 }
 
 /**
@@ -168,7 +173,8 @@ async function createAndDeliver(
 
 async function sendCreate(provider: Provider, entry: PendingDelivery, ctx: ApplyContext): Promise<CreatedKey> {
   if (!ctx.journal.has(entry.idempotencyKey)) await ctx.journal.record(entry);
-  const create = provider.create({ ...entry.spec, idempotencyKey: entry.idempotencyKey });
+  const metadata = ctx.marksDelivery?.has(entry.provider) ? withDeliveryMark(entry.spec.metadata) : entry.spec.metadata;
+  const create = provider.create({ ...entry.spec, metadata, idempotencyKey: entry.idempotencyKey });
   return create.then((created) => requireLive(created, entry.spec, ctx.now)).catch((error: unknown) => {
     // A refusal (409, 422, ...) means no key was made: nothing to resume. Anything else may have committed.
     if (isRefusal(error)) ctx.journal.complete(entry.idempotencyKey);
@@ -200,9 +206,22 @@ async function deliverCreated(
     await ctx.delivery.forgetRecovered({ ...request, recoveryFile: entry.recoveryFile });
     outcome.message = `removed from the recovery file ${displayPath(entry.recoveryFile)}`;
   }
+  await confirmDelivery(provider, created, outcome);
   if (entry.retire) outcome.retireAt = await retireReplaced(provider, entry.retire, created.key.name, ctx, retiring);
   ctx.journal.complete(entry.idempotencyKey);
   return outcome;
+}
+
+/** Every sink has the secret: the key's pending-delivery mark goes (a failure only means a later plan rotates it). */
+async function confirmDelivery(provider: Provider, created: CreatedKey, outcome: ActionOutcome): Promise<void> {
+  const cleared = withoutDeliveryMark(created.key.metadata);
+  if (cleared === created.key.metadata) return;
+  try {
+    await provider.update(created.key.id, { metadata: cleared }, created.key.etag);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    outcome.message = [outcome.message, `delivered, but its pending-delivery mark could not be cleared (${why}): the next plan rotates it`].filter(Boolean).join('; ');
+  }
 }
 
 async function retireReplaced(
@@ -216,10 +235,12 @@ async function retireReplaced(
     await provider.revoke(retire.keyId);
     return undefined;
   }
-  const retireAt = ctx.now + retire.overlapMs;
+  // The overlap counts from the delivery; use of the old key after it means its consumers have not switched.
+  const deliveredAt = Math.max(ctx.now, Date.now());
+  const retireAt = deliveredAt + retire.overlapMs;
   // A finished apply no longer has the renamed key at hand: read it back (rare, so a full list is fine).
   const current = retiring ?? (await provider.list()).find((key) => key.id === retire.keyId);
-  if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt) }, current.etag);
+  if (current) await provider.update(current.id, { metadata: retiringMetadata(current, replacedBy, retireAt, deliveredAt) }, current.etag);
   return retireAt;
 }
 

@@ -5,6 +5,7 @@ import { displayPath } from '../io/display-path.js';
 import { SecretFiles } from '../sinks/file-sink.js';
 import type { GitHubSecrets } from '../sinks/github-secret.js';
 import { envVarName, formatForPath } from '../sinks/secret-file-format.js';
+import { describeWriteError } from './sink-checks.js';
 
 /** Where one new secret goes: the targets keys.yaml declares now, and this run's --secrets-out. */
 export interface DeliveryRequest {
@@ -92,7 +93,6 @@ function recoveryVar(entry: Pick<DeliveryRequest, 'provider' | 'name'>): string 
 
 /** File-system errors say what went wrong without echoing file contents. */
 function describeFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code) return `${code} (${(error as NodeJS.ErrnoException).syscall ?? 'write'})`;
+  if ((error as NodeJS.ErrnoException).code) return describeWriteError(error);
   return error instanceof Error ? error.message : 'delivery failed';
 }

@@ -1,5 +1,5 @@
 import { readFile, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { KeyplanError } from '../core/errors.js';
 import type { UnfinishedCreate } from '../core/unfinished.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
@@ -19,17 +19,9 @@ interface JournalFile {
   pending: PendingDelivery[];
 }
 
-/**
- * Where apply keeps its journal and recovery files: `.keyplan/` beside the root keys.yaml, or in the
- * project directory of an --app program (whose synthesized keys.yaml lives in a temporary directory).
- */
-export function workDirFor(rootConfigFile: string, projectDir?: string): string {
-  return join(projectDir ?? dirname(rootConfigFile), '.keyplan');
-}
-
-/** The journal of the configuration whose root file is `rootConfigFile`. */
-export function openJournal(rootConfigFile: string, projectDir?: string): Promise<Journal> {
-  return Journal.open(join(workDirFor(rootConfigFile, projectDir), 'journal.json'));
+/** The journal of the configuration whose state directory (see stateDirOf) is `stateDir`. */
+export function openJournal(stateDir: string): Promise<Journal> {
+  return Journal.open(join(stateDir, 'journal.json'));
 }
 
 /** The journal file, rewritten atomically; concurrent changes are batched into as few writes as possible. */
@@ -65,8 +57,6 @@ export class Journal {
     if (entries.some((entry) => entry === undefined)) throw unreadable(path, 'an entry is damaged');
     return new Journal(path, entries as PendingDelivery[]);
   }
-
-
 
   pending(): PendingDelivery[] {
     return [...this.#entries.values()];

@@ -59,6 +59,41 @@ export interface Provider {
   /** Revoking an already revoked key returns it unchanged. */
   revoke(id: string): Promise<RemoteKey>;
   close(): Promise<void>;
+  /**
+   * The key service's apply lease, where it offers one (capabilities().leases): one apply at a time per
+   * ownership, across checkouts and machines. Absent: the provider cannot hold one (the plan warns).
+   */
+  readonly leases?: ApplyLeases;
+}
+
+/** Who takes an apply lease, as the key service records and shows it. */
+export interface LeaseHolder {
+  pid: number;
+  host: string;
+  /** ISO date-time. */
+  startedAt: string;
+  /** Free text: a CI job URL, say (at most 200 characters). */
+  run?: string;
+}
+
+export interface ApplyLease {
+  id: string;
+  ownership: string;
+  holder: LeaseHolder;
+  acquiredAt: number;
+  expiresAt: number;
+}
+
+export type LeaseAttempt = { acquired: true; lease: ApplyLease } | { acquired: false; heldBy: ApplyLease };
+
+/** The apply lease API of a key service (POST/PUT/DELETE/GET /v1/leases). */
+export interface ApplyLeases {
+  acquire(ownership: string, holder: LeaseHolder, ttlSeconds: number): Promise<LeaseAttempt>;
+  /** The renewed lease; undefined when it expired or was released (force-unlocked): the holder lost it. */
+  renew(id: string, ttlSeconds: number): Promise<ApplyLease | undefined>;
+  /** False when no such lease exists. */
+  release(id: string): Promise<boolean>;
+  current(ownership: string): Promise<ApplyLease | null>;
 }
 
 /** The permission each operation needs, for messages about a token that lacks it. */

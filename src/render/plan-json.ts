@@ -38,8 +38,9 @@ function providerJson(p: ProviderPlan, list: ListItems): object {
     actions: list(p.actions, actionJson),
     problems: list(p.problems, (problem) => ({ name: problem.name, message: problem.message, source: sourceJson(problem.source ?? problem.desired?.source) })),
     findings: list(p.findings, (f) => ({ kind: f.kind, severity: f.severity, key_id: f.keyId, name: f.name, message: f.message, source: sourceJson(f.desired?.source) })),
+    notices: (p.notices ?? []).map((n) => ({ name: n.name ?? null, message: n.message, source: sourceJson(n.source) })),
     dropped_journal_entries: p.droppedJournal.map((d) => ({ name: d.name, reason: d.reason })),
-    pending_retirements: list(p.pending, (r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt) })),
+    pending_retirements: list(p.pending, (r) => ({ key_id: r.remote.id, name: r.remote.name, replaced_by: r.replacedBy, retire_at: r.retireAt === null ? null : isoTime(r.retireAt), ...(r.warning ? { warning: r.warning } : {}) })),
   };
 }
 

@@ -81,6 +81,11 @@ function warningItems(plan: Plan): string[] {
     p.actions.flatMap((action) =>
       action.warnings.map((w) => `- ${badge(w)}**${mdText(action.name)}** (${action.kind}): ${mdText(w.message)}`),
     ),
+  ).concat(
+    plan.providers.flatMap((p) => [
+      ...(p.notices ?? []).map((n) => `- ${n.name ? `**${mdText(n.name)}**: ` : ''}${mdText(n.message)}`),
+      ...p.pending.flatMap((r) => (r.warning ? [`- **${mdText(r.remote.name)}** (kept): ${mdText(r.warning)}`] : [])),
+    ]),
   );
 }
 

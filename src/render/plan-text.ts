@@ -67,6 +67,11 @@ function* providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (
     yield `  ${paint('red', 'error')} ${at}${problem.name}: ${problem.message}`;
   }
   if (providerPlan.problems.length > 0) yield '';
+  for (const notice of providerPlan.notices ?? []) {
+    const at = notice.source ? `${notice.source.file}:${notice.source.line}:${notice.source.column}: ` : '';
+    yield `  ${paint('yellow', 'warning')} ${at}${notice.name ? `${notice.name}: ` : ''}${notice.message}`;
+  }
+  if ((providerPlan.notices ?? []).length > 0) yield '';
   if (providerPlan.actions.length === 0 && providerPlan.problems.length === 0) yield* ['  No changes.', ''];
   for (const action of providerPlan.actions) {
     yield* actionLines(action, paint);
@@ -74,7 +79,10 @@ function* providerSection(providerPlan: ProviderPlan, paint: Paint, describe?: (
   }
   for (const pending of providerPlan.pending) {
     const until = pending.retireAt === null ? `the secret of its replacement ${pending.replacedBy} is delivered (run apply to finish)` : `${isoTime(pending.retireAt)}, the end of the overlap after ${pending.replacedBy} was rotated`;
-    yield `  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`;
+    if (pending.warning) {
+      yield `  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays, though its overlap after ${pending.replacedBy} was rotated ended`)}`;
+      yield `      ${paint('yellow', `! ${pending.warning}`)}`;
+    } else yield `  ${paint('dim', `… ${pending.remote.name} (${pending.remote.id}) stays until ${until}`)}`;
   }
   if (providerPlan.pending.length > 0) yield '';
   for (const entry of providerPlan.droppedJournal) yield `  ${paint('dim', `… ${entry.name}: an interrupted apply's record is let go: ${entry.reason}`)}`;

@@ -2,6 +2,7 @@ import { readFile, unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Secret } from '../core/secret.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
+import { acquireLock, describeHolder, releaseLock, thisProcess } from '../io/lock-file.js';
 import { holdsVariables, mergeSecretFile, type SecretFileFormat } from './secret-file-format.js';
 
 interface Waiting {
@@ -14,7 +15,8 @@ interface Waiting {
 /**
  * Delivers secrets into one file (mode 0600), merged with what it holds. Deliveries that arrive while a
  * write is under way are batched into the next write, so a thousand creates do not rewrite the file a
- * thousand times; each delivery resolves only once its secret is on disk.
+ * thousand times; each delivery resolves only once its secret is on disk. Each read-merge-write holds the
+ * file's lock (`<file>.lock`), so processes delivering into one file at once never drop each other's secrets.
  */
 export class SecretFileWriter {
   readonly path: string;
@@ -49,14 +51,16 @@ export class SecretFileWriter {
       const batch = this.#queue;
       this.#queue = [];
       try {
-        const existing = await readFile(this.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return '';
-          throw error;
+        await this.#locked(async () => {
+          const existing = await readFile(this.path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+            if (error.code === 'ENOENT') return '';
+            throw error;
+          });
+          const values = new Map(batch.map((w) => [w.name, w.secret === null ? null : w.secret.reveal()]));
+          const merged = mergeSecretFile(this.#format, existing, values);
+          if (holdsVariables(this.#format, merged)) await writeFileAtomic(this.path, merged, 0o600);
+          else if (existing !== '') await unlink(this.path);
         });
-        const values = new Map(batch.map((w) => [w.name, w.secret === null ? null : w.secret.reveal()]));
-        const merged = mergeSecretFile(this.#format, existing, values);
-        if (holdsVariables(this.#format, merged)) await writeFileAtomic(this.path, merged, 0o600);
-        else if (existing !== '') await unlink(this.path);
         for (const waiting of batch) waiting.settle();
       } catch (error) {
         for (const waiting of batch) waiting.settle(error);
@@ -64,7 +68,25 @@ export class SecretFileWriter {
     }
     this.#writing = false;
   }
+
+  async #locked(work: () => Promise<void>): Promise<void> {
+    const lockPath = `${this.path}.lock`;
+    const holder = thisProcess('keyplan delivering a secret');
+    const attempt = await acquireLock(lockPath, holder, LOCK_WAIT_MS, 20);
+    if (!attempt.acquired) {
+      const who = attempt.holder ? describeHolder(attempt.holder) : 'an unreadable lock';
+      throw new Error(`the file is locked by ${who} for longer than ${LOCK_WAIT_MS / 1000} s (${lockPath}; remove it if that process is gone)`);
+    }
+    try {
+      await work();
+    } finally {
+      await releaseLock(lockPath, holder.id);
+    }
+  }
 }
+
+/** How long a delivery waits for another process writing the same file. */
+const LOCK_WAIT_MS = 60_000;
 
 /** One writer per file for the whole apply, however many keys deliver into it. */
 export class SecretFiles {

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import type { ActionOutcome } from '../../core/apply-outcome.js';
-import { ExitCode, KeyplanError } from '../../core/errors.js';
+import { ExitCode, KeyplanError, UsageError } from '../../core/errors.js';
+import { parseDuration } from '../../core/duration.js';
 import { runApply, type ApplyHooks } from '../../engine/apply-run.js';
 import { applyReportJson, applySummary, outcomeLine } from '../../render/apply-report.js';
 import { planTextChunks } from '../../render/plan-text.js';
@@ -26,6 +27,7 @@ interface ApplyOptions extends PullRequestFlags {
   force?: boolean;
   parallelism: number;
   secretsOut?: string;
+  lockTimeout: number;
   format: 'text' | 'json';
   comment?: boolean;
 }
@@ -40,6 +42,7 @@ export const registerApply: RegisterCommand = (program, setExit) => {
     .option('--force', 'apply even when revokes and rotations exceed max_change_fraction')
     .option('--parallelism <n>', 'actions carried out at once', parsePositiveInt('--parallelism'), 8)
     .option('--secrets-out <file>', 'also write every new secret to this file (mode 0600; .json for JSON, else dotenv)')
+    .option('--lock-timeout <duration>', 'wait this long (30s, 5m) for another apply of this configuration to end; 0: refuse at once', parseLockTimeout, 0)
     .addOption(formatOption(['text', 'json'], 'text'))
     .option('--comment', 'report the result on the merged pull request (found from GITHUB_SHA, or --pr)');
   addAppOption(addPullRequestOptions(addConfigOption(command))).action(async (planFile: string | undefined, options: ApplyOptions, cmd: Command) => {
@@ -99,6 +102,7 @@ async function applyWithHooks(planFile: string | undefined, options: ApplyOption
       ...(options.provider ? { provider: options.provider } : {}),
       parallelism: options.parallelism,
       ...(options.secretsOut ? { secretsOut: options.secretsOut } : {}),
+      lockTimeoutMs: options.lockTimeout,
       allowInUse: Boolean(options.allowInUse),
       force: Boolean(options.force),
       env: providerOptions().env,
@@ -147,4 +151,11 @@ async function reportFailureOnGitHub<T>(options: ApplyOptions, run: () => Promis
     }
     throw error;
   }
+}
+
+/** `--lock-timeout 30s`: a duration (s, m, h), or 0. */
+function parseLockTimeout(value: string): number {
+  const ms = value === '0' ? 0 : parseDuration(value);
+  if (ms === undefined) throw new UsageError(`--lock-timeout must be a duration such as 30s, 5m or 1h (or 0), not "${value}"`);
+  return ms;
 }

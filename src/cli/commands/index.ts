@@ -15,4 +15,5 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   import: async () => (await import('./import.js')).registerImport,
   roles: async () => (await import('./roles.js')).registerRoles,
   serve: async () => (await import('./serve.js')).registerServe,
+  'force-unlock': async () => (await import('./force-unlock.js')).registerForceUnlock,
 };

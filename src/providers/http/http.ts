@@ -6,6 +6,7 @@ import type { SelfKey } from '../../core/plan-refusals.js';
 import { Secret } from '../../core/secret.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from '../http-client.js';
 import { responseError } from '../http-errors.js';
+import { HttpLeases, leasesOffered } from '../http-lease.js';
 import { PERMISSION_FOR, type CreateKeyInput, type CreatedKey, type ListOptions, type Provider, type ProviderOperation, type UpdateKeyInput } from '../provider.js';
 import {
   createBody,
@@ -33,9 +34,11 @@ export class HttpProvider implements Provider {
   readonly #client: KeyServiceClient;
   readonly #tokenEnv: string;
   #capabilities: Promise<ProviderCapabilities> | undefined;
+  readonly leases: HttpLeases;
 
   constructor(options: HttpProviderOptions) {
     this.#client = new KeyServiceClient(options);
+    this.leases = new HttpLeases(this.#client, options.tokenEnv);
     this.name = options.name;
     this.description = this.#client.url;
     this.#tokenEnv = options.tokenEnv;
@@ -43,7 +46,7 @@ export class HttpProvider implements Provider {
 
   capabilities(): Promise<ProviderCapabilities> {
     this.#capabilities ??= this.#call('capabilities', 'read the capabilities', { method: 'GET', path: '/v1/capabilities' }).then(
-      (res) => ({ ...this.#parse(() => fromWireCapabilities(res.body)), ...KEY_SERVICE_TRAITS }),
+      (res) => ({ ...this.#parse(() => fromWireCapabilities(res.body)), leases: leasesOffered(res.body), ...KEY_SERVICE_TRAITS }),
     );
     // A failed read is not remembered, so a later call tries again.
     this.#capabilities.catch(() => (this.#capabilities = undefined));

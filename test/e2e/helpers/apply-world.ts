@@ -38,10 +38,10 @@ export function httpTarget(service: KeyService, url = service.url): ApplyTarget 
   return { provider: httpProvider(url, TOKEN_ENV), service };
 }
 
-/** A `local` provider at `.keyplan/keys.db`, with a key service serving that same SQLite file (and its pepper). */
-export async function localTarget(ws: E2eWorkspace): Promise<ApplyTarget> {
-  const service = await ws.startKeyService({ dbPath: ws.path('.keyplan', 'keys.db') });
-  return { provider: { type: 'local', path: '.keyplan/keys.db' }, service, sharesStoreWithCli: true };
+/** A `local` provider at `path` (default `.keyplan/keys.db`), with a key service serving that same SQLite file (and its pepper). */
+export async function localTarget(ws: E2eWorkspace, path = '.keyplan/keys.db'): Promise<ApplyTarget> {
+  const service = await ws.startKeyService({ dbPath: ws.path(...path.split('/')) });
+  return { provider: { type: 'local', path }, service, sharesStoreWithCli: true };
 }
 
 export function writeConfig(ws: E2eWorkspace, target: ApplyTarget, keys: KeysYamlKey[], policy?: Record<string, unknown>): Promise<string> {
