@@ -212,4 +212,13 @@ describe('normalizeConfig', () => {
     const result = normalizeConfig(input({ providers: 'x', policy: [], keys: [null, 3, { roles: 'x' }, key('A', { deliver: 'x', rotation: 5 })] }));
     expect(result.ok).toBe(true);
   });
+
+  it('gives a key its provider fields (the field named after its provider type), and refuses them for another type', () => {
+    const providers = { cloud: { type: 'keystone' }, prod: { type: 'http', url: 'https://k.example.com', token_env: 'T' } };
+    const state = stateOf({ providers, keys: [key('A', { provider: 'cloud', keystone: { unrestricted: true } })] });
+    expect(state.keys[0]?.providerFields).toEqual({ type: 'keystone', values: { unrestricted: true } });
+    expect(issuesOf({ providers, keys: [key('B', { provider: 'prod', keystone: { unrestricted: true } })] }).map((i) => i.message)).toEqual([
+      'key `B` has a `keystone:` field, but its provider `prod` is of type http, not keystone',
+    ]);
+  });
 });
