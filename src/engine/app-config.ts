@@ -3,8 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { displayPath } from '../io/display-path.js';
-import type { ConfigError} from '../core/errors.js';
-import { KeyplanError } from '../core/errors.js';
+import { KeyplanError, type ConfigError } from '../core/errors.js';
 
 /** keys.yaml as a program (`--app`) synthesized it. */
 export interface AppConfig {
