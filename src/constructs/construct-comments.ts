@@ -19,9 +19,9 @@ export function constructComment({ path, source }: ConstructComment): string {
   return `${CONSTRUCT_COMMENT}${path}${source ? ` (${source.file}:${source.line}:${source.column})` : ''}`;
 }
 
-/** Whether a keys.yaml text was written by keyplan/constructs. */
+/** Whether a keys.yaml text was written by a program: keyplan/constructs' header, or any `# construct:` comment. */
 export function isSynthesized(text: string): boolean {
-  return text.slice(0, 4096).includes(SYNTHESIZED_HEADER);
+  return text.slice(0, 4096).includes(SYNTHESIZED_HEADER) || /^\s*# construct: /m.test(text);
 }
 
 /**

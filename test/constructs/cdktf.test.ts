@@ -30,7 +30,7 @@ describe.each(['cdktf', 'cdktn'])('a KeyPlan inside a %s app', (library) => {
     const stackDir = join(outdir, 'stacks', 'infra');
     expect(existsSync(join(stackDir, 'cdk.tf.json'))).toBe(true);
     const text = readFileSync(join(stackDir, 'keys.yaml'), 'utf8');
-    expect(text).toContain('# construct: team-a/Sync_prod\n');
+    expect(text).toMatch(/# construct: team-a\/Sync_prod \(\S+\/test\/constructs\/cdktf\.test\.ts:\d+:\d+\)\n/);
     expect(text).toContain('path: ../../../.keyplan/keys.db\n');
 
     const result = await runCli(['plan', '-c', join(stackDir, 'keys.yaml'), '--secrets-out', join(dir, 'secrets.env')], { cwd: dir });
@@ -46,7 +46,7 @@ describe.each(['cdktf', 'cdktn'])('a KeyPlan inside a %s app', (library) => {
     const plan = new KeyPlan(new TerraformStack(app, 'infra') as never, 'keys', { projectDir: dir });
     new ApiKey(plan, 'A', { roles: ['READONLY'] });
     new ApiKey(plan, 'B', { name: 'A', roles: ['READONLY'] });
-    expect(thrown(() => app.synth()).message).toMatch(/B: duplicate key `A`/);
+    expect(thrown(() => app.synth()).message).toMatch(/B \(\S+cdktf\.test\.ts:\d+:\d+\): duplicate key `A`/);
     expect(existsSync(join(dir, 'cdktf.out', 'stacks', 'infra', 'keys.yaml'))).toBe(false);
   });
 

@@ -23,7 +23,10 @@ describe('the keyplan/constructs subpath export', () => {
       dependencies: Record<string, string>;
     };
     expect(manifest.bin.keyplan).toBe('bin/keyplan.js');
-    expect(manifest.exports['./constructs']).toEqual({ types: './dist/constructs/index.d.ts', default: './dist/constructs/index.js' });
+    expect(manifest.exports['./constructs']).toEqual({
+      import: { types: './dist/constructs/index.d.ts', default: './dist/constructs/index.js' },
+      require: { types: './dist/constructs/index.d.cts', default: './dist/constructs/index.cjs' },
+    });
     // Two copies of constructs in one program break it: a peer, never a dependency.
     expect(manifest.peerDependencies.constructs).toBe('^10.0.0');
     expect(manifest.dependencies).not.toHaveProperty('constructs');
