@@ -15,6 +15,13 @@ describe('the keyplan/constructs subpath export', () => {
     expect(stdout.trim()).toBe('ApiKey KeyPlan KeyPlanConstructError KeyPlanSynthError Provider Team');
   });
 
+  it('loads through require() too, as the same module', async () => {
+    const script = "const c = require('keyplan/constructs'); import('keyplan/constructs').then((m) => console.log(require.resolve('keyplan/constructs'), m.ApiKey === c.ApiKey));";
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], { cwd: root });
+    expect(stdout.trim()).toBe(`${root}dist/constructs/index.cjs true`);
+    expect(stderr).toBe('');
+  });
+
   it('ships type declarations and keeps the CLI bin', async () => {
     const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       bin: Record<string, string>;
