@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../core/errors.js';
-import { synthesizeApp, withConstructPaths } from '../engine/app-config.js';
+import { pointsIntoApp, synthesizeApp } from '../engine/app-config.js';
 
 /** Where a command's keys.yaml comes from: the -c file, or a program run with --app / KEYPLAN_APP. */
 export interface ConfigSource {
@@ -9,7 +9,7 @@ export interface ConfigSource {
   projectDir?: string;
   /** The --app command, when the config came from one. */
   app?: string;
-  /** A ConfigError in the words of the program: each issue names its construct path. */
+  /** Called with a ConfigError before it is reported: an --app config that caused it may be kept for inspection. */
   explain(error: ConfigError): ConfigError;
 }
 
@@ -30,7 +30,8 @@ export function appCommand(options: { app?: string }, command: Command): string 
 
 /**
  * Runs `body` with the command's config: the -c file as is, or the keys.yaml the --app program synthesizes
- * into a temporary directory, removed afterwards (kept, and named, when it is invalid).
+ * into a temporary directory, removed afterwards (kept, and named, when an error points into it: a file the
+ * program wrote without keyplan/constructs' source lines).
  */
 export async function withConfigSource<T>(options: { config: string; app?: string }, command: Command, body: (source: ConfigSource) => Promise<T>): Promise<T> {
   const app = appCommand(options, command);
@@ -38,8 +39,8 @@ export async function withConfigSource<T>(options: { config: string; app?: strin
   const synthesized = await synthesizeApp(app, { cwd: process.cwd(), env: process.env, log: process.stderr });
   let keep = false;
   const explain = (error: ConfigError): ConfigError => {
-    keep = true;
-    return withConstructPaths(error, synthesized);
+    keep ||= pointsIntoApp(error, synthesized);
+    return error;
   };
   try {
     return await body({ configPath: synthesized.configPath, projectDir: synthesized.projectDir, app, explain });

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { API_KEY_BRAND, brand, hasBrand, KEY_PLAN_BRAND, nearest, TEAM_BRAND } from './brand.js';
+import { recordDeclaration } from './declared-at.js';
 import { KeyPlanConstructError } from './errors.js';
 import { KEY_FIELDS } from './fields.js';
 import { propsProblems, schemaProblems } from './shape.js';
@@ -21,6 +22,7 @@ export class ApiKey extends Construct {
   constructor(scope: Construct, id: string, props: ApiKeyProps) {
     super(scope, id);
     brand(this, API_KEY_BRAND);
+    recordDeclaration(this, new.target);
     const team = nearest(scope, TEAM_BRAND) as { defaults: TeamProps } | undefined;
     this.fields = { ...team?.defaults, ...definedOnly(props), name: props.name ?? id } as KeyFields;
     this.keyName = this.fields.name ?? id;

@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Construct, type IConstruct } from 'constructs';
 import { brand, CUSTOM_SYNTHESIS, hasBrand, KEY_PLAN_BRAND, nearest, TERRAFORM_APP_BRAND, TERRAFORM_STACK_BRAND } from './brand.js';
+import { recordDeclaration } from './declared-at.js';
 import { KeyPlanConstructError, KeyPlanSynthError } from './errors.js';
 import { POLICY_FIELDS } from './fields.js';
 import { renderKeyPlan, type Rendered } from './render.js';
@@ -39,6 +40,7 @@ export class KeyPlan extends Construct {
   constructor(scope: Construct | undefined, id: string, props: KeyPlanProps = {}) {
     super(scope as Construct, id);
     brand(this, KEY_PLAN_BRAND);
+    recordDeclaration(this, new.target);
     this.policy = { ...props.policy };
     this.ownership = props.ownership;
     this.projectDir = resolve(props.projectDir ?? process.cwd());

@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { brand, hasBrand, KEY_PLAN_BRAND, PROVIDER_BRAND } from './brand.js';
+import { recordDeclaration } from './declared-at.js';
 import { KeyPlanConstructError } from './errors.js';
 import { propsProblems, providerFieldsOf, schemaProblems } from './shape.js';
 import type { ProviderProps } from './types.js';
@@ -19,6 +20,7 @@ export class Provider extends Construct {
   constructor(scope: Construct, id: string, props: ProviderProps) {
     super(scope, id);
     brand(this, PROVIDER_BRAND);
+    recordDeclaration(this, new.target);
     this.providerName = id;
     this.props = { ...props };
     const problems = hasBrand(scope, KEY_PLAN_BRAND) ? [] : ['a Provider belongs directly in a KeyPlan: new Provider(plan, …)'];

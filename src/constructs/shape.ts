@@ -33,14 +33,11 @@ export function providerFieldsOf(type: unknown): Readonly<Record<string, string>
 export const keyFieldsAllowed = KEY_FIELDS;
 export const policyFieldsAllowed = POLICY_FIELDS;
 
-/** Loaded when keyplan/constructs is imported, so constructing and synthesizing stay synchronous. */
-export const validators = await schemaValidators();
-
 /** Problems the schema finds in a keys.yaml fragment at `at` (e.g. ['keys', 0]), with props named in camelCase. */
 export function schemaProblems(fragment: Record<string, unknown>, at: NodePath): string[] {
   const doc: SourceDocument = { path: '', displayPath: '', data: { version: 1, ...fragment }, locate: () => ({ line: 1, column: 1 }) };
   const prefix = toPointer(at);
-  return schemaIssues(validators, doc, 'root').map(({ path, message }) => {
+  return schemaIssues(schemaValidators(), doc, 'root').map(({ path, message }) => {
     const steps = path.startsWith(prefix) ? path.slice(prefix.length).split('/').slice(1) : [];
     const written = label([...at, ...steps.map(unpointer)]);
     const rest = message.startsWith(`${written}: `) ? message.slice(written.length + 2) : message;

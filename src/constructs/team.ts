@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { brand, hasBrand, TEAM_BRAND } from './brand.js';
+import { recordDeclaration } from './declared-at.js';
 import { KeyPlanConstructError } from './errors.js';
 import { KEY_FIELDS } from './fields.js';
 import { propsProblems } from './shape.js';
@@ -21,6 +22,7 @@ export class Team extends Construct {
   constructor(scope: Construct, id: string, props: TeamProps = {}) {
     super(scope, id);
     brand(this, TEAM_BRAND);
+    recordDeclaration(this, new.target);
     const { name: _name, roles: _roles, description: _description, renamedFrom: _renamedFrom, ...allowed } = KEY_FIELDS;
     const problems = propsProblems(props, allowed);
     if (problems.length > 0) throw new KeyPlanConstructError(`Team ${this.node.path}: ${problems.join('; ')}`, new.target);

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, KeyplanError } from '../core/errors.js';
-import { constructPathAt } from '../constructs/construct-comments.js';
+import { displayPath } from '../io/display-path.js';
+import { KeyplanError, type ConfigError } from '../core/errors.js';
 
 /** keys.yaml as a program (`--app`) synthesized it. */
 export interface AppConfig {
@@ -55,12 +55,14 @@ export async function synthesizeApp(command: string, options: RunAppOptions): Pr
   }
 }
 
-/** The same issues, each message starting with the construct path that declared the node. */
-export function withConstructPaths(error: ConfigError, app: AppConfig): ConfigError {
-  return new ConfigError(error.issues.map((issue) => {
-    const construct = constructPathAt(app.text, issue.line);
-    return construct ? { ...issue, message: `${construct}: ${issue.message}` } : issue;
-  }));
+/**
+ * Whether any issue still points into the temporary keys.yaml: the loader moves every position of a file
+ * keyplan/constructs wrote to the program line that declared it, so only a file written otherwise (by hand, or
+ * by an older keyplan without source lines) is worth keeping for inspection.
+ */
+export function pointsIntoApp(error: ConfigError, app: AppConfig): boolean {
+  const shown = displayPath(app.configPath);
+  return error.issues.some((issue) => issue.file === shown);
 }
 
 function run(command: string, outDir: string, { cwd, env, log }: RunAppOptions): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {

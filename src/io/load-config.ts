@@ -10,6 +10,7 @@ import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
 import { resolveIncludes } from './include-files.js';
 import { packageOptionIssues } from './package-options.js';
 import { appendAll } from '../core/append.js';
+import { programPositions, type ProgramPositions } from './program-positions.js';
 
 export interface LoadConfigOptions {
   /** For checking absolute expiry dates against policy.max_lifetime; the CLI passes Date.now(). */
@@ -29,8 +30,12 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   const baseDir = dirname(rootPath);
   const issues: ConfigIssue[] = [];
 
-  const root = await loadSource(rootPath, cwd, 'root', issues);
-  if (!root) throw new ConfigError(issues);
+  let program: ProgramPositions | undefined;
+  const root = await loadSource(rootPath, cwd, 'root', issues, (text, shown) => {
+    program = programPositions(text, rootPath, shown, cwd);
+  });
+  const failed = (found: ConfigIssue[]): ConfigError => new ConfigError(program ? found.map(program.issue) : found);
+  if (!root) throw failed(issues);
 
   const includes = await resolveIncludes(root, baseDir);
   appendAll(issues, includes.issues);
@@ -43,7 +48,7 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
   const normalized = normalizeConfig({ root, includes: included, baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
   if (normalized.ok && issues.length === 0) {
     const packageIssues = await packageOptionIssues(root, normalized.state.providers);
-    if (packageIssues.length === 0) return normalized.state;
+    if (packageIssues.length === 0) return program ? program.state(normalized.state) : normalized.state;
     appendAll(issues, packageIssues);
   }
   const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
@@ -51,17 +56,18 @@ export async function loadConfig(path: string, options: LoadConfigOptions = {}):
     // The schema already reported these nodes (e.g. a malformed duration); say it once.
     appendAll(issues, normalized.issues.filter((issue) => !reported.has(`${issue.file}\u0000${issue.path}`)));
   }
-  throw new ConfigError(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
+  throw failed(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
 }
 
-async function loadSource(path: string, cwd: string, role: FileRole, issues: ConfigIssue[]): Promise<SourceDocument | undefined> {
+async function loadSource(path: string, cwd: string, role: FileRole, issues: ConfigIssue[], read?: (text: string, shown: string) => void): Promise<SourceDocument | undefined> {
   const shown = displayPath(path, cwd);
-  const read = await readConfigFile(path, shown);
-  if (!read.ok) {
-    issues.push(read.issue);
+  const file = await readConfigFile(path, shown);
+  if (!file.ok) {
+    issues.push(file.issue);
     return undefined;
   }
-  const parsed = parseYamlSource(read.text, path, shown);
+  read?.(file.text, shown);
+  const parsed = parseYamlSource(file.text, path, shown);
   if (!parsed.ok) {
     appendAll(issues, parsed.issues);
     return undefined;

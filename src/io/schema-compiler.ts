@@ -1,4 +1,7 @@
-import Ajv2020Module from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type Ajv2020Module from 'ajv/dist/2020.js';
+
+type Ajv2020 = InstanceType<typeof Ajv2020Module.default>;
 
 export const KEYS_SCHEMA_URL = new URL('../../schema/keys.schema.json', import.meta.url);
 
@@ -10,8 +13,10 @@ export const FILE_DEFS = { root: 'rootFile', included: 'includedFile' } as const
  * compiling the schema) and at run time when that code is absent (tests run from source).
  * verbose: errors carry the failing value and schema, used to word messages and suggest property names.
  */
-export function createSchemaAjv(schema: object, standalone = false): InstanceType<typeof Ajv2020Module.default> {
-  const ajv = new Ajv2020Module.default({
+export function createSchemaAjv(schema: object, standalone = false): Ajv2020 {
+  // Required, not imported: Ajv (some 80 modules) loads only when this runs, and synchronously (keyplan/constructs).
+  const { default: Ajv } = createRequire(import.meta.url)('ajv/dist/2020.js') as typeof Ajv2020Module;
+  const ajv = new Ajv({
     allErrors: true,
     verbose: true,
     strict: true,

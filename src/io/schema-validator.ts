@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from '../core/config.js';
+import { createSchemaAjv, FILE_DEFS, KEYS_SCHEMA_URL } from './schema-compiler.js';
 import { issueFromSchemaError } from './schema-messages.js';
 
 /** Which shape a file must have: the root config, or a file pulled in by `include:`. */
@@ -11,15 +12,15 @@ export type FileRole = 'root' | 'included';
 
 const PRECOMPILED = new URL('./keys-schema.validators.cjs', import.meta.url);
 
-let validators: Promise<Record<FileRole, ValidateFunction>> | undefined;
+let validators: SchemaValidators | undefined;
 
 /**
  * The build's precompiled validators when present (`npm run build`), else the schema compiled now. Ajv itself
  * (some 80 modules) loads only in the second case: the precompiled code needs two small runtime helpers.
+ * Synchronous, so nothing needs a top-level await (keyplan/constructs loads through `require` too).
  */
-async function load(): Promise<Record<FileRole, ValidateFunction>> {
-  if (existsSync(PRECOMPILED)) return createRequire(import.meta.url)(fileURLToPath(PRECOMPILED)) as Record<FileRole, ValidateFunction>;
-  const { createSchemaAjv, FILE_DEFS, KEYS_SCHEMA_URL } = await import('./schema-compiler.js');
+function load(): SchemaValidators {
+  if (existsSync(PRECOMPILED)) return createRequire(import.meta.url)(fileURLToPath(PRECOMPILED)) as SchemaValidators;
   const schema = JSON.parse(readFileSync(KEYS_SCHEMA_URL, 'utf8')) as { $id: string };
   const ajv = createSchemaAjv(schema);
   const get = (role: FileRole): ValidateFunction => {
@@ -30,8 +31,8 @@ async function load(): Promise<Record<FileRole, ValidateFunction>> {
   return { root: get('root'), included: get('included') };
 }
 
-/** The validators, loaded once; for callers that must then check synchronously (keyplan/constructs). */
-export function schemaValidators(): Promise<SchemaValidators> {
+/** The validators, loaded once on first use; synchronous for callers that check synchronously (keyplan/constructs). */
+export function schemaValidators(): SchemaValidators {
   validators ??= load();
   return validators;
 }
@@ -40,7 +41,7 @@ export type SchemaValidators = Record<FileRole, ValidateFunction>;
 
 /** Checks a parsed file against schema/keys.schema.json; every violation becomes a positioned issue. */
 export async function validateAgainstSchema(doc: SourceDocument, role: FileRole): Promise<ConfigIssue[]> {
-  return schemaIssues(await schemaValidators(), doc, role);
+  return schemaIssues(schemaValidators(), doc, role);
 }
 
 /** validateAgainstSchema with the validators already loaded. */

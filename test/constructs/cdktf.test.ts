@@ -1,11 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ApiKey, KeyPlan, Team } from '../../src/constructs/index.js';
 import { describeRun, runCli } from '../e2e/helpers/cli.js';
 import { thrown, useProjectDir } from './helpers.js';
 
 const projectDir = useProjectDir();
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const run = promisify(execFile);
 
 interface TerraformModule {
   App: new (props: { outdir: string }) => { synth(): void };
@@ -30,7 +35,7 @@ describe.each(['cdktf', 'cdktn'])('a KeyPlan inside a %s app', (library) => {
     const stackDir = join(outdir, 'stacks', 'infra');
     expect(existsSync(join(stackDir, 'cdk.tf.json'))).toBe(true);
     const text = readFileSync(join(stackDir, 'keys.yaml'), 'utf8');
-    expect(text).toContain('# construct: team-a/Sync_prod\n');
+    expect(text).toMatch(/# construct: team-a\/Sync_prod \(\S+\/test\/constructs\/cdktf\.test\.ts:\d+:\d+\)\n/);
     expect(text).toContain('path: ../../../.keyplan/keys.db\n');
 
     const result = await runCli(['plan', '-c', join(stackDir, 'keys.yaml'), '--secrets-out', join(dir, 'secrets.env')], { cwd: dir });
@@ -46,8 +51,29 @@ describe.each(['cdktf', 'cdktn'])('a KeyPlan inside a %s app', (library) => {
     const plan = new KeyPlan(new TerraformStack(app, 'infra') as never, 'keys', { projectDir: dir });
     new ApiKey(plan, 'A', { roles: ['READONLY'] });
     new ApiKey(plan, 'B', { name: 'A', roles: ['READONLY'] });
-    expect(thrown(() => app.synth()).message).toMatch(/B: duplicate key `A`/);
+    expect(thrown(() => app.synth()).message).toMatch(/B \(\S+cdktf\.test\.ts:\d+:\d+\): duplicate key `A`/);
     expect(existsSync(join(dir, 'cdktf.out', 'stacks', 'infra', 'keys.yaml'))).toBe(false);
+  });
+
+  it('works in a CommonJS app too: require() of the library and of keyplan/constructs', async () => {
+    const dir = projectDir();
+    // Resolved from the checkout's package.json: the library from node_modules, keyplan/constructs by its export.
+    const program = `const { createRequire } = require('node:module');
+const load = createRequire(${JSON.stringify(join(ROOT, 'package.json'))});
+const { App, TerraformStack } = load(${JSON.stringify(library)});
+const { ApiKey, KeyPlan, Team } = load('keyplan/constructs');
+const app = new App({ outdir: 'cdktf.out' });
+const plan = new KeyPlan(new TerraformStack(app, 'infra'), 'keys');
+new ApiKey(new Team(plan, 'team-a'), 'Sync_prod', { roles: ['READONLY'], expires: '90d' });
+app.synth();
+console.log(load.resolve('keyplan/constructs'));
+`;
+    writeFileSync(join(dir, 'main.cjs'), program);
+    const { stdout } = await run(process.execPath, ['main.cjs'], { cwd: dir });
+    expect(stdout.trim()).toBe(join(ROOT, 'dist', 'constructs', 'index.cjs'));
+    const text = readFileSync(join(dir, 'cdktf.out', 'stacks', 'infra', 'keys.yaml'), 'utf8');
+    expect(text).toContain('# construct: team-a/Sync_prod (../../../main.cjs:7:1)\n');
+    expect(existsSync(join(dir, 'cdktf.out', 'stacks', 'infra', 'cdk.tf.json'))).toBe(true);
   });
 
   it('refuses a KeyPlan directly under the App, where it would never be synthesized', async () => {

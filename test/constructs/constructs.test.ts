@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Construct } from 'constructs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import type { DesiredState } from '../../src/core/model.js';
 import { thrown, useProjectDir } from './helpers.js';
 
 const projectDir = useProjectDir();
+const THIS_FILE = fileURLToPath(import.meta.url);
 const NOW = Date.parse('2026-06-01T00:00:00Z');
 
 /** The issue's example: a provider, a team with defaults, and keys made in a loop. */
@@ -46,6 +48,21 @@ keys:
   - { name: Invoice_Sync_prod, roles: [READONLY], expires: 1y, owner: team-billing, consumers: [billing-dashboard], provider: prod }
 `;
 
+/** Where this file's text `code` starts: the line and column a stack frame gives for a `new` there. */
+function lineOf(code: string): { file: string; line: number; column: number } {
+  const lines = readFileSync(THIS_FILE, 'utf8').split('\n');
+  const line = lines.findIndex((text) => text.includes(code));
+  if (line === -1) throw new Error(`no line holds ${code}`);
+  return { file: THIS_FILE, line: line + 1, column: (lines[line] ?? '').indexOf(code) + 1 };
+}
+
+/** The declaration a synthesized `# construct: path (file:line:column)` comment records, its file made absolute. */
+function declaredAt(text: string, path: string, outdir: string): { file: string; line: number; column: number } | undefined {
+  const escaped = path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const match = new RegExp(`# construct: ${escaped} \\((.+):(\\d+):(\\d+)\\)\n`).exec(text);
+  return match?.[1] ? { file: resolve(outdir, match[1]), line: Number(match[2]), column: Number(match[3]) } : undefined;
+}
+
 /** The state without where it was written (files, positions): what the plan is made from. */
 function meaning(state: DesiredState): unknown {
   const strip = ({ source: _source, ...rest }: { source: unknown }) => rest;
@@ -66,8 +83,11 @@ describe('KeyPlan.synth', () => {
     const text = readFileSync(join(outdir, 'keys.yaml'), 'utf8');
     const schemaPath = text.match(/^# yaml-language-server: \$schema=(.+)$/m)?.[1];
     expect(schemaPath && existsSync(join(outdir, schemaPath))).toBe(true);
-    expect(text).toContain('  # construct: team-billing/Billing_Reader\n  - name: Billing_Reader\n');
-    expect(text).toContain('  # construct: team-billing/Invoice_Sync_prod\n  - name: Invoice_Sync_prod\n');
+    // Each comment names the construct and the program line that declared it, relative to the output directory.
+    expect(declaredAt(text, 'team-billing/Billing_Reader', outdir)).toEqual(lineOf("new ApiKey(billing, 'Billing_Reader'"));
+    expect(declaredAt(text, 'team-billing/Invoice_Sync_prod', outdir)).toEqual(lineOf('new ApiKey(billing, `Invoice_Sync_${env}`'));
+    expect(declaredAt(text, 'prod', outdir)).toEqual(lineOf("new Provider(plan, 'prod'"));
+    expect(text).toMatch(/\n {2}# construct: team-billing\/Invoice_Sync_prod \(\S+\)\n {2}- name: Invoice_Sync_prod\n/);
     expect(text).not.toMatch(/[{}[\]&*]/); // no flow collections, anchors or aliases
   });
 
@@ -133,9 +153,13 @@ describe('KeyPlan.synth', () => {
     expect(error).toBeInstanceOf(KeyPlanSynthError);
     const problems = [...(error as KeyPlanSynthError).problems].sort();
     expect(problems).toHaveLength(4);
-    expect(problems[0]).toMatch(/^K3: .*provider/);
-    expect(problems[1]).toMatch(/^team-a\/K1-again: duplicate key `K1` .*team-a\/K1$/);
-    expect(problems.filter((p) => p.startsWith('team-a/K2: '))).toEqual([
+    // Each names the construct and, relative to the working directory, the line that declared it.
+    const at = (code: string) => `test/constructs/constructs.test.ts:${lineOf(code).line}:${lineOf(code).column}`;
+    expect(problems[0]).toMatch(new RegExp(`^K3 \\(${at("new ApiKey(plan, 'K3'")}\\): .*provider`));
+    expect(problems[1]).toBe(
+      `team-a/K1-again (${at("new ApiKey(team, 'K1-again'")}): duplicate key \`K1\` in provider \`a\`: first declared at team-a/K1 (${at("new ApiKey(team, 'K1',")})`,
+    );
+    expect(problems.filter((p) => p.startsWith(`team-a/K2 (${at("new ApiKey(team, 'K2'")}): `))).toEqual([
       expect.stringContaining('ADMIN'),
       expect.stringContaining('`missing`'),
     ].sort((a, b) => (String(a) < String(b) ? -1 : 1)));
@@ -146,7 +170,7 @@ describe('KeyPlan.synth', () => {
     const plan = new KeyPlan(undefined, 'keys', { projectDir: projectDir() });
     new ApiKey(plan, 'A', { roles: ['READONLY'] });
     new ApiKey(plan, 'B', { name: 'A', roles: ['READONLY'] });
-    expect(plan.node.validate()).toEqual([expect.stringMatching(/^B: duplicate key `A`/)]);
+    expect(plan.node.validate()).toEqual([expect.stringMatching(/^B \(\S+constructs\.test\.ts:\d+:\d+\): duplicate key `A`/)]);
   });
 });
 

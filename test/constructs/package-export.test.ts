@@ -15,6 +15,13 @@ describe('the keyplan/constructs subpath export', () => {
     expect(stdout.trim()).toBe('ApiKey KeyPlan KeyPlanConstructError KeyPlanSynthError Provider Team');
   });
 
+  it('loads through require() too, as the same module', async () => {
+    const script = "const c = require('keyplan/constructs'); import('keyplan/constructs').then((m) => console.log(require.resolve('keyplan/constructs'), m.ApiKey === c.ApiKey));";
+    const { stdout, stderr } = await run(process.execPath, ['-e', script], { cwd: root });
+    expect(stdout.trim()).toBe(`${root}dist/constructs/index.cjs true`);
+    expect(stderr).toBe('');
+  });
+
   it('ships type declarations and keeps the CLI bin', async () => {
     const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as {
       bin: Record<string, string>;
@@ -23,7 +30,10 @@ describe('the keyplan/constructs subpath export', () => {
       dependencies: Record<string, string>;
     };
     expect(manifest.bin.keyplan).toBe('bin/keyplan.js');
-    expect(manifest.exports['./constructs']).toEqual({ types: './dist/constructs/index.d.ts', default: './dist/constructs/index.js' });
+    expect(manifest.exports['./constructs']).toEqual({
+      import: { types: './dist/constructs/index.d.ts', default: './dist/constructs/index.js' },
+      require: { types: './dist/constructs/index.d.cts', default: './dist/constructs/index.cjs' },
+    });
     // Two copies of constructs in one program break it: a peer, never a dependency.
     expect(manifest.peerDependencies.constructs).toBe('^10.0.0');
     expect(manifest.dependencies).not.toHaveProperty('constructs');

@@ -19,6 +19,8 @@ export interface RunCliOptions {
   env?: Record<string, string | undefined>;
   /** Kill the CLI after this long; the result then says so. Default 60 s. */
   timeoutMs?: number;
+  /** Another keyplan entry point, e.g. the bin of keyplan installed from its tarball; default KEYPLAN_BIN. */
+  bin?: string;
 }
 
 /**
@@ -46,7 +48,7 @@ export interface RunningCli {
 
 /** Starts `node bin/keyplan.js ...args` and captures everything it prints. */
 export function startCli(args: string[], options: RunCliOptions): RunningCli {
-  const child = spawn(process.execPath, [KEYPLAN_BIN, ...args], {
+  const child = spawn(process.execPath, [options.bin ?? KEYPLAN_BIN, ...args], {
     cwd: options.cwd,
     env: cleanEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],

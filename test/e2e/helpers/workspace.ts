@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { afterEach, beforeEach } from 'vitest';
-import { runCli, startCli, type CliResult, type RunningCli } from './cli.js';
+import { runCli, startCli, type CliResult, type RunCliOptions, type RunningCli } from './cli.js';
 import { FaultProxy, type Fault } from './fault-proxy.js';
 import { KeyService, type StartKeyServiceOptions } from './key-service.js';
 import { keysYaml, type KeysYaml } from './keys-yaml.js';
@@ -56,7 +56,7 @@ export class E2eWorkspace {
   }
 
   /** Runs the CLI in this directory; its output is scanned for secrets at dispose. */
-  async run(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): Promise<CliResult> {
+  async run(args: string[], options: Omit<RunCliOptions, 'cwd'> = {}): Promise<CliResult> {
     const result = await runCli(args, { cwd: this.dir, ...options });
     this.secrets.record(`stdout of keyplan ${args.join(' ')}`, result.stdout);
     this.secrets.record(`stderr of keyplan ${args.join(' ')}`, result.stderr);
@@ -64,7 +64,7 @@ export class E2eWorkspace {
   }
 
   /** Starts the CLI in this directory without waiting for it (to signal it); its output is scanned at dispose. */
-  start(args: string[], options: { env?: Record<string, string | undefined>; timeoutMs?: number } = {}): RunningCli {
+  start(args: string[], options: Omit<RunCliOptions, 'cwd'> = {}): RunningCli {
     const running = startCli(args, { cwd: this.dir, ...options });
     const done = running.done.then((result) => {
       this.secrets.record(`stdout of keyplan ${args.join(' ')}`, result.stdout);
