@@ -10,6 +10,7 @@ import { PackageProvider } from './package-provider.js';
 import type { Provider } from './provider.js';
 import type { RetryPolicy } from './retry.js';
 import { StrapiProvider } from './strapi/strapi.js';
+import { openCloudflare } from './cloudflare/index.js';
 
 export type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
 
@@ -73,6 +74,7 @@ const OPENERS: Record<string, Opener> = {
     const settings = config.settings as unknown as StrapiSettings;
     return new StrapiProvider({ name: config.name, url: settings.url, auth: settings.auth, env: options.env, ...transport(options, settings.timeoutMs) });
   },
+  cloudflare: openCloudflare,
 };
 
 export function openProvider(config: ProviderConfig, options: OpenProviderOptions): Provider {

@@ -8,6 +8,7 @@ import type { ProviderNormalizer } from '../core/config.js';
 import { asRecord, asString } from '../core/config-source.js';
 import { readDuration } from '../core/config-values.js';
 import type { Millis } from '../core/model.js';
+import { normalizeCloudflare } from './cloudflare/settings.js';
 
 export interface LocalSettings {
   path: string;
@@ -74,4 +75,4 @@ function timeout({ doc, path, entry, issues }: Parameters<ProviderNormalizer>[0]
 }
 
 /** Every provider type and its normalizer; `package` loads a provider from an npm package (plugin.ts). */
-export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi, package: packageType };
+export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi, package: packageType, cloudflare: normalizeCloudflare };

@@ -10,3 +10,5 @@ export { httpProvider, keysYaml, type KeysYaml, type KeysYamlKey } from './keys-
 export { SecretScanner } from './secrets.js';
 export { E2eWorkspace, useWorkspace } from './workspace.js';
 export { API_TOKEN_ACTIONS, StrapiServer, useStrapi, type StrapiToken } from './strapi.js';
+export { ContractStandIn, useStandIn, type StandInReply, type StandInRequest } from './contract-stand-in.js';
+export { CLOUDFLARE_ACCOUNT, CloudflareStandIn, PERMISSION_GROUPS, type StandInToken } from './cloudflare.js';
