@@ -11,6 +11,8 @@ import type { Provider } from './provider.js';
 import type { RetryPolicy } from './retry.js';
 import { StrapiProvider } from './strapi/strapi.js';
 import { openCloudflare } from './cloudflare/index.js';
+import { openGitLab } from './gitlab/index.js';
+import { transportFields } from './transport-options.js';
 
 export type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from './provider.js';
 
@@ -31,13 +33,7 @@ type Opener = (config: ProviderConfig, options: OpenProviderOptions) => Provider
 
 /** HTTP transport options shared by providers that talk to a server. */
 function transport(options: OpenProviderOptions, timeoutMs: number | undefined) {
-  return {
-    ...(timeoutMs === undefined ? {} : { timeoutMs }),
-    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.now ? { now: options.now } : {}),
-  };
+  return transportFields(options, timeoutMs);
 }
 
 const OPENERS: Record<string, Opener> = {
@@ -75,6 +71,7 @@ const OPENERS: Record<string, Opener> = {
     return new StrapiProvider({ name: config.name, url: settings.url, auth: settings.auth, env: options.env, ...transport(options, settings.timeoutMs) });
   },
   cloudflare: openCloudflare,
+  gitlab: openGitLab,
 };
 
 export function openProvider(config: ProviderConfig, options: OpenProviderOptions): Provider {

@@ -9,6 +9,7 @@ import { asRecord, asString } from '../core/config-source.js';
 import { readDuration } from '../core/config-values.js';
 import type { Millis } from '../core/model.js';
 import { normalizeCloudflare } from './cloudflare/settings.js';
+import { normalizeGitLab } from './gitlab/settings.js';
 
 export interface LocalSettings {
   path: string;
@@ -75,4 +76,4 @@ function timeout({ doc, path, entry, issues }: Parameters<ProviderNormalizer>[0]
 }
 
 /** Every provider type and its normalizer; `package` loads a provider from an npm package (plugin.ts). */
-export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi, package: packageType, cloudflare: normalizeCloudflare };
+export const BUILT_IN_NORMALIZERS: Readonly<Record<string, ProviderNormalizer>> = { local, http, strapi, package: packageType, cloudflare: normalizeCloudflare, gitlab: normalizeGitLab };

@@ -3,6 +3,7 @@ import { KeyplanError, ProviderError } from '../../core/errors.js';
 import type { Expiry, ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
 import type { SelfKey } from '../../core/plan-refusals.js';
 import { Secret } from '../../core/secret.js';
+import { currentOrGone, refusing } from '../token-service.js';
 import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../provider.js';
 import { CLOUDFLARE_CAPABILITIES } from './capabilities.js';
 import { CloudflareApi, type CloudflareClientOptions } from './client.js';
@@ -114,13 +115,9 @@ export class CloudflareProvider implements Provider {
     const action = `revoke key ${id}`;
     const catalog = await this.#permissions();
     const known = this.#tokens?.get(id);
-    let current: CloudflareToken;
-    try {
-      current = await this.#fetch(id, action);
-    } catch (error) {
-      if (known && error instanceof ProviderError && error.kind === 'not-found') return { ...toRemoteKey(known, catalog, this.#now()), revokedAt: this.#now() };
-      throw error;
-    }
+    const found = await currentOrGone(() => this.#fetch(id, action), known);
+    if ('gone' in found) return { ...toRemoteKey(found.gone, catalog, this.#now()), revokedAt: this.#now() };
+    const current = found.current;
     await this.#api.call(action, { method: 'DELETE', path: `${this.#api.tokensPath}/${encodeURIComponent(id)}`, body: {} });
     this.#tokens?.delete(id);
     return { ...toRemoteKey(current, catalog, this.#now()), revokedAt: this.#now() };
@@ -180,14 +177,5 @@ export class CloudflareProvider implements Provider {
     if (expires === undefined || expires.kind === 'never') return {};
     const at = expires.kind === 'relative' ? this.#now() + expires.ms : expires.at;
     return { expires_on: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z') };
-  }
-}
-
-function refusing<T>(action: string, build: () => T): T {
-  try {
-    return build();
-  } catch (error) {
-    if (error instanceof RangeError) throw new ProviderError(`cannot ${action}: ${error.message}`, 422, 'refused');
-    throw error;
   }
 }

@@ -71,7 +71,10 @@ export class OpenApiContract {
       const found = route.pattern.exec(pathname);
       if (!found) continue;
       const pathParams = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(found[i + 1] ?? '')]));
-      const operation = this.#spec.paths[route.template]?.[method.toLowerCase()] as Operation;
+      const item = this.#spec.paths[route.template] as Record<string, Operation> & { parameters?: Operation['parameters'] };
+      const own = item[method.toLowerCase()] as Operation;
+      // Parameters written on the path item apply to each of its operations.
+      const operation = item.parameters ? { ...own, parameters: [...item.parameters, ...(own.parameters ?? [])] } : own;
       return { method, template: route.template, operationId: operation.operationId, pathParams, operation };
     }
     return undefined;
@@ -235,6 +238,8 @@ function unescapeURI(segment: string): string {
 }
 
 function coerce(raw: string, schema: unknown): unknown {
+  const choices = (schema as { oneOf?: unknown[]; anyOf?: unknown[] } | undefined)?.oneOf ?? (schema as { anyOf?: unknown[] } | undefined)?.anyOf;
+  if (choices?.some((choice) => ['integer', 'number'].includes(String((choice as { type?: unknown }).type))) && /^-?\d+(\.\d+)?$/.test(raw)) return Number(raw);
   const type = (schema as { type?: unknown } | undefined)?.type;
   if (type === 'integer' || type === 'number') return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : raw;
   if (type === 'boolean') return raw === 'true' ? true : raw === 'false' ? false : raw;
