@@ -62,6 +62,40 @@ export interface KeystoneKeyFieldProps {
   })[];
 }
 
+/** Cloudflare API tokens: the user's own (/user/tokens), or an account's (/accounts/{account_id}/tokens) with account_id. */
+export interface CloudflareProviderProps {
+  readonly type: "cloudflare";
+  /** The environment variable holding the Cloudflare API token keyplan runs with. Default CLOUDFLARE_API_TOKEN, as Terraform's Cloudflare provider and wrangler read it. It needs API Tokens Write (user tokens) or Account API Tokens Write (account tokens). */
+  readonly tokenEnv?: string;
+  /** Manage this account's account-owned tokens; omitted: the user tokens of the token's user. */
+  readonly accountId?: string;
+  /** Base URL of Cloudflare's v4 API, for proxies and tests. Default https://api.cloudflare.com/client/v4. */
+  readonly apiUrl?: string;
+  /** How long to wait for one HTTP request, e.g. 30s. */
+  readonly timeout?: Duration;
+}
+
+/** GitLab access tokens: a user's personal access tokens, or a project's or group's access tokens. */
+export interface GitlabProviderProps {
+  readonly type: "gitlab";
+  /** The GitLab instance, e.g. https://gitlab.example.com. Default https://gitlab.com. */
+  readonly url?: string;
+  /** The environment variable holding the GitLab token keyplan runs with (scope api). Default GITLAB_TOKEN. */
+  readonly tokenEnv?: string;
+  /** Manage this user's personal access tokens (id or username); creating them needs an administrator's token. */
+  readonly user?: Readonly<Record<string, unknown>>;
+  /** Manage this project's access tokens (id or full path, e.g. acme/billing-api). */
+  readonly project?: Readonly<Record<string, unknown>>;
+  /** Manage this group's access tokens (id or full path, e.g. acme/platform). */
+  readonly group?: Readonly<Record<string, unknown>>;
+  /** The instance's maximum access token lifetime. Default 365d (GitLab's default). */
+  readonly maxTokenLifetime?: Duration;
+  /** Whether the instance requires tokens to expire (GitLab's default: true). */
+  readonly expiryRequired?: boolean;
+  /** How long to wait for one HTTP request, e.g. 30s. */
+  readonly timeout?: Duration;
+}
+
 /** A provider from an installed npm package implementing keyplan's provider contract. */
 export interface PackageProviderProps {
   readonly type: "package";
@@ -72,7 +106,7 @@ export interface PackageProviderProps {
 }
 
 /** A key service (keys.yaml `providers:` entry); its name is the construct id. */
-export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProviderProps | KeystoneProviderProps | PackageProviderProps;
+export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProviderProps | KeystoneProviderProps | CloudflareProviderProps | GitlabProviderProps | PackageProviderProps;
 
 /** What only one kind of service has on a key, under a field named after the provider type. */
 export interface ProviderKeyFields {
@@ -85,6 +119,8 @@ export const PROVIDER_FIELDS = {
   "http": { type: "type", url: "url", tokenEnv: "token_env", timeout: "timeout" },
   "strapi": { type: "type", url: "url", tokenEnv: "token_env", emailEnv: "email_env", passwordEnv: "password_env", timeout: "timeout" },
   "keystone": { type: "type", authUrl: "auth_url", cloud: "cloud", project: "project", timeout: "timeout" },
+  "cloudflare": { type: "type", tokenEnv: "token_env", accountId: "account_id", apiUrl: "api_url", timeout: "timeout" },
+  "gitlab": { type: "type", url: "url", tokenEnv: "token_env", user: "user", project: "project", group: "group", maxTokenLifetime: "max_token_lifetime", expiryRequired: "expiry_required", timeout: "timeout" },
   "package": { type: "type", package: "package", options: "options" },
 } as const;
 

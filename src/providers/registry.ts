@@ -3,6 +3,8 @@
  * built-in.ts); registering it here is the only change outside that folder.
  */
 import type { BuiltInProvider } from './built-in.js';
+import cloudflare from './cloudflare/index.js';
+import gitlab from './gitlab/index.js';
 import http from './http/index.js';
 import keystone from './keystone/index.js';
 import local from './local/index.js';
@@ -14,6 +16,8 @@ export const BUILT_IN_PROVIDERS: readonly BuiltInProvider[] = [
   http,
   strapi,
   keystone,
+  cloudflare,
+  gitlab,
   packageType,
 ];
 
