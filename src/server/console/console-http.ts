@@ -25,7 +25,8 @@ export function sendConsoleReply(res: ServerResponse, reply: ConsoleReply): void
     ['content-security-policy', CONSOLE_CSP],
     ['x-content-type-options', 'nosniff'],
     ['x-frame-options', 'DENY'],
-    ['referrer-policy', 'no-referrer'],
+    // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on the console's own form posts.
+    ['referrer-policy', 'same-origin'],
     ['cross-origin-opener-policy', 'same-origin'],
     ['cross-origin-resource-policy', 'same-origin'],
     ['cache-control', 'no-store'],
