@@ -43,9 +43,9 @@ button{cursor:pointer}
 .controls input{min-width:16em}
 .status{margin:4px 0}
 .table-wrap{border:1px solid var(--line);border-radius:8px;overflow-x:auto}
-table.keys{border-collapse:collapse;width:100%;table-layout:fixed}
+table.keys{border-collapse:collapse;width:100%;min-width:1040px;table-layout:fixed}
 table.keys th,table.keys td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line);overflow-wrap:anywhere}
-table.keys thead th{background:var(--head);white-space:nowrap}
+table.keys thead th{background:var(--head)}
 table.keys thead button{border:0;background:none;padding:0;font-weight:700;color:var(--fg)}
 table.keys thead button::after{content:" \\2195";color:var(--muted)}
 table.keys th[aria-sort=ascending] button::after{content:" \\2191"}
@@ -56,7 +56,7 @@ table.keys .d{display:block;color:var(--muted);font-size:.92em}
 table.keys tr.e>th{box-shadow:inset 4px 0 var(--err)}
 table.keys tr.w>th{box-shadow:inset 4px 0 var(--warn)}
 table.keys td.never{font-weight:600}
-col.c-name{width:19%}col.c-roles{width:9%}col.c-owner{width:9%}col.c-provider{width:7%}col.c-created{width:8%}col.c-lastUsed{width:9%}col.c-expires{width:12%}col.c-ownership{width:10%}col.c-findings{width:24%}
+col.c-name{width:17%}col.c-roles{width:9%}col.c-owner{width:9%}col.c-provider{width:7%}col.c-created{width:9%}col.c-lastUsed{width:9%}col.c-expires{width:11%}col.c-ownership{width:10%}col.c-findings{width:22%}
 ul.f{margin:0;padding:0;list-style:none}
 ul.f li+li{margin-top:4px}
 li.e b{color:var(--err)}
@@ -72,7 +72,7 @@ header.top{display:flex;flex-wrap:wrap;justify-content:space-between;align-items
 nav a{margin-right:12px}
 @media (max-width:760px){
 main{padding:10px}
-table.keys,table.keys tbody,table.keys tr,table.keys th,table.keys td{display:block;width:auto}
+table.keys,table.keys tbody,table.keys tr,table.keys th,table.keys td{display:block;width:auto;min-width:0}
 table.keys colgroup,table.keys thead{display:none}
 table.keys tbody tr{border-bottom:2px solid var(--line);padding:6px 0}
 table.keys tbody th,table.keys td{border:0;padding:2px 10px}
