@@ -16,8 +16,7 @@ export interface AuditRenderContext {
 /** Every audit output format has this one signature: the report in, chunks of the output to write out. */
 export type AuditRenderer = (report: AuditReport, context: AuditRenderContext) => Iterable<string>;
 
-/** The one table `audit --format` picks from; its keys are the choices the option offers. */
-export const AUDIT_FORMATS = {
+const FORMATS = {
   text: (report, { paint }) => auditTextChunks(report, { paint }),
   markdown: (report) => auditMarkdownChunks(report),
   json: (report) => auditJsonChunks(report),
@@ -26,4 +25,7 @@ export const AUDIT_FORMATS = {
   html: (report) => auditHtmlChunks(report),
 } satisfies Record<string, AuditRenderer>;
 
-export type AuditFormat = keyof typeof AUDIT_FORMATS;
+export type AuditFormat = keyof typeof FORMATS;
+
+/** The one table `audit --format` picks from; its keys are the choices the option offers. */
+export const AUDIT_FORMATS: Readonly<Record<AuditFormat, AuditRenderer>> = FORMATS;
