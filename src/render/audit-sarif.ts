@@ -5,7 +5,8 @@ import type { Finding, FindingKind } from '../core/plan-types.js';
 import { findingLocation } from './audit-cells.js';
 import { prettyJsonChunks } from './audit-json-chunks.js';
 
-const RULES: Record<FindingKind, { name: string; text: string }> = {
+/** Each finding kind's rule: its SARIF name and what it means (the HTML report says the same). */
+export const FINDING_RULES: Record<FindingKind, { name: string; text: string }> = {
   expired: { name: 'ExpiredKey', text: 'The key is past its expiry but still listed as active.' },
   'privileged-stale': { name: 'PrivilegedStaleKey', text: 'The key is stale or never used and holds a role that grants privileged (write) permissions.' },
   'no-expiry': { name: 'MissingExpiry', text: 'The key holds a role that policy.require_expiry_for says must expire, but it never expires.' },
@@ -47,8 +48,8 @@ function sarifDocument(options: SarifOptions, results: unknown): object {
             version: options.toolVersion,
             rules: FINDING_ORDER.map((kind) => ({
               id: kind,
-              name: RULES[kind].name,
-              shortDescription: { text: RULES[kind].text },
+              name: FINDING_RULES[kind].name,
+              shortDescription: { text: FINDING_RULES[kind].text },
               defaultConfiguration: { level: DEFAULT_SEVERITY[kind] },
             })),
           },

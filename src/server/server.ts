@@ -13,6 +13,7 @@ import { AuthThrottle, type ThrottleLimits } from './auth-throttle.js';
 import { BodyBudget, DEFAULT_BODY_BUDGET_BYTES } from './body.js';
 import { BootstrapCredential } from './caller.js';
 import { answerClientErrors, limitConnectionsPerClient } from './connection-limits.js';
+import { withConsole } from './console/console.js';
 import { createRequestHandler } from './request-handler.js';
 
 /** Limits that keep one client, or many unauthenticated ones, from exhausting the server. */
@@ -69,6 +70,8 @@ export interface ServerOptions {
   notice?: (line: string) => void;
   clock?: () => number;
   pepper?: Buffer | string;
+  /** Serve the read-only console under /console beside the API (`keyplan serve --console`). */
+  console?: boolean;
   /** How often the store writes pending last uses and purges expired replay copies; default 15 s. */
   maintenanceIntervalMs?: number;
 }
@@ -105,13 +108,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(options.dbStatementTimeoutMs !== undefined ? { statementTimeoutMs: options.dbStatementTimeoutMs } : {}),
     ...(options.notice ?? options.log ? { log: options.notice ?? options.log } : {}),
   });
-  const handler = createRequestHandler({
-    store,
-    bootstrap: options.adminKey ? new BootstrapCredential(options.adminKey) : undefined,
-    throttle: new AuthThrottle({ ...options.throttle, ...(options.maxAuthFailuresPerMinute ? { perAddress: options.maxAuthFailuresPerMinute } : {}) }, options.clock),
-    bodies: new BodyBudget(limits.bodyBudgetBytes),
-    ...(options.log ? { log: options.log } : {}),
-  });
+  const bootstrap = options.adminKey ? new BootstrapCredential(options.adminKey) : undefined;
+  const throttle = new AuthThrottle({ ...options.throttle, ...(options.maxAuthFailuresPerMinute ? { perAddress: options.maxAuthFailuresPerMinute } : {}) }, options.clock);
+  const api = createRequestHandler({ store, bootstrap, throttle, bodies: new BodyBudget(limits.bodyBudgetBytes), ...(options.log ? { log: options.log } : {}) });
+  const handler = options.console ? withConsole(api, { store, bootstrap, throttle, secure: Boolean(tls), ...(options.log ? { log: options.log } : {}), ...(options.clock ? { clock: options.clock } : {}) }) : api;
   const serverOptions = {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,

@@ -4,11 +4,8 @@ import { failsAudit, parseAsOf, type AuditReport } from '../../core/audit.js';
 import type { DesiredState } from '../../core/model.js';
 import type { Severity } from '../../core/plan-types.js';
 import { auditFromConfig, proposeFromConfig, type AuditRequest } from '../../engine/audit.js';
-import { auditCsvChunks } from '../../render/audit-csv.js';
-import { auditJsonChunks } from '../../render/audit-json.js';
+import { AUDIT_FORMATS, type AuditFormat } from '../../render/audit-formats.js';
 import { auditMarkdownChunks } from '../../render/audit-markdown.js';
-import { auditSarifChunks } from '../../render/audit-sarif.js';
-import { auditTextChunks } from '../../render/audit-text.js';
 import { isoDate } from '../../core/humanize.js';
 import { summarizeChunks } from '../../engine/github-actions.js';
 import { reportGitHub } from '../github-options.js';
@@ -25,7 +22,7 @@ interface AuditOptions {
   config: string;
   app?: string;
   provider?: string;
-  format: 'text' | 'markdown' | 'json' | 'sarif' | 'csv';
+  format: AuditFormat;
   failOn: Severity;
   asOf?: string;
   propose?: boolean;
@@ -35,7 +32,7 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
   const command = new Command('audit')
     .description('report stale, never-used, expiring, unmanaged and over-privileged keys (exit 2 on findings at or above --fail-on)')
     .option('--provider <name>', 'audit only this provider')
-    .addOption(formatOption(['text', 'markdown', 'json', 'sarif', 'csv'], 'text'))
+    .addOption(formatOption(Object.keys(AUDIT_FORMATS), 'text'))
     .addOption(new Option('--fail-on <severity>', 'exit 2 when a finding is at least this severe').choices(['warning', 'error']).default('error'))
     .option('--as-of <when>', 'judge the keys at another moment: 2027-06-30, 2027-06-30T12:00:00Z, +30d, -2w')
     .option('--propose', 'edit keys.yaml in place: remove stale and never-used keys, add the expiry policy requires')
@@ -58,7 +55,7 @@ export const registerAudit: RegisterCommand = (program, setExit) => {
       return;
     }
     const { report, state } = await auditFromConfig(request);
-    await writeChunks(reportChunks(report, options.format));
+    await writeChunks(AUDIT_FORMATS[options.format](report, { paint: terminalPaint(), toolVersion: packageVersion() }));
     await summarizeChunks(process.env, auditMarkdownChunks(report));
     if (options.issue) await keepAuditIssue(report, state, options);
     if (failsAudit(report, options.failOn)) setExit(ExitCode.changes);
@@ -87,21 +84,6 @@ async function keepAuditIssue(report: AuditReport, state: DesiredState, options:
   const text = { created: 'opened', updated: 'updated', reopened: 'reopened', unchanged: 'unchanged', closed: 'closed (the audit is clean)', none: 'not needed (the audit is clean)' }[result.action];
   reportGitHub(`Audit issue ${text}${where}`);
   if (result.duplicatesClosed.length > 0) reportGitHub(`Closed duplicate audit issues: ${result.duplicatesClosed.map((n) => `#${n}`).join(', ')}`);
-}
-
-function reportChunks(report: AuditReport, format: AuditOptions['format']): Iterable<string> {
-  switch (format) {
-    case 'json':
-      return auditJsonChunks(report);
-    case 'sarif':
-      return auditSarifChunks(report, { toolVersion: packageVersion() });
-    case 'csv':
-      return auditCsvChunks(report);
-    case 'markdown':
-      return auditMarkdownChunks(report);
-    case 'text':
-      return auditTextChunks(report, { paint: terminalPaint() });
-  }
 }
 
 function describeProposal({ applied, skipped }: Awaited<ReturnType<typeof proposeFromConfig>>): string {

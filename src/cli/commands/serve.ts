@@ -14,6 +14,7 @@ interface ServeOptions {
   tlsCert?: string;
   tlsKey?: string;
   quiet?: boolean;
+  console?: boolean;
   maxConnections: string;
   maxConnectionsPerClient: string;
   headersTimeout: string;
@@ -61,6 +62,7 @@ export const registerServe: RegisterCommand = (program) => {
     .option('--headers-timeout <seconds>', 'time a client has to send the request headers', String(DEFAULT_CONNECTION_LIMITS.headersTimeoutMs / 1000))
     .option('--request-timeout <seconds>', 'time a client has to send the whole request, body included', String(DEFAULT_CONNECTION_LIMITS.requestTimeoutMs / 1000))
     .addOption(new Option('--quiet', 'no per-request log lines on stderr'))
+    .option('--console', 'also serve the read-only web console at /console (sign in with a key holding keys:read)')
     .action(async (options: ServeOptions) => {
       const port = Number(options.port);
       if (!/^\d+$/.test(options.port) || port > 65_535) throw new UsageError(`--port must be a number from 0 to 65535, not "${options.port}"`);
@@ -94,6 +96,7 @@ export const registerServe: RegisterCommand = (program) => {
         ...(process.env.KEYPLAN_ADMIN_KEY ? { adminKey: process.env.KEYPLAN_ADMIN_KEY } : {}),
         ...(options.tlsCert && options.tlsKey ? { tls: { certFile: options.tlsCert, keyFile: options.tlsKey } } : {}),
         ...(options.quiet ? {} : { log: log.line }),
+        ...(options.console ? { console: true } : {}),
         notice: (line: string) => {
           log.line(`keyplan serve: ${line}`);
           log.flush();
@@ -115,6 +118,7 @@ export const registerServe: RegisterCommand = (program) => {
         process.on('SIGINT', stop);
       });
       printOut(`keyplan serve listening on ${server.url} (db: ${server.store.location})`);
+      if (options.console) printOut(`keyplan serve: read-only console at ${server.url}/console`);
       await stopped;
       say('keyplan serve: shutting down (finishing in-flight requests)\n');
       await server.close();

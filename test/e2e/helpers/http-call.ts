@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
 export interface ApiReply<T = unknown> {
   status: number;
@@ -46,4 +46,26 @@ export async function stopChild(child: ChildProcess): Promise<void> {
   const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(force);
+}
+
+/** A plain request as a browser's form or link would make it: fields urlencoded (when given), headers as written, the body as text. */
+export async function formCall(
+  url: string,
+  options: { method?: 'GET' | 'POST'; fields?: Record<string, string>; headers?: Record<string, string>; dispatcher?: Dispatcher } = {},
+): Promise<ApiReply<string>> {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.fields) {
+    body = new URLSearchParams(options.fields).toString();
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+  }
+  const response = await request(url, { method: options.method ?? (body === undefined ? 'GET' : 'POST'), headers, body, ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
+  return { status: response.statusCode, headers: response.headers, body: await response.body.text() };
+}
+
+/** The `name=value` of each Set-Cookie header of a reply, by name. */
+export function setCookies(reply: ApiReply<unknown>): Map<string, string> {
+  const sent = reply.headers['set-cookie'];
+  const list = sent === undefined ? [] : Array.isArray(sent) ? sent : [sent];
+  return new Map(list.map((line) => [line.slice(0, line.indexOf('=')), line]));
 }

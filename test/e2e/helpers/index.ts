@@ -2,6 +2,8 @@
  * Shared end-to-end helpers: spawn the real CLI, run a real `keyplan serve`, put a fault-injecting proxy
  * in front of it, write keys.yaml, and scan every output for every secret. Most tests need only
  * `useWorkspace()`; see workspace.ts for an example.
+ * A headless browser (puppeteer-core on Debian's chromium) is in browser.ts, imported from there: loading it costs
+ * the tests that need no browser nothing.
  */
 export { KEYPLAN_BIN, cleanEnv, describeRun, runCli, startCli, type CliResult, type RunCliOptions, type RunningCli } from './cli.js';
 export { FaultProxy, type Fault } from './fault-proxy.js';

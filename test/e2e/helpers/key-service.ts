@@ -15,6 +15,8 @@ export interface StartKeyServiceOptions {
   rolesFile?: string;
   /** More environment for the server process, e.g. KEYPLAN_PEPPER. */
   env?: Record<string, string | undefined>;
+  /** More arguments for `keyplan serve`, e.g. `--console`. */
+  args?: string[];
   /** Give up waiting for the listening line after this long. Default 20 s. */
   startTimeoutMs?: number;
 }
@@ -50,6 +52,7 @@ export class KeyService {
     await mkdir(dirname(dbPath), { recursive: true });
     const args = [KEYPLAN_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--db', dbPath];
     if (options.rolesFile) args.push('--roles', options.rolesFile);
+    if (options.args) args.push(...options.args);
     const child = spawn(process.execPath, args, {
       cwd: options.dir,
       env: cleanEnv({ KEYPLAN_ADMIN_KEY: options.adminKey, ...options.env }),
