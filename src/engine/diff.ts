@@ -30,10 +30,10 @@ export interface DiffRequest {
  */
 export async function diffFromGit(request: DiffRequest): Promise<DiffReport> {
   const cwd = await realpath(request.cwd ?? process.cwd());
-  const root = await repositoryRoot(cwd);
+  const rootPath = resolve(cwd, request.configPath);
+  const root = await repositoryRoot(dirname(rootPath));
   const commit = await resolveCommit(root, request.base);
   const [roles, lastUse] = [diffRoles(request.rolesFile), await lastUseFromAudit(request.auditFile)];
-  const rootPath = resolve(cwd, request.configPath);
   const head = await loadDeclaredConfig(rootPath, { cwd, now: request.now, tree: workingTreeIn(root) });
   const tree = await gitRevisionTree(root, commit, request.base);
   try {

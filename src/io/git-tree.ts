@@ -27,11 +27,11 @@ function gitEnv(): NodeJS.ProcessEnv {
 }
 
 /** The repository's top-level directory (real path), or a KeyplanError saying there is none. */
-export async function repositoryRoot(cwd: string): Promise<string> {
+export async function repositoryRoot(dir: string): Promise<string> {
   try {
-    return await realpath((await git(cwd, ['rev-parse', '--show-toplevel'])).toString('utf8').trim());
+    return await realpath((await git(dir, ['rev-parse', '--show-toplevel'])).toString('utf8').trim());
   } catch {
-    throw new KeyplanError(`keyplan diff needs a git repository: ${cwd} is not inside one`);
+    throw new KeyplanError(`keyplan diff needs a git repository: ${dir} is not inside one (or does not exist)`);
   }
 }
 

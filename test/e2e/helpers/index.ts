@@ -10,3 +10,4 @@ export { httpProvider, keysYaml, type KeysYaml, type KeysYamlKey } from './keys-
 export { SecretScanner } from './secrets.js';
 export { E2eWorkspace, useWorkspace } from './workspace.js';
 export { API_TOKEN_ACTIONS, StrapiServer, useStrapi, type StrapiToken } from './strapi.js';
+export { commitAll, git, initRepo } from './git.js';
