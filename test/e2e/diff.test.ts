@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { symlink } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { expectExit } from './helpers/apply-world.js';
-import { commitAll, initRepo, useWorkspace, type E2eWorkspace, type KeysYaml } from './helpers/index.js';
+import { initRepo, useWorkspace, type E2eWorkspace, type KeysYaml } from './helpers/index.js';
 import { renderGfm, visibleText } from '../render/gfm.js';
 
 const BASE: KeysYaml = {
