@@ -16,7 +16,7 @@ export function ownershipOf(state: DesiredState): string {
  * The hidden first line that names what keyplan wrote for one configuration: two keys.yaml files in one
  * repository (or one file under two ownerships) keep two comments and two issues.
  */
-export function markerFor(kind: 'plan' | 'audit', config: string, ownership: string | undefined): string {
+export function markerFor(kind: 'plan' | 'audit' | 'diff', config: string, ownership: string | undefined): string {
   const value = (text: string) => encodeURIComponent(text).replace(/%2F/g, '/');
   return `<!-- keyplan:${kind} config=${value(config)} ownership=${value(ownership ?? '-')} -->`;
 }

@@ -26,11 +26,23 @@ export interface ActionsContext {
   fromFork?: boolean;
   /** The run's page, where its step summary is: `https://github.com/acme/keys/actions/runs/42`. */
   runUrl?: string;
+  /** A `workflow_run` event: the run that triggered this one, as GitHub describes it (never as its artifacts do). */
+  workflowRun?: TriggeringRun;
+}
+
+export interface TriggeringRun {
+  /** The triggering run's own event, e.g. `pull_request`. */
+  event: string;
+  headSha: string;
+  /** owner/name of the repository the run's head commit came from (a fork's, for a pull request from a fork). */
+  headRepository: string;
+  headBranch: string;
 }
 
 interface EventPayload {
   pull_request?: { number?: unknown; head?: { repo?: { full_name?: unknown } | null }; base?: { repo?: { full_name?: unknown } } };
   number?: unknown;
+  workflow_run?: { event?: unknown; head_sha?: unknown; head_branch?: unknown; head_repository?: { full_name?: unknown } | null };
 }
 
 /** Reads GITHUB_REPOSITORY, GITHUB_SHA, the run's URL and the event payload at GITHUB_EVENT_PATH; anything missing is left out. */
@@ -47,6 +59,11 @@ export async function actionsContext(env: Env): Promise<ActionsContext> {
   const head = payload?.pull_request?.head?.repo?.full_name;
   const base = payload?.pull_request?.base?.repo?.full_name;
   if (typeof head === 'string' && typeof base === 'string') context.fromFork = head !== base;
+  const run = payload?.workflow_run;
+  const [event, headSha, headBranch, headRepository] = [run?.event, run?.head_sha, run?.head_branch, run?.head_repository?.full_name];
+  if (typeof event === 'string' && typeof headSha === 'string' && typeof headBranch === 'string' && typeof headRepository === 'string') {
+    context.workflowRun = { event, headSha, headBranch, headRepository };
+  }
   return context;
 }
 

@@ -3,7 +3,7 @@ import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import type { DesiredState } from '../core/model.js';
 import { normalizeConfig, type SourceDocument } from '../core/config.js';
 import { displayPath } from './display-path.js';
-import { readConfigFile } from './read-config-file.js';
+import { WORKING_FILES, type ConfigTree } from './config-tree.js';
 import { parseYamlSource } from './yaml-source.js';
 import { validateAgainstSchema, type FileRole } from './schema-validator.js';
 import { BUILT_IN_NORMALIZERS } from '../providers/normalizers.js';
@@ -17,57 +17,78 @@ export interface LoadConfigOptions {
   now?: number;
   /** Base for a relative `path` and for file names in messages; defaults to process.cwd(). */
   cwd?: string;
+  /** Where the files are read from; the working tree by default. */
+  tree?: ConfigTree;
 }
+
+/** What a configuration declares, read and checked without loading any provider code. */
+export type DeclaredConfig =
+  | { ok: true; state: DesiredState; root: SourceDocument; program?: ProgramPositions }
+  | { ok: false; issues: ConfigIssue[] };
 
 /**
  * Reads keys.yaml and its includes, validates them against the schema and the checks the schema cannot express,
  * and returns the normalized desired state. Throws ConfigError carrying every issue found, each positioned.
  */
 export async function loadConfig(path: string, options: LoadConfigOptions = {}): Promise<DesiredState> {
+  const declared = await loadDeclaredConfig(path, options);
+  if (!declared.ok) throw new ConfigError(declared.issues);
+  const { program } = declared;
+  const packageIssues = await packageOptionIssues(declared.root, declared.state.providers);
+  if (packageIssues.length > 0) {
+    const sorted = sortIssues(packageIssues, [declared.root.displayPath]);
+    throw new ConfigError(program ? sorted.map(program.issue) : sorted);
+  }
+  return program ? program.state(declared.state) : declared.state;
+}
+
+/**
+ * loadConfig without the checks that load code (a `type: package` provider's options schema): what `keyplan
+ * diff` reads from each side of a change, from any ConfigTree.
+ */
+export async function loadDeclaredConfig(path: string, options: LoadConfigOptions = {}): Promise<DeclaredConfig> {
   const cwd = options.cwd ?? process.cwd();
+  const tree = options.tree ?? WORKING_FILES;
   const now = options.now ?? Date.now();
   const rootPath = resolve(cwd, path);
   const baseDir = dirname(rootPath);
   const issues: ConfigIssue[] = [];
 
+  // A config a program synthesized (--app) points its issues at the program's lines, never at the temp file.
   let program: ProgramPositions | undefined;
-  const root = await loadSource(rootPath, cwd, 'root', issues, (text, shown) => {
+  const failed = (found: ConfigIssue[]): DeclaredConfig => ({ ok: false, issues: program ? found.map(program.issue) : found });
+  const root = await loadSource(rootPath, cwd, 'root', issues, tree, (text, shown) => {
     program = programPositions(text, rootPath, shown, cwd);
   });
-  const failed = (found: ConfigIssue[]): ConfigError => new ConfigError(program ? found.map(program.issue) : found);
-  if (!root) throw failed(issues);
+  if (!root) return failed(issues);
 
-  const includes = await resolveIncludes(root, baseDir);
+  const includes = await resolveIncludes(root, baseDir, tree);
   appendAll(issues, includes.issues);
   const included: SourceDocument[] = [];
   for (const file of includes.files) {
-    const doc = await loadSource(file, cwd, 'included', issues);
+    const doc = await loadSource(file, cwd, 'included', issues, tree);
     if (doc) included.push(doc);
   }
 
   const normalized = normalizeConfig({ root, includes: included, baseDir, now, providerTypes: BUILT_IN_NORMALIZERS });
-  if (normalized.ok && issues.length === 0) {
-    const packageIssues = await packageOptionIssues(root, normalized.state.providers);
-    if (packageIssues.length === 0) return program ? program.state(normalized.state) : normalized.state;
-    appendAll(issues, packageIssues);
-  }
+  if (normalized.ok && issues.length === 0) return { ok: true, state: normalized.state, root, ...(program ? { program } : {}) };
   const reported = new Set(issues.map((issue) => `${issue.file}\u0000${issue.path}`));
   if (!normalized.ok) {
     // The schema already reported these nodes (e.g. a malformed duration); say it once.
     appendAll(issues, normalized.issues.filter((issue) => !reported.has(`${issue.file}\u0000${issue.path}`)));
   }
-  throw failed(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
+  return failed(sortIssues(issues, [root.displayPath, ...included.map((doc) => doc.displayPath)]));
 }
 
-async function loadSource(path: string, cwd: string, role: FileRole, issues: ConfigIssue[], read?: (text: string, shown: string) => void): Promise<SourceDocument | undefined> {
+async function loadSource(path: string, cwd: string, role: FileRole, issues: ConfigIssue[], tree: ConfigTree, onText?: (text: string, shown: string) => void): Promise<SourceDocument | undefined> {
   const shown = displayPath(path, cwd);
-  const file = await readConfigFile(path, shown);
-  if (!file.ok) {
-    issues.push(file.issue);
+  const read = await tree.read(path, shown);
+  if (!read.ok) {
+    issues.push(read.issue);
     return undefined;
   }
-  read?.(file.text, shown);
-  const parsed = parseYamlSource(file.text, path, shown);
+  onText?.(read.text, shown);
+  const parsed = parseYamlSource(read.text, path, shown);
   if (!parsed.ok) {
     appendAll(issues, parsed.issues);
     return undefined;

@@ -44,8 +44,9 @@ interface LoadedFile {
 }
 
 /**
- * Applies the edits with the yaml Document API, one parse and one atomic write per file, so comments,
- * quoting, flow lists and blank lines of everything not edited are kept.
+ * Applies the edits as splices of the file's text, one parse and one atomic write per file: every byte of what
+ * is not edited stays as it was (comments, quoting, flow maps, spacing). A removed entry takes the comment lines
+ * right above it, which describe it, and the blank lines after it.
  */
 export async function applyKeyEdits(edits: readonly KeyEdit[], cwd: string = process.cwd()): Promise<AppliedEdit[]> {
   const byFile = new Map<string, KeyEdit[]>();
@@ -54,24 +55,19 @@ export async function applyKeyEdits(edits: readonly KeyEdit[], cwd: string = pro
   for (const [file, fileEdits] of byFile) {
     const loaded = await loadYaml(file, cwd);
     const seq = keysSequence(loaded.doc);
-    const removed = new Set<unknown>();
+    const splices: Splice[] = [];
     for (const edit of [...fileEdits].sort((a, b) => a.at.line - b.at.line)) {
       const item = findEntry(seq, loaded.lines, edit.at, cwd);
       const shown = { file: displayPath(file, cwd), line: edit.at.line, name: edit.at.name, reason: edit.reason };
       if (edit.kind === 'remove') {
-        removed.add(item);
+        splices.push(removal(loaded, seq as YAMLSeq, item));
         applied.push({ ...shown, change: 'removed' });
       } else {
-        setExpiry(loaded.doc, item, edit.expires);
+        splices.push(expirySplice(loaded, item, edit.expires));
         applied.push({ ...shown, change: `added expires: ${edit.expires}` });
       }
     }
-    if (seq) {
-      // The comment above the first item is held by the list; it describes that key, so it goes with it.
-      if (removed.has(seq.items[0])) seq.commentBefore = undefined;
-      seq.items = seq.items.filter((item) => !removed.has(item));
-    }
-    const text = serialize(loaded);
+    const text = applySplices(loaded.text, splices);
     if (text !== loaded.text) await writeFileAtomic(file, text);
   }
   return applied.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
@@ -136,20 +132,62 @@ function findEntry(seq: YAMLSeq | undefined, lines: LineCounter, at: KeyLocation
   return item;
 }
 
-/** Sets `expires:`, replacing `expires: never`, else placed right after `roles:` where people look for it. */
-function setExpiry(doc: Document.Parsed, item: YAMLMap, expires: string): void {
-  const existing = item.items.find((pair) => isScalar(pair.key) && pair.key.value === 'expires');
-  if (existing) {
-    existing.value = doc.createNode(expires);
-    return;
-  }
-  const rolesIndex = item.items.findIndex((pair) => isScalar(pair.key) && pair.key.value === 'roles');
-  const pair = doc.createPair('expires', expires);
-  item.items.splice(rolesIndex === -1 ? item.items.length : rolesIndex + 1, 0, pair);
+/** Replace text[from, to) with `text`. */
+interface Splice {
+  from: number;
+  to: number;
+  text: string;
 }
 
-/** Writes the document back in the file's own list style (`- name:` indented under `keys:` or not). */
-function serialize({ doc, text }: LoadedFile): string {
-  const indentSeq = !/^keys:[ \t]*(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)*- /m.test(text);
-  return doc.toString({ lineWidth: 0, indentSeq, flowCollectionPadding: false });
+function applySplices(text: string, splices: readonly Splice[]): string {
+  let result = text;
+  for (const splice of [...splices].sort((a, b) => b.from - a.from)) result = result.slice(0, splice.from) + splice.text + result.slice(splice.to);
+  return result;
+}
+
+/** The offset where the line holding `offset` starts. */
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** The offset just after the line holding `offset` (past its newline). */
+function lineEnd(text: string, offset: number): number {
+  const end = text.indexOf('\n', offset);
+  return end === -1 ? text.length : end + 1;
+}
+
+/** Where an entry's block starts: its `- ` line, or the comment lines right above it. */
+function blockStart(text: string, item: YAMLMap): number {
+  let start = lineStart(text, item.range?.[0] ?? 0);
+  while (start > 0) {
+    const previous = lineStart(text, start - 1);
+    if (!/^[ \t]*#/.test(text.slice(previous, start))) break;
+    start = previous;
+  }
+  return start;
+}
+
+/** An entry, from its block start to the next entry's (or to the end of its own last line). */
+function removal({ text }: LoadedFile, seq: YAMLSeq, item: YAMLMap): Splice {
+  if (seq.flow) throw new KeyplanError('keyplan audit --propose edits only `keys:` written as a block list (`- name: ...`)');
+  const index = seq.items.indexOf(item);
+  const next = seq.items[index + 1];
+  const from = blockStart(text, item);
+  const to = isMap(next) ? blockStart(text, next) : lineEnd(text, Math.max(from, (item.range?.[1] ?? from) - 1));
+  return { from, to, text: '' };
+}
+
+/** Sets `expires:`, replacing `expires: never`, else a line right after `roles:` where people look for it. */
+function expirySplice({ text }: LoadedFile, item: YAMLMap, expires: string): Splice {
+  const existing = item.items.find((pair) => isScalar(pair.key) && pair.key.value === 'expires');
+  const value = existing?.value;
+  if (isScalar(value) && value.range) return { from: value.range[0], to: value.range[1], text: expires };
+  if (item.flow) throw new KeyplanError('keyplan audit --propose adds `expires:` only to key entries written as block maps');
+  const first = item.items[0]?.key;
+  const column = isScalar(first) && first.range ? first.range[0] - lineStart(text, first.range[0]) : 2;
+  const roles = item.items.find((pair) => isScalar(pair.key) && pair.key.value === 'roles');
+  const after = (roles?.value as { range?: [number, number, number] } | null | undefined)?.range ?? item.range;
+  const at = lineEnd(text, Math.max(0, (after?.[1] ?? 0) - 1));
+  const newline = text.slice(0, at).endsWith('\n') ? '' : '\n';
+  return { from: at, to: at, text: `${newline}${' '.repeat(column)}expires: ${expires}\n` };
 }

@@ -16,15 +16,19 @@ export async function readConfigFile(path: string, displayPath: string): Promise
     if (info.size > MAX_CONFIG_BYTES) {
       return fail(`cannot read ${displayPath}: it is ${megabytes(info.size)} MB, more than the ${megabytes(MAX_CONFIG_BYTES)} MB a config file may have`);
     }
-    const bytes = await readFile(path);
-    if (bytes.includes(0)) return fail(`cannot read ${displayPath}: it is not a text file (it contains NUL bytes)`);
-    try {
-      return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
-    } catch {
-      return fail(`cannot read ${displayPath}: it is not valid UTF-8 text`);
-    }
+    return decodeConfigText(await readFile(path), (why) => fail(`cannot read ${displayPath}: ${why}`));
   } catch (error) {
     return fail(`cannot read ${displayPath}: ${describeFsError(error)}`);
+  }
+}
+
+/** A config file's bytes as text: refused when they hold NUL bytes or are not UTF-8. */
+export function decodeConfigText(bytes: Uint8Array, fail: (why: string) => ReadResult): ReadResult {
+  if (bytes.includes(0)) return fail('it is not a text file (it contains NUL bytes)');
+  try {
+    return { ok: true, text: new TextDecoder('utf-8', { fatal: true }).decode(bytes) };
+  } catch {
+    return fail('it is not valid UTF-8 text');
   }
 }
 

@@ -35,8 +35,9 @@ keys:
     description: Operations
     roles: [ADMIN]
   - name: Fresh_Reader
-    description: Used daily
+    description: Used daily${'   '}
     roles: [READONLY]
+  - { name: Flow_Key, description: "written as a flow map", roles: [READONLY], expires: 30d }${'  '}
 `;
 
 beforeAll(async () => {
@@ -58,7 +59,7 @@ afterAll(async () => {
 const cli = (...args: string[]) => runCli(args, dir, { AUDIT_TOKEN: ADMIN });
 
 describe('keyplan audit --propose', () => {
-  it('adds the expiry policy requires, removes stale and never-used keys, keeps comments, and the file still validates', async () => {
+  it('adds the expiry policy requires, removes stale and never-used keys, leaves every other byte as written, and the file still validates', async () => {
     // Before: the config does not even load, for lack of the expiry.
     const before = await cli('audit');
     expect(before.code).toBe(1);
@@ -76,9 +77,12 @@ describe('keyplan audit --propose', () => {
       KEYS_YAML.replace('URL', server.url)
         .replace('  # Reads invoices for the dashboard.\n  - name: Billing_Reader\n    description: "Reads invoices"\n    roles: [READONLY]\n', '')
         .replace('  - name: Idle_Reader # nobody ever used it\n    description: Nobody uses this\n    roles: [READONLY]\n', '')
-        .replace('    roles: [ADMIN]\n', '    roles: [ADMIN]\n    expires: 90d\n')
-        .replace('[ADMIN]   # admins', '[ADMIN] # admins'),
+        .replace('    roles: [ADMIN]\n', '    roles: [ADMIN]\n    expires: 90d\n'),
     );
+    // Everything not edited is byte for byte as written: the padded comment, trailing spaces, the flow map.
+    expect(text).toContain('require_expiry_for: [ADMIN]   # admins must expire\n');
+    expect(text).toContain('    description: Used daily   \n');
+    expect(text).toContain('  - { name: Flow_Key, description: "written as a flow map", roles: [READONLY], expires: 30d }  \n');
 
     const validate = await cli('validate');
     expect(validate.code, validate.stderr).toBe(0);

@@ -14,6 +14,7 @@ export const commandLoaders: Record<string, () => Promise<RegisterCommand>> = {
   audit: async () => (await import('./audit.js')).registerAudit,
   import: async () => (await import('./import.js')).registerImport,
   roles: async () => (await import('./roles.js')).registerRoles,
+  diff: async () => (await import('./diff.js')).registerDiff,
   serve: async () => (await import('./serve.js')).registerServe,
   'force-unlock': async () => (await import('./force-unlock.js')).registerForceUnlock,
 };

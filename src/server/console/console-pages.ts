@@ -3,7 +3,7 @@ import { MANAGED_BY_KEY, MANAGED_BY_VALUE, OWNERSHIP_KEY, OWNER_KEY, DEFAULT_OWN
 import { KEY_TABLE_MORE, keyRowWriter, keyTableControls, keyTableHead, keyTableLabels, type KeyColumn, type KeyRow } from '../../render/key-table-html.js';
 import { htmlText } from '../../render/markdown-escape.js';
 import { REPORT_CSS } from '../../render/report-style.js';
-import type { SharedSecretInfo, StoreEvent, StoreKey } from '../../store/store.js';
+import type { SharedSecretInfo, StoreEvent, StoreKey } from '../../store/contract.js';
 
 const COLUMNS: KeyColumn[] = ['name', 'roles', 'owner', 'created', 'lastUsed', 'expires', 'ownership'];
 

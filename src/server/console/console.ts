@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REPORT_SCRIPT } from '../../render/report-script.js';
-import { grants } from '../../store/permissions.js';
-import type { Store, StoreEvent, StoreKey } from '../../store/store.js';
+import { grants } from '../../store/shared/permissions.js';
+import type { Store, StoreEvent, StoreKey } from '../../store/contract.js';
 import { toApiError } from '../api-error.js';
 import type { AuthThrottle } from '../auth-throttle.js';
 import { identifyCaller, type BootstrapCredential } from '../caller.js';

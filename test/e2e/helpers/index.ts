@@ -16,3 +16,4 @@ export { KeystoneServer, ensureKeystone, useKeystone, type KeystoneCredential } 
 export { ContractStandIn, useStandIn, type StandInReply, type StandInRequest } from './contract-stand-in.js';
 export { CLOUDFLARE_ACCOUNT, CloudflareStandIn, PERMISSION_GROUPS, type StandInToken } from './cloudflare.js';
 export { GitLabStandIn, type GitLabStandInToken } from './gitlab.js';
+export { commitAll, git, initRepo } from './git.js';
