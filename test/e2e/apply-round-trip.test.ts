@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KeysYamlKey } from './helpers/keys-yaml.js';
 import {
+  TOKEN_ENV,
   activeByName,
   activeKeys,
   allKeys,
@@ -147,20 +148,39 @@ describe('keyplan apply round trips', () => {
     const aside = (await activeKeys(service)).find((key) => key.id === oldKey.id);
     expect(aside?.name).toMatch(/^Alpha\.retiring-/);
     expect(aside?.metadata['keyplan-retiring-for']).toBe('Alpha');
-    expect(await whoami(service, oldSecret)).toEqual({ status: 200, name: aside?.name });
     expect(await whoami(service, newSecret)).toEqual({ status: 200, name: 'Alpha' });
 
-    // Wait out the 1 s overlap (a wait, not a timed assertion). The old key was used during the
-    // overlap, so its revoke carries the in-use gate like any other.
+    // Wait out the 1 s overlap (a wait, not a timed assertion). Nobody used the old key after the new secret
+    // was delivered, so retiring it needs no --allow-in-use.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    await expectExit(apply(ws, target), 3);
-    const retired = await expectExit(apply(ws, target, ['--auto-approve', '--allow-in-use']), 0);
+    const retired = await expectExit(apply(ws, target), 0);
     expect(retired.stdout).toContain('1 revoked');
     expect((await whoami(service, oldSecret)).status).toBe(401);
     expect(await whoami(service, newSecret)).toEqual({ status: 200, name: 'Alpha' });
     expect((await activeKeys(service)).map((key) => key.name)).toEqual(['Alpha']);
     expect(await allKeys(service)).toHaveLength(2);
     await expectExit(apply(ws, target), 0);
+    await sweepFiles(ws, [SINK]);
+  });
+
+  it('keeps an old key still used after its replacement was delivered, past the overlap, and says why', async () => {
+    const ws = workspace();
+    const target = httpTarget(await ws.startKeyService());
+    const { service } = target;
+    const declared = (expires: string) => [alpha({ expires, rotation: { every: '20d', overlap: '1s' } })];
+    await writeConfig(ws, target, declared('30d'));
+    await expectExit(apply(ws, target), 0);
+    const oldSecret = await secretIn(ws, SINK, 'ALPHA_KEY');
+    await writeConfig(ws, target, declared('60d'));
+    await expectExit(apply(ws, target), 0);
+    // A consumer that has not switched yet: the old key is used after the new secret was delivered.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await whoami(service, oldSecret)).status).toBe(200);
+    const kept = await expectExit(apply(ws, target), 0);
+    expect(kept.stdout).not.toContain('revoked');
+    expect((await whoami(service, oldSecret)).status).toBe(200);
+    const plan = await expectExit(ws.run(['plan'], { env: { [TOKEN_ENV]: service.adminKey } }), 0);
+    expect(plan.stdout).toContain('kept past its overlap');
     await sweepFiles(ws, [SINK]);
   });
 });
