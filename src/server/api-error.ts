@@ -18,6 +18,7 @@ const STATUS_CODES = {
   headers_too_large: 431,
   internal: 500,
   unavailable: 503,
+  too_many_connections: 503,
   insufficient_storage: 507,
 } as const;
 

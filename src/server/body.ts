@@ -65,6 +65,17 @@ export function takeWholeBody(req: IncomingMessage, budget: BodyBudget): Buffer 
   return body;
 }
 
+/**
+ * The client went away before its body arrived (it aborted, the connection reset or closed): a client event,
+ * not a server error. Nobody is left to answer; it is logged as such, never as a 5xx.
+ */
+export class ClientGoneError extends Error {
+  constructor() {
+    super('the client closed the connection before its body arrived');
+    this.name = 'ClientGoneError';
+  }
+}
+
 function bodiesOverBudget(): ApiError {
   return new ApiError('unavailable', 'the key service is handling too many request bodies; retry shortly', undefined, { 'retry-after': '1' });
 }
@@ -99,10 +110,11 @@ export function readBody(req: IncomingMessage, budget: BodyBudget): Promise<Buff
     req.on('end', () => {
       if (settle()) resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
     });
-    req.on('error', fail);
+    // An aborted request ('aborted', ECONNRESET) or a connection closed before the end: the client is gone.
+    req.on('error', () => fail(new ClientGoneError()));
     // 'close' comes after every request, read or not: the error is built only when it is the answer.
     req.on('close', () => {
-      if (!settled) fail(new ApiError('bad_request', 'the connection closed before the body arrived'));
+      if (!settled) fail(new ClientGoneError());
     });
   });
 }

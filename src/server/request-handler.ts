@@ -3,7 +3,9 @@ import { Secret } from '../core/secret.js';
 import type { Store } from '../store/contract.js';
 import { ApiError, rateLimited, toApiError, unauthorized } from './api-error.js';
 import type { AuthThrottle } from './auth-throttle.js';
-import { checkBodyHeaders, hasBody, parseJsonBody, readBody, takeWholeBody, type BodyBudget } from './body.js';
+import { ClientGoneError, checkBodyHeaders, hasBody, parseJsonBody, readBody, takeWholeBody, type BodyBudget } from './body.js';
+import { overCapRefusal } from './connection-limits.js';
+import { drainRefusedBody } from './gentle-close.js';
 import { bearerToken, identifyAgain, identifyCaller, requirePermission, type BootstrapCredential, type Caller } from './caller.js';
 import { healthRoutes } from './health-routes.js';
 import { keyRoutes, loggableKeyId } from './key-routes.js';
@@ -51,8 +53,14 @@ export function createRequestHandler(deps: HandlerDeps) {
       send(req, res, reply, context.bodyRead);
       if (log) log(`${req.method} ${describeMatch(match)} ${reply.status} ${(performance.now() - started).toFixed(1)}ms`);
     };
-    respond(req, match, context, deps)
+    respond(req, res, match, context, deps)
       .then(answered, (error: unknown) => {
+        if (error instanceof ClientGoneError) {
+          // Nobody to answer: a client event, logged as one (no status), and the connection let go.
+          log?.(`${req.method} ${describeMatch(match)} client gone before its body arrived ${(performance.now() - started).toFixed(1)}ms`);
+          res.destroy();
+          return;
+        }
         const apiError = toApiError(error);
         if (apiError.status >= 500) log?.(`${apiError.status === 500 ? 'internal error' : apiError.code} on ${req.method} ${describeMatch(match)}: ${describe(error)}`);
         answered({ status: apiError.status, body: apiError.toBody(), headers: apiError.headers });
@@ -121,16 +129,21 @@ class Context implements RequestContext {
 }
 
 /**
- * Authenticates from the headers before reading any body: an unauthenticated or
- * refused request is answered without its body ever being read.
+ * Authenticates from the headers before reading any body: an unauthenticated or refused request is answered
+ * without its body ever being read, and a client that asked `Expect: 100-continue` is told to send its body only
+ * once it is authenticated, allowed, and its body headers are acceptable.
  */
-async function respond(req: IncomingMessage, match: Match, context: Context, deps: HandlerDeps): Promise<Reply> {
+async function respond(req: IncomingMessage, res: ServerResponse, match: Match, context: Context, deps: HandlerDeps): Promise<Reply> {
+  const overCap = overCapRefusal(req.socket);
+  if (overCap) throw overCap;
   if ('error' in match) throw match.error;
   const { route } = match;
   if (route.public) {
     context.publicRoute = true;
     return route.handle(context);
   }
+  const authorizations = req.headersDistinct.authorization;
+  if (authorizations && authorizations.length > 1) throw new ApiError('bad_request', 'send one Authorization header, not several');
   const token = bearerToken(req.headers);
   const caller = await identifyCaller(token, deps.store, deps.bootstrap);
   if (!caller) {
@@ -142,6 +155,7 @@ async function respond(req: IncomingMessage, match: Match, context: Context, dep
   if (route.body) {
     checkBodyHeaders(req);
     if (hasBody(req)) {
+      if (expectsContinue(req)) res.writeContinue();
       context.body = takeWholeBody(req, deps.bodies) ?? (await readBody(req, deps.bodies));
       context.bodyRead = true;
     }
@@ -157,19 +171,27 @@ async function respond(req: IncomingMessage, match: Match, context: Context, dep
 const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 
 function send(req: IncomingMessage, res: ServerResponse, reply: Reply, bodyRead: boolean): void {
+  // A body left unread (refused before reading it) is not kept waiting for: the connection is closed after the
+  // answer, gently (the answer, a FIN, the rest of the body read and discarded, then the close).
+  const unread = !req.complete && !bodyRead;
+  if (unread) drainRefusedBody(req);
+  const close = unread || reply.headers?.connection === 'close';
   if (reply.status === 204) {
-    res.writeHead(204, ['cache-control', 'no-store', ...(!req.complete && !bodyRead ? ['connection', 'close'] : [])]);
+    res.writeHead(204, ['cache-control', 'no-store', ...(close ? ['connection', 'close'] : [])]);
     res.end();
     return;
   }
   const body = JSON.stringify(reply.body);
-  // Header names and order as always: content-type, content-length, cache-control, connection (a body left
-  // unread, refused before reading it, is not drained: the connection is closed instead), then the reply's own.
+  // Header names and order as always: content-type, content-length, cache-control, connection, then the reply's own.
   const headers = ['content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(body)), 'cache-control', 'no-store'];
-  if (!req.complete && !bodyRead) headers.push('connection', 'close');
-  if (reply.headers) for (const name in reply.headers) headers.push(name, reply.headers[name] as string);
+  if (close) headers.push('connection', 'close');
+  if (reply.headers) for (const name in reply.headers) if (name !== 'connection') headers.push(name, reply.headers[name] as string);
   res.writeHead(reply.status, headers);
   res.end(body);
+}
+
+function expectsContinue(req: IncomingMessage): boolean {
+  return /^100-continue$/i.test(req.headers.expect ?? '');
 }
 
 function describe(error: unknown): string {

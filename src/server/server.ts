@@ -120,6 +120,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     connectionsCheckingInterval: Math.max(250, Math.min(1_000, limits.headersTimeoutMs / 4)),
   };
   const server: Server = tls ? createHttpsServer({ ...tls, ...serverOptions }, handler) : createHttpServer(serverOptions, handler);
+  // `Expect: 100-continue` is answered by the handler, after authentication (Node would send 100 at once).
+  server.on('checkContinue', handler);
   server.maxConnections = limits.maxConnections;
   server.timeout = limits.requestTimeoutMs;
   limitConnectionsPerClient(server, limits.maxConnectionsPerClient);

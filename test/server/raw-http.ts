@@ -6,6 +6,18 @@ export interface RawAnswer {
   body: string;
 }
 
+/** What a raw client saw: the answer, every byte it read, the socket error it got (EPIPE, ECONNRESET), and whether the server's FIN came. */
+export interface RawExchange extends RawAnswer {
+  bytesRead: number;
+  error: string | undefined;
+  fin: boolean;
+}
+
+/** One line for a failed exchange: `EPIPE after 0 bytes`, `status 0 after 12 bytes, no FIN`. */
+export function describeExchange(exchange: RawExchange): string {
+  return `${exchange.error ?? `status ${exchange.status}`} after ${exchange.bytesRead} bytes${exchange.fin ? '' : ', no FIN'}`;
+}
+
 /** Parses one HTTP/1.1 answer as raw text (status line, headers, body). */
 export function parseRawAnswer(text: string): RawAnswer {
   const end = text.indexOf('\r\n\r\n');
@@ -28,14 +40,20 @@ export function openSocket(url: string, localAddress?: string): Promise<Socket> 
   });
 }
 
-/** Sends raw bytes and collects everything the server answers until it closes the connection. */
-export async function rawExchange(url: string, bytes: string | Buffer | (string | Buffer)[], options: { localAddress?: string } = {}): Promise<RawAnswer> {
+/** Sends raw bytes and collects everything the server answers until it closes the connection, noting how it closed. */
+export async function rawExchange(url: string, bytes: string | Buffer | (string | Buffer)[], options: { localAddress?: string } = {}): Promise<RawExchange> {
   const socket = await openSocket(url, options.localAddress);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
+    let error: string | undefined;
+    let fin = false;
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => resolve(parseRawAnswer(Buffer.concat(chunks).toString('latin1'))));
+    socket.on('end', () => (fin = true));
+    socket.on('error', (problem: NodeJS.ErrnoException) => (error ??= problem.code ?? problem.message));
+    socket.on('close', () => {
+      const received = Buffer.concat(chunks);
+      resolve({ ...parseRawAnswer(received.toString('latin1')), bytesRead: received.length, error, fin });
+    });
     for (const part of [bytes].flat()) socket.write(part, () => undefined);
   });
 }
