@@ -78,7 +78,7 @@ describe('keyplan apply through a faulty network', () => {
     const ws = workspace();
     const service = await ws.startKeyService();
     let dropCreates = true;
-    const proxy = await ws.startFaultProxy(service.url, (_n, req) => (dropCreates && req.method === 'POST' ? { kind: 'drop-response' } : undefined));
+    const proxy = await ws.startFaultProxy(service.url, (_n, req) => (dropCreates && req.method === 'POST' && req.url?.startsWith('/v1/keys') ? { kind: 'drop-response' } : undefined));
     const target = httpTarget(service, proxy.url);
     await writeConfig(ws, target, [key('Stubborn', { deliver: [{ type: 'file', path: 'vault/stubborn.env', format: 'dotenv', var: 'STUBBORN' }] })]);
 
@@ -86,7 +86,7 @@ describe('keyplan apply through a faulty network', () => {
     expect(failed.stdout).toContain('Stubborn');
     const made = await allKeys(service);
     expect(made.map((k) => k.name)).toEqual(['Stubborn']);
-    expect(proxy.log.filter((line) => line.startsWith('POST')).length).toBeGreaterThan(1);
+    expect(proxy.log.filter((line) => line.startsWith('POST /v1/keys')).length).toBeGreaterThan(1);
     expect(JSON.parse(await ws.readFile('.keyplan/journal.json')).pending).toHaveLength(1);
 
     dropCreates = false;

@@ -1,4 +1,4 @@
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { KeysYamlKey } from './helpers/keys-yaml.js';
 import {
@@ -19,7 +19,8 @@ import {
 import { useWorkspace } from './helpers/workspace.js';
 
 function fileKey(name: string, path: string, overrides: Partial<KeysYamlKey> = {}): KeysYamlKey {
-  return { name, description: `${name} key`, roles: ['READONLY'], expires: '30d', deliver: [{ type: 'file', path, format: 'dotenv', var: `${name.toUpperCase()}_KEY` }], ...overrides };
+  const format = path.endsWith('.json') ? 'json' : 'dotenv';
+  return { name, description: `${name} key`, roles: ['READONLY'], expires: '30d', deliver: [{ type: 'file', path, format, var: `${name.toUpperCase()}_KEY` }], ...overrides };
 }
 
 describe('keyplan apply when delivery fails', () => {
@@ -35,10 +36,13 @@ describe('keyplan apply when delivery fails', () => {
     const oldAlpha = await activeByName(service, 'Alpha');
     const beta = await activeByName(service, 'Beta');
 
-    // `blocked` is a regular file, so creating `blocked/...` fails even for root.
-    await writeFile(ws.path('blocked'), 'not a directory\n');
+    // The sink files hold no JSON object, so merging a secret into them fails at delivery: plan checks that the
+    // place can be written, not what a file already holds, so this failure is one only apply meets.
+    await mkdir(ws.path('blocked'));
+    await writeFile(ws.path('blocked/alpha.json'), 'not json\n');
+    await writeFile(ws.path('blocked/gamma.json'), 'not json\n');
     // Alpha rotates (new expiry) into the blocked path, Gamma is created there, Beta is to be revoked.
-    await writeConfig(ws, target, [fileKey('Alpha', 'blocked/alpha.env', { expires: '60d' }), fileKey('Gamma', 'blocked/gamma.env')]);
+    await writeConfig(ws, target, [fileKey('Alpha', 'blocked/alpha.json', { expires: '60d' }), fileKey('Gamma', 'blocked/gamma.json')]);
     const failed = await expectExit(apply(ws, target), 1);
     expect(failed.stdout).toContain('delivery failed');
     expect(failed.stdout).toContain(`the old key ${oldAlpha.id} is kept`);
@@ -64,15 +68,15 @@ describe('keyplan apply when delivery fails', () => {
     expect(keysAfterFailure).toHaveLength(4);
 
     // Fix the path; the next apply finishes the interrupted deliveries first (replayed creates).
-    await rm(ws.path('blocked'));
+    await rm(ws.path('blocked'), { recursive: true });
     const resumed = await expectExit(apply(ws, target), 0);
     expect(resumed.stdout).toContain('Plan: 0 to create, 0 to update, 0 to rotate, 1 to revoke, 2 to finish.');
     expect(resumed.stdout).toContain('Apply complete: 0 created, 0 updated, 0 rotated, 1 revoked, 2 finished.');
     // Both secrets are delivered now: the recovery file that held them is gone.
     expect(await recoveryFiles(ws)).toEqual([]);
-    expect(await fileMode(ws.path('blocked/alpha.env'))).toBe(0o600);
-    expect(await secretIn(ws, 'blocked/alpha.env', 'ALPHA_KEY')).toBe(alphaSecret);
-    expect(await secretIn(ws, 'blocked/gamma.env', 'GAMMA_KEY')).toBe(gammaSecret);
+    expect(await fileMode(ws.path('blocked/alpha.json'))).toBe(0o600);
+    expect(await secretIn(ws, 'blocked/alpha.json', 'ALPHA_KEY')).toBe(alphaSecret);
+    expect(await secretIn(ws, 'blocked/gamma.json', 'GAMMA_KEY')).toBe(gammaSecret);
     const keys = await allKeys(service);
     expect(keys.map((key) => key.id).sort()).toEqual(keysAfterFailure.map((key) => key.id).sort());
     expect((await activeKeys(service)).map((key) => key.name).sort()).toEqual(['Alpha', 'Gamma']);
@@ -80,6 +84,6 @@ describe('keyplan apply when delivery fails', () => {
     expect((await allKeys(service)).find((key) => key.id === beta.id)?.revoked_at).not.toBeNull();
     await expect(ws.readFile('.keyplan/journal.json')).rejects.toMatchObject({ code: 'ENOENT' });
     await expectExit(apply(ws, target), 0);
-    await sweepFiles(ws, ['vault/alpha.env', 'vault/beta.env', 'blocked/alpha.env', 'blocked/gamma.env']);
+    await sweepFiles(ws, ['vault/alpha.env', 'vault/beta.env', 'blocked/alpha.json', 'blocked/gamma.json']);
   });
 });
