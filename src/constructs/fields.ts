@@ -52,6 +52,8 @@ export const ROOT_FIELDS = {
   policy: 'KeyPlan policy',
   keys: 'ApiKey constructs',
   include: 'not offered: a program composes its keys itself (import modules, loop)',
+  state_dir: 'not offered: where a pipeline keeps keyplan state is its runner\'s business (KEYPLAN_STATE_DIR)',
+  release: 'not offered: letting go of a key without revoking it is a reviewed edit of keys.yaml',
 } as const;
 
 /** A camelCase props object -> its keys.yaml mapping, in the schema's order; undefined values are dropped. */

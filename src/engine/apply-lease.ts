@@ -1,6 +1,6 @@
 import { KeyplanError } from '../core/errors.js';
 import { isoTime } from '../core/humanize.js';
-import type { LockHolder } from '../io/lock-file.js';
+import { isStale, type LockHolder } from '../io/lock-file.js';
 import type { ApplyLease, LeaseHolder, Provider } from '../providers/provider.js';
 
 /** How long a lease lives unless renewed; it is renewed every third of that while the apply runs. */
@@ -80,9 +80,17 @@ async function acquire(
   options: { timeoutMs: number; pollMs?: number },
 ): Promise<ApplyLease> {
   const deadline = Date.now() + options.timeoutMs;
+  const brokenStale = new Set<string>();
   for (;;) {
     const attempt = await (provider.leases as NonNullable<Provider['leases']>).acquire(ownership, holder, LEASE_TTL_SECONDS);
     if (attempt.acquired) return attempt.lease;
+    // A holder on this host whose process is gone (killed, or a second Ctrl-C) left its lease behind: break it.
+    const { holder: held } = attempt.heldBy;
+    if (!brokenStale.has(attempt.heldBy.id) && isStale({ id: attempt.heldBy.id, pid: held.pid, host: held.host, startedAt: held.startedAt, command: 'keyplan apply' })) {
+      brokenStale.add(attempt.heldBy.id);
+      await provider.leases?.release(attempt.heldBy.id);
+      continue;
+    }
     if (Date.now() >= deadline) {
       const held = attempt.heldBy;
       const run = held.holder.run ? `, run ${held.holder.run}` : '';

@@ -11,7 +11,7 @@ describe('the command index behind `keyplan --help`', () => {
   it('gives the same top-level help as loading every command module', async () => {
     const full = await buildProgram(argv, () => {}, noIndex);
     const summaries = summarizeCommands(full);
-    expect(summaries.map((s) => s.name)).toEqual(['validate', 'plan', 'apply', 'audit', 'import', 'roles', 'serve']);
+    expect(summaries.map((s) => s.name)).toEqual(['validate', 'plan', 'apply', 'audit', 'import', 'roles', 'diff', 'serve', 'force-unlock']);
     const standIns = await buildProgram(argv, () => {}, () => summaries);
     expect(standIns.helpInformation()).toBe(full.helpInformation());
   });

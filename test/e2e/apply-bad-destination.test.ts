@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { KeysYamlKey } from './helpers/keys-yaml.js';
 import { activeKeys, apply, expectExit, localTarget, readSecretsFile, recoveryFiles, secretIn, sweepFiles, whoami, writeConfig } from './helpers/apply-world.js';
@@ -15,10 +15,13 @@ describe('keyplan apply after a delivery target failed', () => {
     const ws = workspace();
     const target = await localTarget(ws);
     const { service } = target;
-    // `blocked` is a regular file, so nothing can be written below it, even by root.
-    await writeFile(ws.path('blocked'), 'not a directory\n');
+    // The files in `blocked/` hold no JSON object, so merging a secret into them fails at delivery (plan checks
+    // that the place can be written, not what a file already holds: this failure is one only apply meets).
+    await mkdir(ws.path('blocked'));
+    await writeFile(ws.path('blocked/x.json'), 'not json\n');
+    await writeFile(ws.path('blocked/other.json'), 'not json\n');
     await writeConfig(ws, target, [key('Svc'), key('Other')]);
-    const failed = await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', 'blocked/x.env']), 1);
+    const failed = await expectExit(apply(ws, target, ['--auto-approve', '--secrets-out', 'blocked/x.json']), 1);
     expect(failed.stdout).toContain('delivery failed');
     const [recovery, ...more] = await recoveryFiles(ws);
     expect(more).toEqual([]);
@@ -39,7 +42,7 @@ describe('keyplan apply after a delivery target failed', () => {
     // does not block the other), and its secret stays in the same recovery file: no second copy anywhere.
     await writeConfig(ws, target, [
       key('Svc', { deliver: [{ type: 'file', path: 'vault/svc.env', format: 'dotenv', var: 'SVC_KEY' }] }),
-      key('Other', { deliver: [{ type: 'file', path: 'blocked/other.env', format: 'dotenv', var: 'OTHER_KEY' }] }),
+      key('Other', { deliver: [{ type: 'file', path: 'blocked/other.json', format: 'json', var: 'OTHER_KEY' }] }),
     ]);
     const partly = await expectExit(apply(ws, target, ['--auto-approve']), 1);
     expect(partly.stdout).toMatch(/✓ finished main\/Svc .*vault\/svc\.env \(SVC_KEY\)/);

@@ -80,6 +80,7 @@ describe('http provider against keyplan serve', () => {
       editableFields: ['name', 'description', 'roles', 'metadata'],
       expiration: { mode: 'any', maxMs: null, allowsNever: true },
       metadata: true,
+      leases: true,
       ...KEY_SERVICE_TRAITS,
     });
 
