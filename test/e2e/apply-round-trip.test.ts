@@ -128,14 +128,17 @@ describe('keyplan apply round trips', () => {
     await roundTrip(ws, await localTarget(ws));
   });
 
-  it('keeps the old key through rotation.overlap, and a later apply revokes it', async () => {
-    const ws = workspace();
+  /** Alpha applied with a 1 s rotation overlap over a real keyplan serve; `declared(expires)` re-declares it. */
+  async function appliedWithOverlap(ws: E2eWorkspace) {
     const target = httpTarget(await ws.startKeyService());
-    const { service } = target;
     const declared = (expires: string) => [alpha({ expires, rotation: { every: '20d', overlap: '1s' } })];
     await writeConfig(ws, target, declared('30d'));
     await expectExit(apply(ws, target), 0);
-    const oldSecret = await secretIn(ws, SINK, 'ALPHA_KEY');
+    return { ws, target, service: target.service, declared, oldSecret: await secretIn(ws, SINK, 'ALPHA_KEY') };
+  }
+
+  it('keeps the old key through rotation.overlap, and a later apply revokes it', async () => {
+    const { ws, target, service, declared, oldSecret } = await appliedWithOverlap(workspace());
     const oldKey = await activeByName(service, 'Alpha');
 
     await writeConfig(ws, target, declared('60d'));
@@ -164,13 +167,7 @@ describe('keyplan apply round trips', () => {
   });
 
   it('keeps an old key still used after its replacement was delivered, past the overlap, and says why', async () => {
-    const ws = workspace();
-    const target = httpTarget(await ws.startKeyService());
-    const { service } = target;
-    const declared = (expires: string) => [alpha({ expires, rotation: { every: '20d', overlap: '1s' } })];
-    await writeConfig(ws, target, declared('30d'));
-    await expectExit(apply(ws, target), 0);
-    const oldSecret = await secretIn(ws, SINK, 'ALPHA_KEY');
+    const { ws, target, service, declared, oldSecret } = await appliedWithOverlap(workspace());
     await writeConfig(ws, target, declared('60d'));
     await expectExit(apply(ws, target), 0);
     // A consumer that has not switched yet: the old key is used after the new secret was delivered.
