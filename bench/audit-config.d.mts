@@ -8,3 +8,8 @@ export function seedAuditBench(
   options: { count: number; declared: number; now: number },
 ): void;
 export function auditBenchYaml(dbPath: string, declared: number): string;
+export function seedAuditStoreFile(
+  keyStore: Pick<typeof KeyStore, 'open'>,
+  dbPath: string,
+  options: { count: number; declared: number; now: number },
+): void;

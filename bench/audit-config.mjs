@@ -37,3 +37,14 @@ export function auditBenchYaml(dbPath, declared) {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** Opens the SQLite store at `dbPath` with `KeyStore` (the built class the bench loads), seeds it as above, closes it. */
+export function seedAuditStoreFile(KeyStore, dbPath, { count, declared, now }) {
+  const clock = { at: now };
+  const store = KeyStore.open(dbPath, { clock: () => clock.at });
+  try {
+    seedAuditBench(store, clock, { count, declared, now });
+  } finally {
+    store.close();
+  }
+}

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import puppeteer from 'puppeteer-core';
-import { KeyStore } from '../dist/store/key-store.js';
-import { auditBenchYaml, seedAuditBench } from './audit-config.mjs';
+import { KeyStore } from '../dist/store/sqlite/key-store.js';
+import { auditBenchYaml, seedAuditStoreFile } from './audit-config.mjs';
 import { runNode, summary } from './lib.mjs';
 
 const KEY_COUNT = Number(process.argv[2] ?? 100_000);
@@ -54,13 +54,7 @@ const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-audit-html-'));
 let browser;
 try {
   const db = join(dir, 'keys.db');
-  const clock = { at: Date.now() };
-  const store = KeyStore.open(db, { clock: () => clock.at });
-  try {
-    seedAuditBench(store, clock, { count: KEY_COUNT, declared: DECLARED, now: Date.now() });
-  } finally {
-    store.close();
-  }
+  seedAuditStoreFile(KeyStore, db, { count: KEY_COUNT, declared: DECLARED, now: Date.now() });
   await writeFile(join(dir, 'keys.yaml'), auditBenchYaml(db, DECLARED));
   const run = await runNode([BIN, 'audit', '--format', 'html', '-c', join(dir, 'keys.yaml')], { cwd: dir, env: { ...process.env, NO_COLOR: '1' }, stdout: 'pipe', okCodes: [0, 2] });
   const report = join(dir, 'audit.html');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KeyStore } from '../dist/store/sqlite/key-store.js';
-import { auditBenchYaml, seedAuditBench } from './audit-config.mjs';
+import { auditBenchYaml, seedAuditStoreFile } from './audit-config.mjs';
 import { interleave, medianOf, runNode, summary } from './lib.mjs';
 
 const KEY_COUNT = Number(process.argv[2] ?? 100_000);
@@ -40,13 +40,7 @@ const dir = await mkdtemp(join(tmpdir(), 'keyplan-bench-audit-'));
 try {
   const db = join(dir, 'keys.db');
   const seedStart = performance.now();
-  const clock = { at: Date.now() };
-  const store = KeyStore.open(db, { clock: () => clock.at });
-  try {
-    seedAuditBench(store, clock, { count: KEY_COUNT, declared: DECLARED, now: Date.now() });
-  } finally {
-    store.close();
-  }
+  seedAuditStoreFile(KeyStore, db, { count: KEY_COUNT, declared: DECLARED, now: Date.now() });
   const seedSeconds = (performance.now() - seedStart) / 1000;
   await writeFile(join(dir, 'keys.yaml'), auditBenchYaml(db, DECLARED));
 

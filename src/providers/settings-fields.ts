@@ -4,7 +4,6 @@ import { readDuration } from '../core/config-values.js';
 import type { Millis } from '../core/model.js';
 import type { JsonSchema, OpenProviderOptions } from './built-in.js';
 import type { KeyServiceClientOptions } from './http-client.js';
-import { transportFields } from './transport-options.js';
 
 export const URL_PATTERN = '^https?://[^\\s/?#]+[^\\s]*$';
 
@@ -26,5 +25,11 @@ export function timeout({ doc, path, entry, issues }: ProviderNormalizeContext):
 
 /** HTTP transport options shared by providers that talk to a server. */
 export function transport(options: OpenProviderOptions, timeoutMs: number | undefined): Pick<KeyServiceClientOptions, 'timeoutMs' | 'dispatcher' | 'sleep' | 'retry' | 'now'> {
-  return transportFields(options, timeoutMs);
+  return {
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
 }

@@ -1,12 +1,13 @@
 /** How a `providers:` entry of type cloudflare opens (imported only when one is opened). */
 import type { ProviderConfig } from '../../core/model.js';
 import type { Provider } from '../provider.js';
-import { transportFields, type ProviderTransport } from '../transport-options.js';
+import type { OpenProviderOptions } from '../built-in.js';
+import { transport } from '../settings-fields.js';
 import { CloudflareProvider } from './provider.js';
 import type { CloudflareSettings } from './settings.js';
 
 
-export function openCloudflare(config: ProviderConfig, options: ProviderTransport): Provider {
+export function openCloudflare(config: ProviderConfig, options: OpenProviderOptions): Provider {
   const settings = config.settings as unknown as CloudflareSettings;
   return new CloudflareProvider({
     name: config.name,
@@ -14,6 +15,6 @@ export function openCloudflare(config: ProviderConfig, options: ProviderTranspor
     tokenEnv: settings.tokenEnv,
     env: options.env,
     ...(settings.accountId === undefined ? {} : { accountId: settings.accountId }),
-    ...transportFields(options, settings.timeoutMs),
+    ...transport(options, settings.timeoutMs),
   });
 }

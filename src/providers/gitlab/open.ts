@@ -1,12 +1,13 @@
 /** How a `providers:` entry of type gitlab opens (imported only when one is opened). */
 import type { ProviderConfig } from '../../core/model.js';
 import type { Provider } from '../provider.js';
-import { transportFields, type ProviderTransport } from '../transport-options.js';
+import type { OpenProviderOptions } from '../built-in.js';
+import { transport } from '../settings-fields.js';
 import { GitLabProvider } from './provider.js';
 import type { GitLabSettings } from './settings.js';
 
 
-export function openGitLab(config: ProviderConfig, options: ProviderTransport): Provider {
+export function openGitLab(config: ProviderConfig, options: OpenProviderOptions): Provider {
   const settings = config.settings as unknown as GitLabSettings;
   return new GitLabProvider({
     name: config.name,
@@ -16,6 +17,6 @@ export function openGitLab(config: ProviderConfig, options: ProviderTransport): 
     maxLifetimeMs: settings.maxLifetimeMs,
     expiryRequired: settings.expiryRequired,
     env: options.env,
-    ...transportFields(options, settings.timeoutMs),
+    ...transport(options, settings.timeoutMs),
   });
 }
