@@ -96,6 +96,12 @@ export interface GitlabProviderProps {
   readonly timeout?: Duration;
 }
 
+/** `gitlab:` on a key: What only a GitLab project or group access token has; a change rotates the token (GitLab edits nothing in place). */
+export interface GitlabKeyFieldProps {
+  /** The token's role in its project or group. Default maintainer (GitLab's default). Personal access tokens have none. */
+  readonly accessLevel?: "guest" | "planner" | "reporter" | "developer" | "maintainer" | "owner";
+}
+
 /** A provider from an installed npm package implementing keyplan's provider contract. */
 export interface PackageProviderProps {
   readonly type: "package";
@@ -111,6 +117,7 @@ export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProvi
 /** What only one kind of service has on a key, under a field named after the provider type. */
 export interface ProviderKeyFields {
   readonly keystone?: KeystoneKeyFieldProps;
+  readonly gitlab?: GitlabKeyFieldProps;
 }
 
 /** camelCase prop -> keys.yaml property of each provider type. */
@@ -125,7 +132,8 @@ export const PROVIDER_FIELDS = {
 } as const;
 
 /** Each provider key field: its prop -> keys.yaml property, and its own props -> properties. */
-export const PROVIDER_KEY_FIELD_NAMES = { keystone: "keystone" } as const;
+export const PROVIDER_KEY_FIELD_NAMES = { keystone: "keystone", gitlab: "gitlab" } as const;
 export const PROVIDER_KEY_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "keystone": { unrestricted: "unrestricted", accessRules: "access_rules" },
+  "gitlab": { accessLevel: "access_level" },
 };

@@ -1,5 +1,5 @@
 import { parseDuration } from './duration.js';
-import { isoDate } from './humanize.js';
+import { exactDuration, isoDate } from './humanize.js';
 import type { Capabilities, EpochMillis, Expiry, RemoteKey } from './model.js';
 
 /** Relative expiries match a key's lifespan within this much (servers round, clocks drift). */
@@ -50,11 +50,15 @@ export function expiryRefusal(expiry: Expiry | undefined, capabilities: Capabili
     const matches = support.presets.some((preset) => preset !== 'never' && parseDuration(preset) === expiry.ms);
     return matches ? undefined : `the provider does not accept expires: ${expiry.text}; it accepts ${accepted}`;
   }
-  if (expiry.kind === 'never') return support.allowsNever ? undefined : 'the provider requires keys to expire; "never" is not accepted';
+  const limits = support.limits ?? {};
+  if (expiry.kind === 'never') return support.allowsNever ? undefined : `${limits.never ?? 'the provider requires keys to expire'}; "never" is not accepted`;
   const lifetime = expiry.kind === 'relative' ? expiry.ms : expiry.at - now;
   if (expiry.kind === 'absolute' && lifetime <= 0) return `expires: ${expiry.text} is in the past`;
+  if (support.minMs !== undefined && lifetime < support.minMs) {
+    return `expires: ${expiry.text} is shorter than ${limits.min ?? "the provider's minimum"} of ${exactDuration(support.minMs)}`;
+  }
   if (support.maxMs !== null && lifetime > support.maxMs) {
-    return `expires: ${expiry.text} is longer than the provider's maximum of ${Math.floor(support.maxMs / 86_400_000)}d`;
+    return `expires: ${expiry.text} is longer than ${limits.max ?? "the provider's maximum"} of ${Math.floor(support.maxMs / 86_400_000)}d`;
   }
   return undefined;
 }

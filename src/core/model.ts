@@ -130,9 +130,20 @@ export interface Role {
 
 export type EditableField = 'name' | 'description' | 'roles' | 'metadata' | 'expires';
 
+/** How a refusal names each limit, e.g. max: "GitLab's maximum access token lifetime (max_token_lifetime)". */
+export interface ExpiryLimitNames {
+  max?: string;
+  min?: string;
+  /** Why `never` is refused: "GitLab requires access tokens to expire (expiry_required)". */
+  never?: string;
+}
+
 export type ExpirationSupport =
-  /** Any expiry (duration or date) up to maxMs (null: no maximum); `never` allowed when allowsNever. */
-  | { mode: 'any'; maxMs: Millis | null; allowsNever: boolean }
+  /**
+   * Any expiry (duration or date) from minMs (default: any future one) up to maxMs (null: no maximum); `never`
+   * allowed when allowsNever. `limits` name the service's limits in refusals ("GitLab's maximum token lifetime").
+   */
+  | { mode: 'any'; maxMs: Millis | null; allowsNever: boolean; minMs?: Millis; limits?: ExpiryLimitNames }
   /** Only these presets, e.g. ['14d', '30d', '90d', 'never']. */
   | { mode: 'presets'; presets: string[] };
 

@@ -2,6 +2,7 @@
 import { defineBuiltInProvider } from '../built-in.js';
 import { envVarProperty, TIMEOUT_PROPERTY, urlProperty } from '../settings-fields.js';
 import { gitlabCapabilities } from './capabilities.js';
+import { ACCESS_LEVELS } from './scopes.js';
 import { DEFAULT_MAX_LIFETIME_MS, normalizeGitLab } from './settings.js';
 
 const ID_OR_PATH = ['string', 'integer'];
@@ -19,6 +20,19 @@ export default defineBuiltInProvider({
       max_token_lifetime: { $ref: '#/$defs/duration', description: "The instance's maximum access token lifetime. Default 365d (GitLab's default)." },
       expiry_required: { description: "Whether the instance requires tokens to expire (GitLab's default: true).", type: 'boolean' },
       timeout: TIMEOUT_PROPERTY,
+    },
+  },
+  keyFields: {
+    description: "What only a GitLab project or group access token has; a change rotates the token (GitLab edits nothing in place).",
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        access_level: {
+          description: "The token's role in its project or group. Default maintainer (GitLab's default). Personal access tokens have none.",
+          enum: Object.keys(ACCESS_LEVELS),
+        },
+      },
     },
   },
   normalize: normalizeGitLab,

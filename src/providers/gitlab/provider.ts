@@ -4,12 +4,13 @@ import type { Expiry, ProviderCapabilities, RemoteKey, Role } from '../../core/m
 import type { SelfKey } from '../../core/plan-refusals.js';
 import { Secret } from '../../core/secret.js';
 import { currentOrGone, refusing } from '../token-service.js';
-import type { CreateKeyInput, CreatedKey, Provider } from '../provider.js';
+import type { CreateKeyInput, CreatedKey, Provider, UpdateKeyInput } from '../provider.js';
+import { RETIRING_FOR_KEY } from '../../core/ownership.js';
 import { gitlabCapabilities } from './capabilities.js';
 import { GitLabApi, type GitLabClientOptions } from './client.js';
 import { ACCESS_LEVELS, gitlabRoles, grantFor } from './scopes.js';
 import type { GitLabSettings, GitLabTarget } from './settings.js';
-import { CREATE_TAG, EXPIRY_TAG, LEVEL_TAG, hiddenTag, storedDescription, toRemoteKey, type GitLabToken } from './tokens.js';
+import { CREATE_TAG, EXPIRY_TAG, LEVEL_TAG, hiddenTag, storedDescription, toRemoteKey, toRemoteKeys, type GitLabToken } from './tokens.js';
 
 export interface GitLabProviderOptions extends Omit<GitLabClientOptions, 'token' | 'url'>, Pick<GitLabSettings, 'url' | 'target' | 'maxLifetimeMs' | 'expiryRequired'> {
   name: string;
@@ -55,7 +56,7 @@ export class GitLabProvider implements Provider {
   }
 
   async list(): Promise<RemoteKey[]> {
-    return (await this.#listTokens()).filter((t) => !t.revoked).map(toRemoteKey);
+    return toRemoteKeys((await this.#listTokens()).filter((t) => !t.revoked));
   }
 
   async identity(): Promise<SelfKey | undefined> {
@@ -67,10 +68,10 @@ export class GitLabProvider implements Provider {
   async create(input: CreateKeyInput): Promise<CreatedKey> {
     const action = `create key ${JSON.stringify(input.name)}`;
     const paths = await this.#targetPaths();
-    const grant = refusing(action, () => grantFor(input.roles, paths.withLevels));
+    const grant = refusing(action, () => grantFor(input.roles, paths.withLevels, input.providerFields?.access_level));
     const expiresAt = this.#expiresAt(input.expires, action);
     const createTag = input.idempotencyKey.slice(-10);
-    const hidden = { [CREATE_TAG]: createTag, ...(grant.level ? { [LEVEL_TAG]: grant.level } : {}), ...(expiresAt === undefined ? {} : { [EXPIRY_TAG]: String(expiresAt) }) };
+    const hidden = { [CREATE_TAG]: createTag, ...(grant.levelInRoles ? { [LEVEL_TAG]: grant.level } : {}), ...(expiresAt === undefined ? {} : { [EXPIRY_TAG]: String(expiresAt) }) };
     const description = storedDescription(input.description, { ...input.metadata, ...hidden });
     if ('tooLong' in description) throw new ProviderError(`cannot ${action}: ${description.tooLong}`, 422, 'refused');
     // GitLab takes a second token of the same name: a repeated create must find the first one.
@@ -99,9 +100,17 @@ export class GitLabProvider implements Provider {
     return { key: toRemoteKey(listed), secret: new Secret(value), replayed: false };
   }
 
-  async update(id: string): Promise<RemoteKey> {
+  /**
+   * Nothing can change in place. The one edit accepted is a rotation's retirement of the old token, which only
+   * renames it aside in keyplan's view: the replacement carries the retirement (retireMarks `on-replacement`).
+   */
+  async update(id: string, patch: UpdateKeyInput): Promise<RemoteKey> {
     const action = `update key ${id}`;
-    await this.#fetch(id, action, await this.#targetPaths());
+    const current = (await this.list()).find((key) => key.id === id);
+    if (!current) throw new ProviderError(`cannot ${action}: GitLab has no access token ${id} for ${(await this.#targetPaths()).label} (revoked out of band?)`, 404, 'not_found');
+    if (patch.description === undefined && patch.roles === undefined && patch.metadata?.[RETIRING_FOR_KEY] !== undefined) {
+      return { ...current, ...(patch.name === undefined ? {} : { name: patch.name }), metadata: patch.metadata };
+    }
     throw new ProviderError(`cannot ${action}: GitLab edits nothing of an access token in place (it only revokes and rotates); keyplan plans a rotation for any change`, 422, 'refused');
   }
 

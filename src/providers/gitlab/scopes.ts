@@ -41,24 +41,38 @@ export interface TokenGrant {
   scopes: string[];
   /** undefined: GitLab's default. */
   level?: string;
+  /** The level was written in roles (not as `gitlab: {access_level}`), so it reads back as a role. */
+  levelInRoles?: boolean;
 }
 
-/** Roles -> scopes and access level; throws a RangeError saying what is wrong. */
-export function grantFor(roles: readonly string[], withLevels: boolean): TokenGrant {
+/** Roles (and the key's `gitlab: {access_level}`) -> scopes and access level; throws a RangeError saying what is wrong. */
+export function grantFor(roles: readonly string[], withLevels: boolean, accessLevel?: unknown): TokenGrant {
   const levels = roles.filter((role) => role in ACCESS_LEVELS);
   const unknown = roles.filter((role) => !(role in ACCESS_LEVELS) && !(role in SCOPES));
   if (unknown.length > 0) throw new RangeError(`GitLab has no scope or access level ${unknown.join(', ')}; \`keyplan roles\` lists them`);
-  if (levels.length > 0 && !withLevels) throw new RangeError(`${levels.join(', ')}: personal access tokens have no access level (project and group tokens do)`);
-  if (levels.length > 1) throw new RangeError(`a token holds one access level, not ${levels.join(' and ')}`);
+  if (accessLevel !== undefined && !(typeof accessLevel === 'string' && accessLevel in ACCESS_LEVELS)) {
+    throw new RangeError(`gitlab.access_level ${JSON.stringify(accessLevel)} is none of ${Object.keys(ACCESS_LEVELS).join(', ')}`);
+  }
+  const written = accessLevel === undefined ? levels : [...levels, accessLevel as string];
+  if (written.length > 0 && !withLevels) throw new RangeError(`${written.join(', ')}: personal access tokens have no access level (project and group tokens do)`);
+  if (new Set(written).size > 1) throw new RangeError(`a token holds one access level, not ${[...new Set(written)].join(' and ')}`);
   const scopes = roles.filter((role) => role in SCOPES).sort();
   if (scopes.length === 0) throw new RangeError('a GitLab token needs at least one scope (read_api, api, read_repository, …)');
-  return { scopes, ...(levels[0] === undefined ? {} : { level: levels[0] }) };
+  const level = written[0];
+  return { scopes, ...(level === undefined ? {} : { level, ...(levels.length > 0 ? { levelInRoles: true } : {}) }) };
 }
 
-/** The roles of a token: its scopes, and its level unless it is the default one nobody wrote. */
-export function rolesOf(scopes: readonly string[], accessLevel: number | undefined, levelWritten: boolean): string[] {
-  const level = Object.entries(ACCESS_LEVELS).find(([, value]) => value === accessLevel)?.[0];
-  const showLevel = level !== undefined && (level !== DEFAULT_LEVEL || levelWritten);
+export function levelName(accessLevel: number | undefined): string | undefined {
+  return Object.entries(ACCESS_LEVELS).find(([, value]) => value === accessLevel)?.[0];
+}
+
+/**
+ * The roles of a token: its scopes, and its level when it was written in roles (`levelWritten`), or, on a token
+ * keyplan did not create (`levelWritten` undefined), when it is not the default one nobody wrote.
+ */
+export function rolesOf(scopes: readonly string[], accessLevel: number | undefined, levelWritten: boolean | undefined): string[] {
+  const level = levelName(accessLevel);
+  const showLevel = level !== undefined && (levelWritten ?? level !== DEFAULT_LEVEL);
   return [...scopes].sort().concat(showLevel ? [level] : []);
 }
 

@@ -1,12 +1,13 @@
 /**
  * A GitLab access token as keyplan reads it. keyplan's marks go in a tag at the end of the token's
- * description (as for Strapi, see ../strapi/description-tag.ts), with three hidden entries: the create tag
- * of a create (to find a lost one again), whether an access level was written, and the exact expiry asked
- * for (GitLab keeps a date). No I/O here.
+ * description (../description-tag.ts), with hidden entries: the create tag of a create (to find a lost one
+ * again), whether an access level was written in roles, the exact expiry asked for (GitLab keeps a date), and on
+ * a rotation's replacement the token it replaces and the overlap. No I/O here.
  */
 import type { RemoteKey } from '../../core/model.js';
+import { REPLACES_KEY, RETIRE_AFTER_KEY, RETIRE_AT_KEY, RETIRING_FOR_KEY } from '../../core/ownership.js';
 import { joinDescription, splitDescription } from '../description-tag.js';
-import { rolesOf } from './scopes.js';
+import { levelName, rolesOf } from './scopes.js';
 
 /** `GET …/access_tokens` and `GET /personal_access_tokens` items (no value). */
 export interface GitLabToken {
@@ -26,18 +27,48 @@ export interface GitLabToken {
 export const CREATE_TAG = 'keyplan-create';
 export const LEVEL_TAG = 'keyplan-level';
 export const EXPIRY_TAG = 'keyplan-expires-at';
-const HIDDEN = [CREATE_TAG, LEVEL_TAG, EXPIRY_TAG];
+const HIDDEN = [CREATE_TAG, LEVEL_TAG, EXPIRY_TAG, REPLACES_KEY, RETIRE_AFTER_KEY];
 /** GitLab keeps at most 255 characters of a description. */
 export const MAX_DESCRIPTION = 255;
 
 export function toRemoteKey(token: GitLabToken): RemoteKey {
+  return parse(token).key;
+}
+
+/**
+ * The tokens as keys: one that a live replacement says it replaces is reported renamed aside and retiring (for
+ * the replacement's name, at its creation plus the overlap), as a provider that can edit would have marked it.
+ */
+export function toRemoteKeys(tokens: readonly GitLabToken[]): RemoteKey[] {
+  const parsed = tokens.map(parse);
+  const replacedBy = new Map<string, Parsed>();
+  for (const item of parsed) if (item.replaces) replacedBy.set(item.replaces.id, item);
+  return parsed.map(({ key }) => {
+    const replacement = replacedBy.get(key.id);
+    if (!replacement?.replaces) return key;
+    const retireAt = replacement.key.createdAt + replacement.replaces.overlapMs;
+    return {
+      ...key,
+      name: `${key.name.slice(0, 80)}.retiring-${key.id.slice(-12)}`,
+      metadata: { ...key.metadata, [RETIRING_FOR_KEY]: replacement.key.name, [RETIRE_AT_KEY]: String(retireAt) },
+    };
+  });
+}
+
+interface Parsed {
+  key: RemoteKey;
+  replaces?: { id: string; overlapMs: number };
+}
+
+function parse(token: GitLabToken): Parsed {
   const { description, metadata } = splitDescription(token.description);
   const visible = Object.fromEntries(Object.entries(metadata).filter(([key]) => !HIDDEN.includes(key)));
-  return {
+  const level = levelName(token.access_level);
+  const key: RemoteKey = {
     id: String(token.id),
     name: token.name,
     description,
-    roles: rolesOf(token.scopes, token.access_level, metadata[LEVEL_TAG] !== undefined),
+    roles: rolesOf(token.scopes, token.access_level, metadata[LEVEL_TAG] !== undefined ? true : metadata[CREATE_TAG] === undefined ? undefined : false),
     prefix: '',
     createdAt: Date.parse(token.created_at),
     expiresAt: expiresAtOf(token.expires_at, metadata[EXPIRY_TAG]),
@@ -45,7 +76,11 @@ export function toRemoteKey(token: GitLabToken): RemoteKey {
     revokedAt: null,
     metadata: visible,
     etag: token.created_at,
+    ...(level === undefined ? {} : { providerFields: { access_level: level } }),
   };
+  const replaces = metadata[REPLACES_KEY];
+  const overlapMs = Number(metadata[RETIRE_AFTER_KEY]);
+  return { key, ...(replaces !== undefined && Number.isFinite(overlapMs) ? { replaces: { id: replaces, overlapMs } } : {}) };
 }
 
 export function hiddenTag(token: GitLabToken, key: string): string | undefined {

@@ -154,6 +154,11 @@ export abstract class ContractStandIn {
   }
 }
 
+/** Throws (failing the test) when any request or answer broke the vendor's description. */
+export function assertNoBreaches(standIn: ContractStandIn): void {
+  if (standIn.violations.length > 0) throw new Error(`requests or answers broke the vendor's API description:\n  ${standIn.violations.join('\n  ')}`);
+}
+
 /** Registers vitest hooks giving each test a fresh stand-in, stopped after it; the test fails on any contract breach. */
 export function useStandIn<T extends ContractStandIn>(start: () => Promise<T>): () => T {
   let current: T | undefined;
@@ -165,7 +170,7 @@ export function useStandIn<T extends ContractStandIn>(start: () => Promise<T>): 
     current = undefined;
     if (!standIn) return;
     await standIn.stop();
-    if (standIn.violations.length > 0) throw new Error(`requests or answers broke the vendor's API description:\n  ${standIn.violations.join('\n  ')}`);
+    assertNoBreaches(standIn);
   });
   return () => {
     if (!current) throw new Error('useStandIn(): no stand-in outside a test');

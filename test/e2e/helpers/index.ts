@@ -13,7 +13,7 @@ export { SecretScanner } from './secrets.js';
 export { E2eWorkspace, useWorkspace } from './workspace.js';
 export { API_TOKEN_ACTIONS, StrapiServer, useStrapi, type StrapiToken } from './strapi.js';
 export { KeystoneServer, ensureKeystone, useKeystone, type KeystoneCredential } from './keystone.js';
-export { ContractStandIn, useStandIn, type StandInReply, type StandInRequest } from './contract-stand-in.js';
+export { ContractStandIn, assertNoBreaches, useStandIn, type StandInReply, type StandInRequest } from './contract-stand-in.js';
 export { CLOUDFLARE_ACCOUNT, CloudflareStandIn, PERMISSION_GROUPS, type StandInToken } from './cloudflare.js';
 export { GitLabStandIn, type GitLabStandInToken } from './gitlab.js';
 export { commitAll, git, initRepo } from './git.js';
