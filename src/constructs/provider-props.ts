@@ -75,6 +75,26 @@ export interface CloudflareProviderProps {
   readonly timeout?: Duration;
 }
 
+/** `cloudflare:` on a key: What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. A change rotates the token. */
+export interface CloudflareKeyFieldProps {
+  /** Where the permission groups apply. Default: every zone and account the token can reach (for an account-owned token, its account and every zone in it). */
+  readonly resources?: {
+    /** Zone ids: zone-scoped permission groups apply to these zones only. */
+    readonly zones?: readonly (string)[];
+    /** Account ids (user tokens only): account-scoped groups apply to these accounts, and zone-scoped ones to their zones unless zones is given. */
+    readonly accounts?: readonly (string)[];
+  };
+  /** Where the token may be used from. */
+  readonly condition?: {
+    readonly request_ip: {
+      /** Client IP ranges (CIDR) the token works from. */
+      readonly in?: readonly (string)[];
+      /** Client IP ranges (CIDR) the token is refused from. */
+      readonly not_in?: readonly (string)[];
+    };
+  };
+}
+
 /** GitLab access tokens: a user's personal access tokens, or a project's or group's access tokens. */
 export interface GitlabProviderProps {
   readonly type: "gitlab";
@@ -117,6 +137,7 @@ export type ProviderProps = LocalProviderProps | HttpProviderProps | StrapiProvi
 /** What only one kind of service has on a key, under a field named after the provider type. */
 export interface ProviderKeyFields {
   readonly keystone?: KeystoneKeyFieldProps;
+  readonly cloudflare?: CloudflareKeyFieldProps;
   readonly gitlab?: GitlabKeyFieldProps;
 }
 
@@ -132,8 +153,9 @@ export const PROVIDER_FIELDS = {
 } as const;
 
 /** Each provider key field: its prop -> keys.yaml property, and its own props -> properties. */
-export const PROVIDER_KEY_FIELD_NAMES = { keystone: "keystone", gitlab: "gitlab" } as const;
+export const PROVIDER_KEY_FIELD_NAMES = { keystone: "keystone", cloudflare: "cloudflare", gitlab: "gitlab" } as const;
 export const PROVIDER_KEY_FIELDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   "keystone": { unrestricted: "unrestricted", accessRules: "access_rules" },
+  "cloudflare": { resources: "resources", condition: "condition" },
   "gitlab": { accessLevel: "access_level" },
 };

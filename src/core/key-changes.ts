@@ -58,8 +58,8 @@ function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldC
       );
     }
   }
-  for (const field of providerFieldChanges(desired, remote)) {
-    reasons.push(`${field} cannot change in place on ${capabilities.serviceName ?? 'the provider'}: rotate`);
+  for (const { field, before, after } of providerFieldChanges(desired, remote)) {
+    reasons.push(`${field} cannot change in place on ${capabilities.serviceName ?? 'the provider'}: rotate (${before} → ${after})`);
   }
   const rotation = desired.rotation;
   if (rotation?.everyMs !== undefined && now - remote.createdAt >= rotation.everyMs) {
@@ -191,13 +191,14 @@ function formatValue(value: FieldChange['before']): string {
   return JSON.stringify(value);
 }
 
-/** The provider fields written for the key that the remote key does not have as written: `keystone.unrestricted`. */
-function providerFieldChanges(desired: DesiredKey, remote: RemoteKey): string[] {
+/** The provider fields written for the key that the remote key does not have as written: `keystone.unrestricted`, with both values. */
+function providerFieldChanges(desired: DesiredKey, remote: RemoteKey): { field: string; before: string; after: string }[] {
   if (!desired.providerFields) return [];
   const { type, values } = desired.providerFields;
+  const shown = (value: unknown) => (value === undefined || value === null ? 'none' : typeof value === 'string' ? value : JSON.stringify(value));
   return Object.keys(values)
     .filter((field) => JSON.stringify(values[field] ?? null) !== JSON.stringify(remote.providerFields?.[field] ?? null))
-    .map((field) => `${type}.${field}`);
+    .map((field) => ({ field: `${type}.${field}`, before: shown(remote.providerFields?.[field]), after: shown(values[field]) }));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

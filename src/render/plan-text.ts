@@ -99,9 +99,9 @@ function actionLines(action: PlannedAction, paint: Paint): string[] {
   const id = keyId === null ? '' : ` (${keyId})`;
   const lines = [`  ${paint(style, `${symbol} ${action.kind}`)} ${paint('bold', action.name)}${id}`];
   if (action.kind === 'create') {
-    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner));
+    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner), ...providerFieldLines(action));
   } else if (action.kind === 'finish' && action.keyId === null) {
-    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner));
+    lines.push(...specLines(action.spec.description, action.spec.roles, describeExpiry(action.spec.expires), action.desired?.owner), ...providerFieldLines(action));
   } else if (action.kind === 'update' || action.kind === 'rotate') {
     for (const change of action.changes) lines.push(changeLine(change, paint));
     if (action.kind === 'rotate' && action.roleChange) lines.push(`      ${paint('dim', describeRoleChange(action.roleChange))}`);
@@ -118,6 +118,13 @@ function specLines(description: string, roles: string[], expires: string, owner:
   const lines = [`      description: ${JSON.stringify(description)}`, `      roles:       ${roles.join(', ')}`, `      expires:     ${expires}`];
   if (owner) lines.push(`      owner:       ${owner}`);
   return lines;
+}
+
+/** What only the provider's kind of service has, as written on the key: `gitlab: {"access_level":"developer"}`. */
+function providerFieldLines(action: PlannedAction): string[] {
+  const fields = action.desired?.providerFields;
+  if (!fields) return [];
+  return [`      ${`${fields.type}:`.padEnd(12)} ${JSON.stringify(fields.values)}`];
 }
 
 function changeLine(change: FieldChange, paint: Paint): string {

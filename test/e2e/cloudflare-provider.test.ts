@@ -173,6 +173,52 @@ describe('type: cloudflare against the description-checked stand-in', () => {
     await sweepFiles(ws, [SECRETS]);
   });
 
+  it('honours cloudflare: {resources, condition} on a key: zones, accounts and request_ip reach the stored token, and a change rotates', async () => {
+    const ws = workspace();
+    const cf = cloudflare();
+    ws.watchSecretsOf(cf);
+    const zone = 'a'.repeat(32);
+    const account = 'b'.repeat(32);
+    const condition = { request_ip: { in: ['203.0.113.0/24', '2001:db8::/32'], not_in: ['203.0.113.7/32'] } };
+    const pinned = { name: 'pinned', roles: ['DNS Write', 'Workers Scripts Read'], rotation: { every: '365d', overlap: '1d' }, cloudflare: { resources: { zones: [zone] }, condition } };
+    await cloudflareYaml(ws, cf, [pinned, { name: 'by-account', roles: ['Zone Read', 'Workers Scripts Read'], cloudflare: { resources: { accounts: [account] } } }]);
+    const plan = await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
+    expect(plan.stdout).toContain(`cloudflare:  {"resources":{"zones":["${zone}"]},"condition":${JSON.stringify(condition)}}`);
+    await expectExit(keyplan(ws, cf, ['apply', '--auto-approve', '--secrets-out', SECRETS]), 0);
+
+    const token = tokenNamed(cf, 'pinned');
+    expect(token.condition).toEqual(condition);
+    expect(token.policies.map((p) => p.resources)).toEqual([{ [`com.cloudflare.api.account.zone.${zone}`]: '*' }, { 'com.cloudflare.api.account.*': '*' }]);
+    expect(tokenNamed(cf, 'by-account').policies.map((p) => p.resources)).toEqual([
+      { [`com.cloudflare.api.account.${account}`]: { 'com.cloudflare.api.account.zone.*': '*' } },
+      { [`com.cloudflare.api.account.${account}`]: '*' },
+    ]);
+    expect(tokenNamed(cf, 'by-account').condition).toBeUndefined();
+    await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
+
+    const wider = { request_ip: { in: ['198.51.100.0/24'] } };
+    await cloudflareYaml(ws, cf, [{ ...pinned, cloudflare: { resources: { zones: [zone] }, condition: wider } }]);
+    const change = await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
+    expect(change.stdout).toContain(`cloudflare.condition cannot change in place on Cloudflare: rotate (${JSON.stringify(condition)} → ${JSON.stringify(wider)})`);
+    await expectExit(keyplan(ws, cf, ['apply', '--auto-approve', '--secrets-out', SECRETS]), 0);
+    expect(tokenNamed(cf, 'pinned').condition).toEqual(wider);
+    await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
+    await sweepFiles(ws, [SECRETS]);
+  });
+
+  it('refuses a bad cloudflare: key field, or one on a key of another provider type, with its file:line:column', async () => {
+    const ws = workspace();
+    const cf = cloudflare();
+    ws.watchSecretsOf(cf);
+    await cloudflareYaml(ws, cf, [{ name: 'bad-ip', roles: ['Zone Read'], cloudflare: { condition: { request_ip: { in: ['not an ip'] } } } }]);
+    const bad = await expectExit(keyplan(ws, cf, ['plan']), 1);
+    expect(bad.stderr).toMatch(/^Error: keys\.yaml:\d+:\d+: .*request_ip/);
+    await cloudflareYaml(ws, cf, [{ name: 'wrong-type', roles: ['Zone Read'], gitlab: { access_level: 'developer' } }]);
+    const wrong = await expectExit(keyplan(ws, cf, ['plan']), 1);
+    expect(wrong.stdout + wrong.stderr).toMatch(/keys\.yaml:\d+:\d+: .*has a `gitlab:` field, but its provider `cf` is of type cloudflare/);
+    expect(cf.requests).toEqual([]);
+  });
+
   it('never rotates away the token keyplan runs with (found with GET /user/tokens/verify)', async () => {
     const ws = workspace();
     const cf = cloudflare();

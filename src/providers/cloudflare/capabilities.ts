@@ -17,4 +17,5 @@ export const CLOUDFLARE_CAPABILITIES: ProviderCapabilities = {
   listsRevoked: false,
   lastUseResolutionMs: 3_600_000,
   reissueInPlace: true,
+  serviceName: 'Cloudflare',
 };

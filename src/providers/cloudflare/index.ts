@@ -4,6 +4,9 @@ import { envVarProperty, TIMEOUT_PROPERTY, urlProperty } from '../settings-field
 import { CLOUDFLARE_CAPABILITIES } from './capabilities.js';
 import { normalizeCloudflare } from './settings.js';
 
+const ID = { type: 'string', pattern: '^[0-9a-f]{32}$' };
+const CIDR = { description: 'An IPv4 or IPv6 address or range, e.g. 203.0.113.0/24.', type: 'string', pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$' };
+
 export default defineBuiltInProvider({
   type: 'cloudflare',
   settings: {
@@ -15,6 +18,48 @@ export default defineBuiltInProvider({
       account_id: { description: "Manage this account's account-owned tokens; omitted: the user tokens of the token's user.", type: 'string', pattern: '^[0-9a-f]{32}$' },
       api_url: urlProperty("Base URL of Cloudflare's v4 API, for proxies and tests. Default https://api.cloudflare.com/client/v4."),
       timeout: TIMEOUT_PROPERTY,
+    },
+  },
+  keyFields: {
+    description: 'What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. A change rotates the token.',
+    schema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        resources: {
+          description: 'Where the permission groups apply. Default: every zone and account the token can reach (for an account-owned token, its account and every zone in it).',
+          type: 'object',
+          additionalProperties: false,
+          minProperties: 1,
+          properties: {
+            zones: { description: 'Zone ids: zone-scoped permission groups apply to these zones only.', type: 'array', minItems: 1, uniqueItems: true, items: ID },
+            accounts: {
+              description: 'Account ids (user tokens only): account-scoped groups apply to these accounts, and zone-scoped ones to their zones unless zones is given.',
+              type: 'array',
+              minItems: 1,
+              uniqueItems: true,
+              items: ID,
+            },
+          },
+        },
+        condition: {
+          description: 'Where the token may be used from.',
+          type: 'object',
+          additionalProperties: false,
+          required: ['request_ip'],
+          properties: {
+            request_ip: {
+              type: 'object',
+              additionalProperties: false,
+              minProperties: 1,
+              properties: {
+                in: { description: 'Client IP ranges (CIDR) the token works from.', type: 'array', minItems: 1, uniqueItems: true, items: CIDR },
+                not_in: { description: 'Client IP ranges (CIDR) the token is refused from.', type: 'array', minItems: 1, uniqueItems: true, items: CIDR },
+              },
+            },
+          },
+        },
+      },
     },
   },
   normalize: normalizeCloudflare,

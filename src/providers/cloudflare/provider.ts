@@ -9,8 +9,14 @@ import { CLOUDFLARE_CAPABILITIES } from './capabilities.js';
 import { CloudflareApi, type CloudflareClientOptions } from './client.js';
 import { CREATE_TAG, fitNameTag, splitNameTag } from './name-tag.js';
 import { PermissionCatalog, type PermissionGroup } from './permission-groups.js';
-import { policiesFor } from './policies.js';
+import { policiesFor, resourcesOf, type ResourceChoice } from './policies.js';
 import { createTagOf, toRemoteKey, type CloudflareToken } from './tokens.js';
+
+/** `cloudflare: {resources, condition}` on a key (schema-checked, see index.ts). */
+interface KeyFields {
+  resources?: ResourceChoice;
+  condition?: { request_ip: { in?: string[]; not_in?: string[] } };
+}
 
 export interface CloudflareProviderOptions extends Omit<CloudflareClientOptions, 'token' | 'url'> {
   name: string;
@@ -51,7 +57,7 @@ export class CloudflareProvider implements Provider {
 
   async list(): Promise<RemoteKey[]> {
     const [tokens, catalog] = await Promise.all([this.#listTokens(), this.#permissions()]);
-    return tokens.map((token) => toRemoteKey(token, catalog, this.#now()));
+    return tokens.map((token) => toRemoteKey(token, catalog, this.#now(), this.#accountId));
   }
 
   async identity(): Promise<SelfKey | undefined> {
@@ -64,13 +70,14 @@ export class CloudflareProvider implements Provider {
   async create(input: CreateKeyInput): Promise<CreatedKey> {
     const action = `create key ${JSON.stringify(input.name)}`;
     const catalog = await this.#permissions();
-    const policies = refusing(action, () => policiesFor(catalog.groupsFor(input.roles), this.#accountId));
+    const fields = (input.providerFields ?? {}) as KeyFields;
+    const policies = refusing(action, () => policiesFor(catalog.groupsFor(input.roles), this.#accountId, fields.resources));
     const createTag = input.idempotencyKey.slice(-10);
     const name = this.#storedName(action, { name: input.name, description: input.description, metadata: { ...input.metadata, [CREATE_TAG]: createTag } });
     // Cloudflare takes a second token of the same name: a repeated create must find the first one.
     const earlier = await this.#recoverCreate(input.name, createTag);
     if (earlier) return earlier;
-    const body = { name, policies, ...this.#expiry(input.expires) };
+    const body = { name, policies, ...(fields.condition ? { condition: fields.condition } : {}), ...this.#expiry(input.expires) };
     let token: CloudflareToken & { value?: string };
     try {
       token = await this.#api.call(action, { method: 'POST', path: this.#api.tokensPath, body });
@@ -84,7 +91,7 @@ export class CloudflareProvider implements Provider {
     const { value, ...listed } = token;
     if (typeof value !== 'string') throw new ProviderError(`Cloudflare created token ${listed.id} for ${JSON.stringify(input.name)} but its answer carried no value`, 200, 'bad_response', 'maybe-committed');
     this.#tokens?.set(listed.id, listed);
-    return { key: toRemoteKey(listed, catalog, this.#now()), secret: new Secret(value), replayed: false };
+    return { key: toRemoteKey(listed, catalog, this.#now(), this.#accountId), secret: new Secret(value), replayed: false };
   }
 
   async update(id: string, patch: UpdateKeyInput, etag?: string): Promise<RemoteKey> {
@@ -97,7 +104,8 @@ export class CloudflareProvider implements Provider {
     const stored = splitNameTag(current.name);
     const { [CREATE_TAG]: _create, ...metadata } = stored.metadata;
     const name = this.#storedName(action, { name: patch.name ?? stored.name, description: patch.description ?? stored.description, metadata: patch.metadata ?? metadata });
-    const policies = patch.roles === undefined ? current.policies : refusing(action, () => policiesFor(catalog.groupsFor(patch.roles ?? []), this.#accountId));
+    const resources = resourcesOf(current.policies, this.#accountId);
+    const policies = patch.roles === undefined ? current.policies : refusing(action, () => policiesFor(catalog.groupsFor(patch.roles ?? []), this.#accountId, resources));
     const body = {
       name,
       policies,
@@ -108,7 +116,7 @@ export class CloudflareProvider implements Provider {
     };
     const updated = await this.#api.call<CloudflareToken>(action, { method: 'PUT', path: `${this.#api.tokensPath}/${encodeURIComponent(id)}`, body });
     this.#tokens?.set(id, updated);
-    return toRemoteKey(updated, catalog, this.#now());
+    return toRemoteKey(updated, catalog, this.#now(), this.#accountId);
   }
 
   async revoke(id: string): Promise<RemoteKey> {
@@ -116,11 +124,11 @@ export class CloudflareProvider implements Provider {
     const catalog = await this.#permissions();
     const known = this.#tokens?.get(id);
     const found = await currentOrGone(() => this.#fetch(id, action), known);
-    if ('gone' in found) return { ...toRemoteKey(found.gone, catalog, this.#now()), revokedAt: this.#now() };
+    if ('gone' in found) return { ...toRemoteKey(found.gone, catalog, this.#now(), this.#accountId), revokedAt: this.#now() };
     const current = found.current;
     await this.#api.call(action, { method: 'DELETE', path: `${this.#api.tokensPath}/${encodeURIComponent(id)}`, body: {} });
     this.#tokens?.delete(id);
-    return { ...toRemoteKey(current, catalog, this.#now()), revokedAt: this.#now() };
+    return { ...toRemoteKey(current, catalog, this.#now(), this.#accountId), revokedAt: this.#now() };
   }
 
   close(): Promise<void> {
@@ -138,7 +146,7 @@ export class CloudflareProvider implements Provider {
       body: {},
     });
     if (typeof value !== 'string') throw new ProviderError(`Cloudflare rolled token ${token.id} but its answer carried no value`, 200, 'bad_response', 'maybe-committed');
-    return { key: toRemoteKey(token, await this.#permissions(), this.#now()), secret: new Secret(value), replayed: true };
+    return { key: toRemoteKey(token, await this.#permissions(), this.#now(), this.#accountId), secret: new Secret(value), replayed: true };
   }
 
   async #listTokens(): Promise<CloudflareToken[]> {

@@ -2,7 +2,7 @@
 import type { RemoteKey } from '../../core/model.js';
 import { CREATE_TAG, splitNameTag } from './name-tag.js';
 import type { PermissionCatalog } from './permission-groups.js';
-import { rolesOf, type TokenPolicy } from './policies.js';
+import { resourcesOf, rolesOf, type TokenPolicy } from './policies.js';
 
 /** `iam_token_base` of Cloudflare's description (no value). */
 export interface CloudflareToken {
@@ -18,7 +18,7 @@ export interface CloudflareToken {
   condition?: { request_ip?: { in?: string[]; not_in?: string[] } };
 }
 
-export function toRemoteKey(token: CloudflareToken, catalog: PermissionCatalog, now: number): RemoteKey {
+export function toRemoteKey(token: CloudflareToken, catalog: PermissionCatalog, now: number, accountId?: string): RemoteKey {
   const { name, description, metadata } = splitNameTag(token.name);
   const { [CREATE_TAG]: _create, ...visible } = metadata;
   const createdAt = timeOf(token.issued_on) ?? 0;
@@ -37,7 +37,18 @@ export function toRemoteKey(token: CloudflareToken, catalog: PermissionCatalog, 
     revokedAt: null,
     metadata: visible,
     etag: token.modified_on ?? token.issued_on ?? '',
+    ...providerFieldsOf(token, accountId),
   };
+}
+
+/** `cloudflare: {resources, condition}` as a key would write them; only what differs from the defaults. */
+function providerFieldsOf(token: CloudflareToken, accountId: string | undefined): Pick<RemoteKey, 'providerFields'> {
+  const resources = resourcesOf(token.policies, accountId);
+  const ip = token.condition?.request_ip;
+  const requestIp = { ...(ip?.in?.length ? { in: ip.in } : {}), ...(ip?.not_in?.length ? { not_in: ip.not_in } : {}) };
+  const condition = Object.keys(requestIp).length > 0 ? { request_ip: requestIp } : undefined;
+  if (!resources && !condition) return {};
+  return { providerFields: { ...(resources ? { resources } : {}), ...(condition ? { condition } : {}) } };
 }
 
 export function createTagOf(token: CloudflareToken): string | undefined {
