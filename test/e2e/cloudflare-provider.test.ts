@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { expectExit, readSecretsFile, sweepFiles } from './helpers/apply-world.js';
 import { CLOUDFLARE_ACCOUNT, CloudflareStandIn, useStandIn, useWorkspace, type E2eWorkspace, type KeysYamlKey } from './helpers/index.js';
+import { parse } from 'yaml';
+import { readmeBlock } from './helpers/readme.js';
 import { splitNameTag } from '../../src/providers/cloudflare/name-tag.js';
 
 const SECRETS = 'secrets.json';
@@ -217,6 +219,23 @@ describe('type: cloudflare against the description-checked stand-in', () => {
     const wrong = await expectExit(keyplan(ws, cf, ['plan']), 1);
     expect(wrong.stdout + wrong.stderr).toMatch(/keys\.yaml:\d+:\d+: .*has a `gitlab:` field, but its provider `cf` is of type cloudflare/);
     expect(cf.requests).toEqual([]);
+  });
+
+  it("the README's keys.yaml example works as written (pointed at the stand-in): creates, delivers, then plans no changes", async () => {
+    const ws = workspace();
+    const cf = cloudflare();
+    ws.watchSecretsOf(cf);
+    const example = parse(await readmeBlock('# keys.yaml (Cloudflare)')) as { providers: { cf: Record<string, unknown> } };
+    Object.assign(example.providers.cf, { api_url: cf.url, account_id: CLOUDFLARE_ACCOUNT });
+    await ws.writeFile('keys.yaml', JSON.stringify(example));
+    const plan = await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode'], cf.accountAdmin.value), 2);
+    expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to rotate, 0 to revoke.');
+    await expectExit(keyplan(ws, cf, ['apply', '--auto-approve'], cf.accountAdmin.value), 0);
+    expect(cf.use((await readSecretsFile(ws, '.keyplan/certbot.env')).get('CLOUDFLARE_API_TOKEN') ?? '')).toBe(true);
+    expect(cf.use((await readSecretsFile(ws, '.keyplan/deploy.env')).get('CLOUDFLARE_API_TOKEN') ?? '')).toBe(true);
+    expect(tokenNamed(cf, 'dns-bot', CLOUDFLARE_ACCOUNT).condition).toEqual({ request_ip: { in: ['203.0.113.0/24'], not_in: ['203.0.113.7/32'] } });
+    await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode'], cf.accountAdmin.value), 0);
+    await sweepFiles(ws, ['.keyplan/certbot.env', '.keyplan/deploy.env']);
   });
 
   it('never rotates away the token keyplan runs with (found with GET /user/tokens/verify)', async () => {

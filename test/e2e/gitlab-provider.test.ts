@@ -4,7 +4,9 @@
  * consumer would (which records `last_used_at`), and every output is scanned for every value the stand-in handed out.
  */
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { expectExit, readSecretsFile, sweepFiles } from './helpers/apply-world.js';
+import { readmeBlock } from './helpers/readme.js';
 import { GitLabStandIn, useStandIn, useWorkspace, type E2eWorkspace, type GitLabStandInToken, type KeysYamlKey } from './helpers/index.js';
 
 const SECRETS = 'secrets.json';
@@ -179,6 +181,24 @@ describe('type: gitlab against the description-checked stand-in', () => {
     const roles = await expectExit(keyplan(ws, gl, ['roles']), 0);
     for (const role of ['read_api', 'write_repository', 'developer', 'maintainer']) expect(roles.stdout).toContain(role);
     await sweepFiles(ws, [SECRETS]);
+  });
+
+  it("the README's keys.yaml example works as written (pointed at the stand-in): creates, delivers, then plans no changes", async () => {
+    const ws = workspace();
+    const gl = gitlab();
+    ws.watchSecretsOf(gl);
+    const example = parse(await readmeBlock('# keys.yaml (GitLab)')) as { providers: { gl: Record<string, unknown> } };
+    Object.assign(example.providers.gl, { url: gl.origin, project: 'acme/app' });
+    await ws.writeFile('keys.yaml', JSON.stringify(example));
+    const plan = await expectExit(keyplan(ws, gl, ['plan', '--detailed-exitcode']), 2);
+    expect(plan.stdout).toContain('Plan: 2 to create, 0 to update, 0 to rotate, 0 to revoke.');
+    await expectExit(keyplan(ws, gl, ['apply', '--auto-approve']), 0);
+    expect(gl.use((await readSecretsFile(ws, '.keyplan/ci.env')).get('GITLAB_DEPLOY_TOKEN') ?? '')).toBe(true);
+    expect(gl.use((await readSecretsFile(ws, '.keyplan/registry.env')).get('REGISTRY_TOKEN') ?? '')).toBe(true);
+    expect(only(gl, 'ci-deploy')).toMatchObject({ scopes: ['api', 'write_repository'], access_level: 30 });
+    expect(only(gl, 'registry-reader').access_level).toBe(20);
+    await expectExit(keyplan(ws, gl, ['plan', '--detailed-exitcode']), 0);
+    await sweepFiles(ws, ['.keyplan/ci.env', '.keyplan/registry.env']);
   });
 
   it('never rotates or revokes the token keyplan runs with (found with GET /personal_access_tokens/self)', async () => {
