@@ -2,6 +2,8 @@
  * Cloudflare's v4 API over keyplan's HTTP client (undici, retries with Retry-After, timeouts, redaction):
  * unwraps the `{success, errors, messages, result, result_info}` envelope, follows `page`/`per_page`
  * pagination, and turns failures into ProviderErrors that say what to do.
+ * Not the `cloudflare` npm client: keyplan calls six token endpoints, and that client (a large generated SDK)
+ * would bring its own retries, timeouts and errors beside keyplan's shared ones, and no secret redaction.
  */
 import { ProviderError } from '../../core/errors.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from '../http-client.js';
