@@ -3,7 +3,7 @@
  * unwraps the `{success, errors, messages, result, result_info}` envelope, follows `page`/`per_page`
  * pagination, and turns failures into ProviderErrors that say what to do.
  * Not the `cloudflare` npm client: keyplan calls six token endpoints, and that client (a large generated SDK)
- * would bring its own retries, timeouts and errors beside keyplan's shared ones, and no secret redaction.
+ * would bring its own retries, timeouts and error types beside keyplan's shared ones (which also redact tokens).
  */
 import { ProviderError } from '../../core/errors.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from '../http-client.js';

@@ -3,7 +3,7 @@
  * redaction): offset pagination by the `x-next-page` header, and failures as ProviderErrors that say what
  * to do. Works with gitlab.com and self-managed instances alike (`url` + `/api/v4`).
  * Not `@gitbeaker/rest`: a handful of token endpoints do not need a whole-API client, whose own retries, timeouts
- * and error types would sit beside keyplan's shared ones (and its messages carry no redaction of the token).
+ * and error types would sit beside keyplan's shared ones (which also redact tokens).
  */
 import { ProviderError } from '../../core/errors.js';
 import { KeyServiceClient, type ApiRequest, type ApiResponse, type KeyServiceClientOptions } from '../http-client.js';
