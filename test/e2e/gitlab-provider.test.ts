@@ -59,7 +59,7 @@ describe('type: gitlab against the description-checked stand-in', () => {
 
     const deploy = only(gl, 'ci-deploy');
     expect(deploy).toMatchObject({ kind: 'project', resource: 10, scopes: ['api', 'write_repository'], access_level: 30 });
-    expect(deploy.description).toMatch(/^Deploys the app \[keyplan: .*managed-by=keyplan/);
+    expect(deploy.description).toMatch(/^Deploys the app \[keyplan: c=ci; i=[0-9a-f]{10}; m=keyplan; o=acme%2Fplatform; w=team-platform; x=\d+\]$/);
     expect(Date.parse(deploy.expires_at ?? '') - Date.parse(deploy.created_at)).toBeGreaterThan(28 * 86_400_000);
     // No level written: GitLab's default (maintainer).
     expect(only(gl, 'reader').access_level).toBe(40);
@@ -197,6 +197,16 @@ describe('type: gitlab against the description-checked stand-in', () => {
     expect(gl.use((await readSecretsFile(ws, '.keyplan/registry.env')).get('REGISTRY_TOKEN') ?? '')).toBe(true);
     expect(only(gl, 'ci-deploy')).toMatchObject({ scopes: ['api', 'write_repository'], access_level: 30 });
     expect(only(gl, 'registry-reader').access_level).toBe(20);
+    await expectExit(keyplan(ws, gl, ['plan', '--detailed-exitcode']), 0);
+
+    // A rotation's replacement carries the most marks (owner, consumers, ownership, the token it replaces, the
+    // overlap): within GitLab's 255 characters of description.
+    const ciDeploy = (example as unknown as { keys: { name: string; roles: string[] }[] }).keys.find((k) => k.name === 'ci-deploy') as { roles: string[] };
+    ciDeploy.roles = ['api', 'write_repository', 'read_registry'];
+    await ws.writeFile('keys.yaml', JSON.stringify(example));
+    await expectExit(keyplan(ws, gl, ['apply', '--auto-approve']), 0);
+    expect(live(gl, 'ci-deploy')).toHaveLength(2);
+    for (const token of live(gl, 'ci-deploy')) expect(token.description?.length).toBeLessThanOrEqual(255);
     await expectExit(keyplan(ws, gl, ['plan', '--detailed-exitcode']), 0);
     await sweepFiles(ws, ['.keyplan/ci.env', '.keyplan/registry.env']);
   });

@@ -1,11 +1,12 @@
 /**
  * A GitLab access token as keyplan reads it. keyplan's marks go in a tag at the end of the token's
- * description (../description-tag.ts), with hidden entries: the create tag of a create (to find a lost one
+ * description (../description-tag.ts), under one-letter names (`[keyplan: c=ci; m=keyplan; o=acme%2Fplatform]`), with hidden entries: the create tag of a create (to find a lost one
  * again), whether an access level was written in roles, the exact expiry asked for (GitLab keeps a date), and on
  * a rotation's replacement the token it replaces and the overlap. No I/O here.
  */
 import type { RemoteKey } from '../../core/model.js';
-import { REPLACES_KEY, RETIRE_AFTER_KEY, RETIRE_AT_KEY, RETIRING_FOR_KEY } from '../../core/ownership.js';
+import { MANAGED_BY_KEY, OWNERSHIP_KEY, OWNER_KEY, REVOKED_BY_KEY } from '../../core/model.js';
+import { CONSUMERS_KEY, PREVENT_REVOKE_KEY, REPLACES_KEY, RETIRE_AFTER_KEY, RETIRE_AT_KEY, RETIRING_FOR_KEY } from '../../core/ownership.js';
 import { joinDescription, splitDescription } from '../description-tag.js';
 import { levelName, rolesOf } from './scopes.js';
 
@@ -61,7 +62,7 @@ interface Parsed {
 }
 
 function parse(token: GitLabToken): Parsed {
-  const { description, metadata } = splitDescription(token.description);
+  const { description, metadata } = splitTokenDescription(token.description);
   const visible = Object.fromEntries(Object.entries(metadata).filter(([key]) => !HIDDEN.includes(key)));
   const level = levelName(token.access_level);
   const key: RemoteKey = {
@@ -84,7 +85,31 @@ function parse(token: GitLabToken): Parsed {
 }
 
 export function hiddenTag(token: GitLabToken, key: string): string | undefined {
-  return splitDescription(token.description).metadata[key];
+  return splitTokenDescription(token.description).metadata[key];
+}
+
+/**
+ * keyplan's marks go under one-letter names: the longest (a rotation's replacement, with owner, consumers and
+ * ownership) must fit GitLab's 255 characters beside the description. Others' entries keep their names.
+ */
+const SHORT: Record<string, string> = {
+  [MANAGED_BY_KEY]: 'm',
+  [OWNERSHIP_KEY]: 'o',
+  [OWNER_KEY]: 'w',
+  [CONSUMERS_KEY]: 'c',
+  [PREVENT_REVOKE_KEY]: 'p',
+  [REVOKED_BY_KEY]: 'v',
+  [CREATE_TAG]: 'i',
+  [LEVEL_TAG]: 'l',
+  [EXPIRY_TAG]: 'x',
+  [REPLACES_KEY]: 'r',
+  [RETIRE_AFTER_KEY]: 'a',
+};
+const LONG = Object.fromEntries(Object.entries(SHORT).map(([long, short]) => [short, long]));
+
+function splitTokenDescription(stored: string | null | undefined): { description: string; metadata: Record<string, string> } {
+  const { description, metadata } = splitDescription(stored);
+  return { description, metadata: Object.fromEntries(Object.entries(metadata).map(([key, value]) => [LONG[key] ?? key, value])) };
 }
 
 /**
@@ -100,7 +125,7 @@ function expiresAtOf(date: string | null, asked: string | undefined): number | n
 
 /** The description to store, or why it cannot be stored. */
 export function storedDescription(description: string, metadata: Record<string, string>): { stored: string } | { tooLong: string } {
-  const stored = joinDescription(description, metadata);
+  const stored = joinDescription(description, Object.fromEntries(Object.entries(metadata).map(([key, value]) => [SHORT[key] ?? key, value])));
   if (stored.length <= MAX_DESCRIPTION) return { stored };
   return { tooLong: `GitLab keeps at most ${MAX_DESCRIPTION} characters of a token's description, where keyplan also keeps its marks: this one would be ${stored.length}; shorten the description, owner or consumers` };
 }
