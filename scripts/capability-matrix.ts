@@ -12,8 +12,15 @@ export function capabilityMatrix(providers: readonly BuiltInProvider[] = BUILT_I
   return [
     `| | ${declared.map((d) => `\`${d.type}\``).join(' | ')} |`,
     `| --- |${declared.map(() => ' --- |').join('')}`,
-    row('edits in place', ({ c }) => (c.editableFields.length > 0 ? c.editableFields.join(', ') : 'nothing (every change rotates)')),
-    row('expiry', ({ c }) => (c.expiration.mode === 'presets' ? `presets ${c.expiration.presets.join(', ')}` : `any date or duration, ${days(c.expiration.maxMs)}${c.expiration.allowsNever ? ', or never' : ''}`)),
+    row('edits in place', ({ type, c }) => {
+      const edited = [...c.editableFields, ...(c.editableProviderFields ?? []).map((field) => `${type}.${field}`)];
+      return edited.length > 0 ? edited.join(', ') : 'nothing (every change rotates)';
+    }),
+    row('expiry', ({ c }) => {
+      if (c.expiration.mode === 'presets') return `presets ${c.expiration.presets.join(', ')}`;
+      const min = c.expiration.minMs === undefined ? '' : `at least ${Math.round(c.expiration.minMs / 86_400_000)}d, `;
+      return `any date or duration, ${min}${days(c.expiration.maxMs)}${c.expiration.allowsNever ? ', or never' : ''}`;
+    }),
     row('ownership marker', ({ c }) => c.ownershipMarker),
     row('lost create recovered by', ({ c }) => c.createRecovery),
     row('revoked keys listed', ({ c }) => (c.listsRevoked ? 'yes' : 'no (gone)')),

@@ -75,7 +75,7 @@ export interface CloudflareProviderProps {
   readonly timeout?: Duration;
 }
 
-/** `cloudflare:` on a key: What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. A change rotates the token. */
+/** `cloudflare:` on a key: What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. Cloudflare edits both in place. */
 export interface CloudflareKeyFieldProps {
   /** Where the permission groups apply. Default: every zone and account the token can reach (for an account-owned token, its account and every zone in it). */
   readonly resources?: {

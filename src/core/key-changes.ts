@@ -27,8 +27,15 @@ export function changeForMatched(desired: DesiredKey, remote: RemoteKey, renamed
   const roles = changes.some((c) => c.field === 'roles') ? roleChange(remote.roles, desired.roles, ctx.catalog) : undefined;
   const rotateReasons = rotationReasons(desired, remote, changes, ctx);
   if (rotateReasons.length > 0) return rotateAction(desired, remote, changes, roles, rotateReasons, ctx);
-  if (changes.length === 0) return undefined;
-  return updateAction(desired, remote, changes, roles, renamedFrom, ctx);
+  const fields = providerFieldChanges(desired, remote);
+  if (changes.length === 0 && fields.length === 0) return undefined;
+  const update = updateAction(desired, remote, changes, roles, renamedFrom, ctx);
+  if (fields.length > 0 && desired.providerFields) {
+    // Only fields the provider edits in place get here (others rotate): the whole written field goes in the patch.
+    update.patch.providerFields = Object.fromEntries(fields.map(({ name }) => [name, desired.providerFields?.values[name]]));
+    update.reasons.push(...fields.map(({ field, before, after }) => `${field} changed (${before} → ${after}): edited in place, the secret is kept`));
+  }
+  return update;
 }
 
 function fieldChanges(desired: DesiredKey, remote: RemoteKey, { capabilities, ownership }: ChangeContext): FieldChange[] {
@@ -58,7 +65,8 @@ function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldC
       );
     }
   }
-  for (const { field, before, after } of providerFieldChanges(desired, remote)) {
+  for (const { name, field, before, after } of providerFieldChanges(desired, remote)) {
+    if (capabilities.editableProviderFields?.includes(name)) continue;
     reasons.push(`${field} cannot change in place on ${capabilities.serviceName ?? 'the provider'}: rotate (${before} → ${after})`);
   }
   const rotation = desired.rotation;
@@ -192,13 +200,13 @@ function formatValue(value: FieldChange['before']): string {
 }
 
 /** The provider fields written for the key that the remote key does not have as written: `keystone.unrestricted`, with both values. */
-function providerFieldChanges(desired: DesiredKey, remote: RemoteKey): { field: string; before: string; after: string }[] {
+function providerFieldChanges(desired: DesiredKey, remote: RemoteKey): { name: string; field: string; before: string; after: string }[] {
   if (!desired.providerFields) return [];
   const { type, values } = desired.providerFields;
   const shown = (value: unknown) => (value === undefined || value === null ? 'none' : typeof value === 'string' ? value : JSON.stringify(value));
   return Object.keys(values)
     .filter((field) => JSON.stringify(values[field] ?? null) !== JSON.stringify(remote.providerFields?.[field] ?? null))
-    .map((field) => ({ field: `${type}.${field}`, before: shown(remote.providerFields?.[field]), after: shown(values[field]) }));
+    .map((field) => ({ name: field, field: `${type}.${field}`, before: shown(remote.providerFields?.[field]), after: shown(values[field]) }));
 }
 
 function sameSet(a: readonly string[], b: readonly string[]): boolean {

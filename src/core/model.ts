@@ -188,6 +188,8 @@ export interface ProviderTraits {
    * replaces and the overlap, and the provider reports the old key as retiring from that.
    */
   retireMarks?: 'on-old-key' | 'on-replacement';
+  /** Provider fields (the key's field named after the type) the service edits in place; a change of any other rotates. */
+  editableProviderFields?: string[];
   /** What the service is called in messages ("Keystone"); default "the provider". */
   serviceName?: string;
 }

@@ -63,7 +63,7 @@ export interface UpdateAction extends ActionBase {
   remote: RemoteKey;
   changes: FieldChange[];
   roleChange?: RoleChange;
-  patch: { name?: string; description?: string; roles?: string[]; metadata?: Record<string, string> };
+  patch: { name?: string; description?: string; roles?: string[]; metadata?: Record<string, string>; providerFields?: Record<string, unknown> };
 }
 
 export interface RotateAction extends ActionBase {

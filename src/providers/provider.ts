@@ -25,6 +25,8 @@ export interface UpdateKeyInput {
   roles?: string[];
   /** Replaces the whole map. */
   metadata?: Record<string, string>;
+  /** Provider fields the provider edits in place (capabilities().editableProviderFields), each replaced as written. */
+  providerFields?: Record<string, unknown>;
 }
 
 export interface CreatedKey {

@@ -175,7 +175,7 @@ describe('type: cloudflare against the description-checked stand-in', () => {
     await sweepFiles(ws, [SECRETS]);
   });
 
-  it('honours cloudflare: {resources, condition} on a key: zones, accounts and request_ip reach the stored token, and a change rotates', async () => {
+  it('honours cloudflare: {resources, condition} on a key: zones, accounts and request_ip reach the stored token, and a change is edited in place', async () => {
     const ws = workspace();
     const cf = cloudflare();
     ws.watchSecretsOf(cf);
@@ -198,12 +198,21 @@ describe('type: cloudflare against the description-checked stand-in', () => {
     expect(tokenNamed(cf, 'by-account').condition).toBeUndefined();
     await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
 
+    // Cloudflare edits resources and condition in place (PUT …/tokens/{id}): the same token, the value keeps working.
+    const secret = await secretOf(ws, 'pinned');
+    const other = 'c'.repeat(32);
     const wider = { request_ip: { in: ['198.51.100.0/24'] } };
-    await cloudflareYaml(ws, cf, [{ ...pinned, cloudflare: { resources: { zones: [zone] }, condition: wider } }]);
+    await cloudflareYaml(ws, cf, [{ ...pinned, cloudflare: { resources: { zones: [zone, other] }, condition: wider } }]);
     const change = await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 2);
-    expect(change.stdout).toContain(`cloudflare.condition cannot change in place on Cloudflare: rotate (${JSON.stringify(condition)} → ${JSON.stringify(wider)})`);
+    expect(change.stdout).toContain('~ update pinned');
+    expect(change.stdout).toContain(`cloudflare.condition changed (${JSON.stringify(condition)} → ${JSON.stringify(wider)}): edited in place, the secret is kept`);
+    expect(change.stdout).toContain(`cloudflare.resources changed ({"zones":["${zone}"]} → {"zones":["${zone}","${other}"]})`);
+    expect(change.stdout).toContain('0 to create, 1 to update, 0 to rotate, 1 to revoke');
     await expectExit(keyplan(ws, cf, ['apply', '--auto-approve', '--secrets-out', SECRETS]), 0);
+    expect(tokenNamed(cf, 'pinned').id).toBe(token.id);
     expect(tokenNamed(cf, 'pinned').condition).toEqual(wider);
+    expect(tokenNamed(cf, 'pinned').policies.map((p) => p.resources)[0]).toEqual({ [`com.cloudflare.api.account.zone.${zone}`]: '*', [`com.cloudflare.api.account.zone.${other}`]: '*' });
+    expect(cf.use(secret)).toBe(true);
     await expectExit(keyplan(ws, cf, ['plan', '--detailed-exitcode', '--secrets-out', SECRETS]), 0);
     await sweepFiles(ws, [SECRETS]);
   });

@@ -21,7 +21,7 @@ export default defineBuiltInProvider({
     },
   },
   keyFields: {
-    description: 'What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. A change rotates the token.',
+    description: 'What only a Cloudflare API token has: the resources its permission groups are granted on, and the client IPs it may be used from. Cloudflare edits both in place.',
     schema: {
       type: 'object',
       additionalProperties: false,

@@ -9,7 +9,7 @@ import { CLOUDFLARE_CAPABILITIES } from './capabilities.js';
 import { CloudflareApi, type CloudflareClientOptions } from './client.js';
 import { CREATE_TAG, fitNameTag, splitNameTag } from './name-tag.js';
 import { PermissionCatalog, type PermissionGroup } from './permission-groups.js';
-import { policiesFor, resourcesOf, type ResourceChoice } from './policies.js';
+import { policiesFor, resourcesOf, rolesOf, type ResourceChoice } from './policies.js';
 import { createTagOf, toRemoteKey, type CloudflareToken } from './tokens.js';
 
 /** `cloudflare: {resources, condition}` on a key (schema-checked, see index.ts). */
@@ -104,13 +104,16 @@ export class CloudflareProvider implements Provider {
     const stored = splitNameTag(current.name);
     const { [CREATE_TAG]: _create, ...metadata } = stored.metadata;
     const name = this.#storedName(action, { name: patch.name ?? stored.name, description: patch.description ?? stored.description, metadata: patch.metadata ?? metadata });
-    const resources = resourcesOf(current.policies, this.#accountId);
-    const policies = patch.roles === undefined ? current.policies : refusing(action, () => policiesFor(catalog.groupsFor(patch.roles ?? []), this.#accountId, resources));
+    const fields = (patch.providerFields ?? {}) as KeyFields;
+    const resources = 'resources' in fields ? fields.resources : resourcesOf(current.policies, this.#accountId);
+    const condition = 'condition' in fields ? fields.condition : current.condition;
+    const regrant = patch.roles !== undefined || 'resources' in fields;
+    const policies = regrant ? refusing(action, () => policiesFor(catalog.groupsFor(patch.roles ?? rolesOf(current.policies, catalog)), this.#accountId, resources)) : current.policies;
     const body = {
       name,
       policies,
       ...(current.status === undefined || current.status === 'expired' ? {} : { status: current.status }),
-      ...(current.condition === undefined ? {} : { condition: current.condition }),
+      ...(condition === undefined ? {} : { condition }),
       ...(current.expires_on ? { expires_on: current.expires_on } : {}),
       ...(current.not_before ? { not_before: current.not_before } : {}),
     };
