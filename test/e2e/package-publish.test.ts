@@ -33,6 +33,7 @@ describe('package.json is ready to publish', () => {
       'dist/io/keys-schema.validators.cjs',
       'schema/keys.schema.json',
       'README.md',
+      'LICENSE',
       'package.json',
     ]) expect(files, needed).toContain(needed);
     // No source maps pointing at sources the package does not hold, no tests, no sources.
