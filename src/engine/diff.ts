@@ -1,6 +1,7 @@
 import { readFile, realpath } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { declaredDiff } from '../core/declared-diff.js';
+import { writtenSensitiveChanges } from '../core/declared-diff-written.js';
 import { DiffJsonError, readDiffJson } from '../core/declared-diff-read.js';
 import { KeyplanError } from '../core/errors.js';
 import { DIFF_JSON_VERSION } from '../render/diff-json.js';
@@ -41,7 +42,9 @@ export async function diffFromGit(request: DiffRequest): Promise<DiffReport> {
     const baseSide: DiffSide = base === undefined ? { status: 'absent', issues: [] } : base.ok ? { status: 'valid', issues: [] } : { status: 'invalid', issues: base.issues };
     const headSide: DiffSide = head.ok ? { status: 'valid', issues: [] } : { status: 'invalid', issues: head.issues };
     const baseState: DesiredState | undefined = base?.ok ? base.state : undefined;
-    const diff = head.ok ? declaredDiff({ base: baseState, head: head.state, roles, lastUse, baseDir: dirname(rootPath) }) : { changes: [], sensitive: [] };
+    const diff = head.ok
+      ? declaredDiff({ base: baseState, head: head.state, roles, lastUse, baseDir: dirname(rootPath) })
+      : { changes: [], sensitive: writtenSensitiveChanges(base?.root?.data, head.root?.data) };
     return {
       config: configName(displayPath(rootPath, cwd), cwd),
       ownership: head.ok ? head.state.ownership : undefined,

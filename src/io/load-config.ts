@@ -24,7 +24,8 @@ export interface LoadConfigOptions {
 /** What a configuration declares, read and checked without loading any provider code. */
 export type DeclaredConfig =
   | { ok: true; state: DesiredState; root: SourceDocument; program?: ProgramPositions }
-  | { ok: false; issues: ConfigIssue[] };
+  /** `root`: the root file as written, when it parsed (a review can still read what it declares). */
+  | { ok: false; issues: ConfigIssue[]; root?: SourceDocument };
 
 /**
  * Reads keys.yaml and its includes, validates them against the schema and the checks the schema cannot express,
@@ -56,10 +57,10 @@ export async function loadDeclaredConfig(path: string, options: LoadConfigOption
 
   // A config a program synthesized (--app) points its issues at the program's lines, never at the temp file.
   let program: ProgramPositions | undefined;
-  const failed = (found: ConfigIssue[]): DeclaredConfig => ({ ok: false, issues: program ? found.map(program.issue) : found });
   const root = await loadSource(rootPath, cwd, 'root', issues, tree, (text, shown) => {
     program = programPositions(text, rootPath, shown, cwd);
   });
+  const failed = (found: ConfigIssue[]): DeclaredConfig => ({ ok: false, issues: program ? found.map(program.issue) : found, ...(root ? { root } : {}) });
   if (!root) return failed(issues);
 
   const includes = await resolveIncludes(root, baseDir, tree);

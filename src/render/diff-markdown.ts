@@ -21,14 +21,15 @@ export function renderDiffMarkdown(report: DiffReport, options: DiffMarkdownOpti
   const head = [`### keyplan diff for ${codeSpan(report.config)}`, '', `Declared changes against ${codeSpan(baseWords(report))}. Computed offline: no key service was asked, no token was used and no code of the change ran${options.source ? `; computed by ${mdText(options.source)}` : ''}. The live plan runs when a maintainer runs it.`];
   const status = baseStatusWords(report);
   if (status) head.push('', `> ${mdText(status)}`);
+  // Sensitive changes first, also for a configuration that does not validate: breaking it must not hide them.
+  if (report.diff.sensitive.length > 0) {
+    head.push('', '> [!WARNING]', '> **Sensitive changes**: where tokens go and what may be revoked.', '>');
+    for (const change of report.diff.sensitive) head.push(`> - ${mdText(change.message)}: ${codeSpan(change.subject)} ${codeSpan(change.before || '(none)')} → ${codeSpan(change.after || '(none)')}`);
+  }
   const issues = validationLines(report);
   if (issues.head.length > 0) {
     head.push('', `**The changed configuration does not validate** (${plural(issues.head.length, 'problem')}):`, '', ...issues.head.map((line) => `- ${mdText(line)}`));
     return fit(head, [], [], options.limit);
-  }
-  if (report.diff.sensitive.length > 0) {
-    head.push('', '> [!WARNING]', '> **Sensitive changes**: where tokens go and what may be revoked.', '>');
-    for (const change of report.diff.sensitive) head.push(`> - ${mdText(change.message)}: ${codeSpan(change.subject)} ${codeSpan(change.before || '(none)')} → ${codeSpan(change.after || '(none)')}`);
   }
   head.push('', `**${mdText(report.diff.changes.length + report.diff.sensitive.length === 0 ? 'No declared changes.' : diffSummary(report))}**`);
   const items = report.diff.changes.map((change) => changeItem(change, report, true));

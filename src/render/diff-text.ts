@@ -9,14 +9,15 @@ export function renderDiffText(report: DiffReport, paint: Paint = plainPaint): s
   const lines = [`keyplan diff of ${report.config} against ${baseWords(report)}: declared changes only; no key service was asked.`];
   const status = baseStatusWords(report);
   if (status) lines.push(status);
+  // Sensitive changes first, also for a configuration that does not validate: breaking it must not hide them.
+  if (report.diff.sensitive.length > 0) {
+    lines.push('', paint('magenta', 'Sensitive changes (where tokens go, what may be revoked):'));
+    for (const change of report.diff.sensitive) lines.push(`  ! ${change.message}`, `      ${change.subject}: ${deltaWords(change)}`);
+  }
   const issues = validationLines(report);
   if (issues.head.length > 0) {
     lines.push('', paint('red', `The changed configuration does not validate (${issues.head.length}):`), ...issues.head.map((line) => `  ${line}`));
     return `${lines.join('\n')}\n`;
-  }
-  if (report.diff.sensitive.length > 0) {
-    lines.push('', paint('magenta', 'Sensitive changes (where tokens go, what may be revoked):'));
-    for (const change of report.diff.sensitive) lines.push(`  ! ${change.message}`, `      ${change.subject}: ${deltaWords(change)}`);
   }
   if (report.diff.changes.length > 0) lines.push('');
   for (const change of report.diff.changes) {

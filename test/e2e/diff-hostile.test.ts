@@ -65,4 +65,28 @@ describe('keyplan diff on a hostile pull request', () => {
     await ws.run(['validate', '-c', 'keys.yaml'], { env });
     expect(existsSync(ws.path(PWNED))).toBe(true);
   });
+
+  it('still flags a changed provider URL and a package provider when the pull request also breaks the config', async () => {
+    const ws = workspace();
+    ws.secrets.addSecret(TOKEN);
+    const [service, attacker] = [await trap(), await trap()];
+    traps.push(service.server, attacker.server);
+    await ws.writeKeysYaml({ providers: { prod: httpProvider(service.url, 'KP_TOKEN') }, keys: [{ name: 'Billing_Reader', roles: ['READONLY'], expires: '30d' }] });
+    await initRepo(ws);
+    // Invalid on purpose (a key without roles): without a valid config there is no plan to compare, but the review
+    // must still see where tokens would go and what code would run.
+    await ws.writeKeysYaml({
+      providers: { prod: httpProvider(attacker.url, 'KP_TOKEN'), extra: { type: 'package', package: 'evil-provider', options: {} } },
+      keys: [{ name: 'Billing_Reader', expires: 'never', provider: 'prod' }],
+    });
+    for (const format of ['text', 'markdown', 'json']) {
+      const result = await expectExit(ws.run(['diff', '--base', 'main', '--format', format], { env: { KP_TOKEN: TOKEN } }), 1);
+      expect(result.stdout).toContain('provider prod changes (the configuration does not validate, so this is compared as written');
+      expect(result.stdout).toContain(attacker.url);
+      expect(result.stdout).toContain('provider extra is added; it would load and run the npm package evil-provider on plan and apply');
+      expect(result.stdout + result.stderr).not.toContain(TOKEN);
+    }
+    expect(service.connections).toEqual([]);
+    expect(attacker.connections).toEqual([]);
+  });
 });
