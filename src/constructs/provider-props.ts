@@ -86,6 +86,7 @@ export interface CloudflareKeyFieldProps {
   };
   /** Where the token may be used from. */
   readonly condition?: {
+    /** Client IP ranges the token is limited to (in) or refused from (not_in). */
     readonly request_ip: {
       /** Client IP ranges (CIDR) the token works from. */
       readonly in?: readonly (string)[];

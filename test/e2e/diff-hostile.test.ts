@@ -77,7 +77,7 @@ describe('keyplan diff on a hostile pull request', () => {
     // must still see where tokens would go and what code would run.
     await ws.writeKeysYaml({
       providers: { prod: httpProvider(attacker.url, 'KP_TOKEN'), extra: { type: 'package', package: 'evil-provider', options: {} } },
-      keys: [{ name: 'Billing_Reader', expires: 'never', provider: 'prod' }],
+      keys: [{ name: 'Billing_Reader', expires: 'never', provider: 'prod' } as never],
     });
     for (const format of ['text', 'markdown', 'json']) {
       const result = await expectExit(ws.run(['diff', '--base', 'main', '--format', format], { env: { KP_TOKEN: TOKEN } }), 1);

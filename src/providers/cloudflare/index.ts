@@ -49,6 +49,7 @@ export default defineBuiltInProvider({
           required: ['request_ip'],
           properties: {
             request_ip: {
+              description: 'Client IP ranges the token is limited to (in) or refused from (not_in).',
               type: 'object',
               additionalProperties: false,
               minProperties: 1,
