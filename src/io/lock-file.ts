@@ -32,7 +32,7 @@ export async function tryLock(path: string, holder: LockHolder): Promise<LockAtt
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   await writeFile(temporary, `${JSON.stringify(holder)}\n`, { mode: 0o644 });
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 10; attempt++) {
       try {
         await link(temporary, path);
         held.set(path, holder.id);
@@ -40,9 +40,11 @@ export async function tryLock(path: string, holder: LockHolder): Promise<LockAtt
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const current = await readHolder(path);
-      if (current === undefined || !isStale(current)) return { acquired: false, holder: current };
-      await breakStale(path, current);
+      const found = await readLock(path);
+      // Let go between our link and our read (its holder finished): try again, it is free now.
+      if (found === 'missing') continue;
+      if (found === 'unreadable' || !isStale(found)) return { acquired: false, holder: found === 'unreadable' ? undefined : found };
+      await breakStale(path, found);
     }
     return { acquired: false, holder: await readHolder(path) };
   } finally {
@@ -71,10 +73,22 @@ export async function releaseLock(path: string, id: string): Promise<void> {
 
 /** The holder written in a lock file; undefined when there is none or it is unreadable. */
 export async function readHolder(path: string): Promise<LockHolder | undefined> {
+  const found = await readLock(path);
+  return typeof found === 'string' ? undefined : found;
+}
+
+/** The lock file's holder, or whether it is gone or cannot be read (a file that is not a keyplan lock). */
+async function readLock(path: string): Promise<LockHolder | 'missing' | 'unreadable'> {
+  let text: string;
   try {
-    return parseHolder(await readFile(path, 'utf8'));
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'unreadable';
+  }
+  try {
+    return parseHolder(text) ?? 'unreadable';
   } catch {
-    return undefined;
+    return 'unreadable';
   }
 }
 
