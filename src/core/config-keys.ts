@@ -54,7 +54,7 @@ function normalizeKey(
     source: { file: doc.displayPath, line: at.line, column: at.column },
   };
   const fields: NonNullable<DesiredKey['fields']> = {};
-  for (const field of ['expires', 'roles', 'deliver'] as const) {
+  for (const field of ['expires', 'roles', 'deliver', 'rotation'] as const) {
     if (raw[field] === undefined) continue;
     const written = doc.locate([...path, field], 'value');
     fields[field] = { file: doc.displayPath, line: written.line, column: written.column };

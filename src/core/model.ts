@@ -47,7 +47,7 @@ export interface DesiredKey {
   /** Where the key's entry starts in its YAML file. */
   source: SourcePosition;
   /** Where some of its fields were written, so an error about one points at it. */
-  fields?: Partial<Record<'expires' | 'roles' | 'deliver', SourcePosition>>;
+  fields?: Partial<Record<'expires' | 'roles' | 'deliver' | 'rotation', SourcePosition>>;
 }
 
 /**

@@ -31,15 +31,15 @@ export function planNotices(provider: string, keys: readonly DesiredKey[], capab
 
 function shortDurationNotices(key: DesiredKey): PlanNotice[] {
   const notices: PlanNotice[] = [];
-  const check = (field: string, ms: number | undefined, written: string | undefined) => {
+  const check = (field: 'expires' | 'rotation', name: string, ms: number | undefined, written: string | undefined) => {
     if (ms === undefined || ms <= 0 || ms >= HOUR_MS) return;
     const text = written ?? formatDuration(ms);
     const guess = /^\d+m$/.test(text) ? ` — did you mean ${text}o?` : ' — is that intended?';
-    notices.push({ name: key.name, message: `${field}: ${text} is ${exactDuration(ms)}${guess}`, source: key.fields?.expires ?? key.source });
+    notices.push({ name: key.name, message: `${name}: ${text} is ${exactDuration(ms)}${guess}`, source: key.fields?.[field] ?? key.source });
   };
-  if (key.expires?.kind === 'relative') check('expires', key.expires.ms, key.expires.text);
-  check('rotation.every', key.rotation?.everyMs, undefined);
-  check('rotation.before_expiry', key.rotation?.beforeExpiryMs, undefined);
-  check('rotation.overlap', key.rotation?.overlapMs, undefined);
+  if (key.expires?.kind === 'relative') check('expires', 'expires', key.expires.ms, key.expires.text);
+  check('rotation', 'rotation.every', key.rotation?.everyMs, undefined);
+  check('rotation', 'rotation.before_expiry', key.rotation?.beforeExpiryMs, undefined);
+  check('rotation', 'rotation.overlap', key.rotation?.overlapMs, undefined);
   return notices;
 }
