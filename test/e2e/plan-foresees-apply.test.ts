@@ -1,6 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { TOKEN_ENV, allKeys, apply, expectExit, httpTarget, localTarget, recoveryFiles, sweepFiles, writeConfig, type ApplyTarget } from './helpers/apply-world.js';
-import type { KeysYamlKey } from './helpers/keys-yaml.js';
+import { REPO_ROOT } from './helpers/installed-package.js';
+import { httpProvider, type KeysYamlKey } from './helpers/keys-yaml.js';
 import { useWorkspace, type E2eWorkspace } from './helpers/workspace.js';
 
 function key(name: string, path: string, extra: Partial<KeysYamlKey> = {}): KeysYamlKey {
@@ -67,5 +69,32 @@ describe('plan foresees what apply would trip on', () => {
   it('the same with the local provider', async () => {
     const ws = workspace();
     await unwritableSinks(ws, await localTarget(ws));
+  });
+
+  it('the quick start (the root keys.yaml) plans quietly right after its apply: no expiring key, no Findings:, no description: ""', async () => {
+    const ws = workspace();
+    await ws.writeFile('keys.yaml', await readFile(`${REPO_ROOT}keys.yaml`, 'utf8'));
+    await expectExit(ws.run(['apply', '--auto-approve']), 0);
+    const plan = await expectExit(ws.run(['plan', '--detailed-exitcode']), 0);
+    expect(plan.stdout).toContain('No changes. The key service matches keys.yaml.');
+    expect(plan.stdout).not.toContain('Findings:');
+    expect(plan.stdout).not.toContain('expiring');
+    const audit = await expectExit(ws.run(['audit', '--format', 'json']), 0);
+    expect((JSON.parse(audit.stdout) as { keys: { findings: unknown[] }[] }).keys.flatMap((k) => k.findings)).toEqual([]);
+    await ws.writeFile('bare/keys.yaml', 'version: 1\nkeys:\n  - name: Bare\n    roles: [READONLY]\n    expires: 30d\n');
+    const bare = await expectExit(ws.run(['plan', '-c', 'bare/keys.yaml', '--secrets-out', 'out/s.env']), 0);
+    expect(bare.stdout).toContain('+ create Bare');
+    expect(bare.stdout).not.toContain('description');
+    await sweepFiles(ws, ['.keyplan/secrets.env']);
+  });
+
+  it('a key service that cannot be reached is named by its provider, not only its URL', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    await service.stop();
+    await ws.writeKeysYaml({ providers: { billing_prod: httpProvider(service.url, TOKEN_ENV, { timeout: '2s' }) }, keys: [key('Any', 'out/s.env')] });
+    const result = await expectExit(ws.run(['plan'], { env: { [TOKEN_ENV]: service.adminKey } }), 1);
+    expect(result.stderr).toMatch(new RegExp(`^Error: provider billing_prod: cannot reach key service at ${service.url.replace(/[.]/g, '\\.')}: ECONNREFUSED`, 'm'));
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });
