@@ -19,4 +19,6 @@ export interface ActionOutcome {
   /** For a rotation with overlap: when the old key will be revoked by a later apply. */
   retireAt?: number;
   message?: string;
+  /** A create another apply won: the id of the key it made (its secret is in that run's sinks). */
+  createdElsewhere?: string;
 }

@@ -54,9 +54,10 @@ function normalizeKey(
     source: { file: doc.displayPath, line: at.line, column: at.column },
   };
   const fields: NonNullable<DesiredKey['fields']> = {};
-  for (const field of ['expires', 'roles', 'deliver'] as const) {
-    if (raw[field] === undefined) continue;
-    const written = doc.locate([...path, field], 'value');
+  for (const field of ['expires', 'roles', 'deliver', 'rotation.every', 'rotation.before_expiry', 'rotation.overlap'] as const) {
+    const at = field.split('.');
+    if (at.reduce<unknown>((value, part) => asRecord(value)?.[part], raw) === undefined) continue;
+    const written = doc.locate([...path, ...at], 'value');
     fields[field] = { file: doc.displayPath, line: written.line, column: written.column };
   }
   key.fields = fields;

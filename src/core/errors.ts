@@ -65,6 +65,8 @@ export type ProviderErrorKind = 'refused' | 'not-found' | 'conflict' | 'stale' |
 /** The key service could not be reached or answered with an error. */
 export class ProviderError extends KeyplanError {
   readonly kind: ProviderErrorKind;
+  /** A create refused because a live key already holds the name: that key's id (another apply made it first). */
+  nameHeldBy?: string;
 
   constructor(
     message: string,
@@ -89,4 +91,15 @@ export function kindForStatus(status: number | undefined): ProviderErrorKind {
 /** The request was certainly not carried out: nothing to resume. */
 export function isRefusal(error: unknown): boolean {
   return error instanceof ProviderError && (error.kind === 'refused' || error.kind === 'not-found' || error.kind === 'conflict' || error.kind === 'stale');
+}
+
+/** The id of the live key that took the name a create asked for, when that is why the create was refused. */
+export function nameHeldBy(error: unknown): string | undefined {
+  return error instanceof ProviderError && error.kind === 'conflict' ? error.nameHeldBy : undefined;
+}
+
+/** A conflict's details that name the live key holding a name (not a replay's `state`). */
+export function nameHolderOf(details: Record<string, unknown> | undefined): string | undefined {
+  const { id, name, state } = details ?? {};
+  return typeof id === 'string' && id.startsWith('key_') && typeof name === 'string' && state === undefined ? id : undefined;
 }

@@ -3,7 +3,7 @@ import { describeExpiry, describeRemoteExpiry, expiryMatches, isExpired } from '
 import { stableHash } from './fingerprint.js';
 import { exactDuration, humanDuration, relativeTime } from './humanize.js';
 import type { Capabilities, DesiredKey, ProviderTraits, EditableField, EpochMillis, Policy, RemoteKey } from './model.js';
-import { RELEASED_BY_KEY, REPLACES_KEY, RETIRE_AFTER_KEY, desiredMetadata, isManaged, isUndelivered, managedElsewhere, recordedPreventRevoke, sameMetadata, withoutDeliveryMark } from './ownership.js';
+import { RELEASED_BY_KEY, REPLACES_KEY, RETIRE_AFTER_KEY, desiredMetadata, isBeingDelivered, isManaged, isUndelivered, managedElsewhere, recordedPreventRevoke, sameMetadata, withoutDeliveryMark } from './ownership.js';
 import { roleChange, type RoleCatalog } from './permissions.js';
 import type { FieldChange, KeySpec, PlanWarning, PlannedAction, RoleChange, RotateAction, UpdateAction } from './plan-types.js';
 
@@ -51,7 +51,8 @@ function fieldChanges(desired: DesiredKey, remote: RemoteKey, { capabilities, ow
 
 function rotationReasons(desired: DesiredKey, remote: RemoteKey, changes: FieldChange[], { capabilities, now, journalled }: ChangeContext): string[] {
   const reasons: string[] = [];
-  if (isUndelivered(remote) && !journalled?.has(desired.name)) {
+  // A pending mark this young is most likely another apply's create still being delivered (plan-notices says so).
+  if (isUndelivered(remote) && !journalled?.has(desired.name) && !isBeingDelivered(remote, now)) {
     reasons.push(`created ${relativeTime(remote.createdAt, now)}, its secret never reached a sink (no apply confirmed its delivery, and no journal here records it) — rotate to deliver a new one`);
   }
   if (isExpired(remote, now)) reasons.push(`the key expired ${relativeTime(remote.expiresAt ?? now, now)}`);

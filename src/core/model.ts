@@ -13,6 +13,9 @@ export type Expiry =
   /** An absolute date or date-time (`2027-06-30`), as epoch ms of its instant (dates are end of day UTC). */
   | { kind: 'absolute'; at: EpochMillis; text: string };
 
+/** A field of `rotation:`, as a key's `fields` records where it was written. */
+export type RotationField = 'rotation.every' | 'rotation.before_expiry' | 'rotation.overlap';
+
 export interface RotationPolicy {
   /** Rotate when the key is older than this. */
   everyMs?: Millis;
@@ -47,7 +50,7 @@ export interface DesiredKey {
   /** Where the key's entry starts in its YAML file. */
   source: SourcePosition;
   /** Where some of its fields were written, so an error about one points at it. */
-  fields?: Partial<Record<'expires' | 'roles' | 'deliver', SourcePosition>>;
+  fields?: Partial<Record<'expires' | 'roles' | 'deliver' | RotationField, SourcePosition>>;
 }
 
 /**

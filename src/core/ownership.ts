@@ -64,9 +64,26 @@ export function recordedPreventRevoke(remote: RemoteKey): boolean {
  */
 export const DELIVERY_KEY = 'keyplan-delivery';
 export const DELIVERY_PENDING = 'pending';
+/** Set by the apply that created the key once a sink refused its secret (it sits in that run's recovery file). */
+export const DELIVERY_FAILED = 'failed';
+/**
+ * How long a pending mark may stand for an apply still delivering the secret (another checkout's, racing
+ * this one): within it such a key is not rotated; after it, the apply is taken to have died mid-delivery.
+ */
+export const DELIVERY_GRACE_MS = 10 * 60_000;
 
 export function isUndelivered(remote: RemoteKey): boolean {
-  return remote.metadata[DELIVERY_KEY] === DELIVERY_PENDING;
+  const mark = remote.metadata[DELIVERY_KEY];
+  return mark === DELIVERY_PENDING || mark === DELIVERY_FAILED;
+}
+
+/** A key another apply created moments ago and may still be delivering (its mark is pending, not failed). */
+export function isBeingDelivered(remote: RemoteKey, now: number): boolean {
+  return remote.metadata[DELIVERY_KEY] === DELIVERY_PENDING && now - remote.createdAt < DELIVERY_GRACE_MS;
+}
+
+export function withFailedDeliveryMark(metadata: Record<string, string>): Record<string, string> {
+  return withSortedEntry(metadata, DELIVERY_KEY, DELIVERY_FAILED);
 }
 
 export function withDeliveryMark(metadata: Record<string, string>): Record<string, string> {

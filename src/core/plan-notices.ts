@@ -1,6 +1,6 @@
 import { formatDuration } from './duration.js';
 import { exactDuration } from './humanize.js';
-import type { Capabilities, DesiredKey } from './model.js';
+import type { Capabilities, DesiredKey, RotationField } from './model.js';
 import type { PlanNotice, PlannedAction } from './plan-types.js';
 
 const HOUR_MS = 3_600_000;
@@ -31,11 +31,11 @@ export function planNotices(provider: string, keys: readonly DesiredKey[], capab
 
 function shortDurationNotices(key: DesiredKey): PlanNotice[] {
   const notices: PlanNotice[] = [];
-  const check = (field: string, ms: number | undefined, written: string | undefined) => {
+  const check = (field: 'expires' | RotationField, ms: number | undefined, written: string | undefined) => {
     if (ms === undefined || ms <= 0 || ms >= HOUR_MS) return;
     const text = written ?? formatDuration(ms);
     const guess = /^\d+m$/.test(text) ? ` — did you mean ${text}o?` : ' — is that intended?';
-    notices.push({ name: key.name, message: `${field}: ${text} is ${exactDuration(ms)}${guess}`, source: key.fields?.expires ?? key.source });
+    notices.push({ name: key.name, message: `${field}: ${text} is ${exactDuration(ms)}${guess}`, source: key.fields?.[field] ?? key.source });
   };
   if (key.expires?.kind === 'relative') check('expires', key.expires.ms, key.expires.text);
   check('rotation.every', key.rotation?.everyMs, undefined);

@@ -1,17 +1,17 @@
 import { expiryRefusal } from './expiry.js';
 import { evaluateFindings } from './findings.js';
 import { remoteFingerprint } from './fingerprint.js';
-import { relativeTime } from './humanize.js';
+import { isoTime, relativeTime } from './humanize.js';
 import { changeForMatched, idempotencyKey, specFor, type ChangeContext } from './key-changes.js';
 import { indexRemote, matchDesired } from './match.js';
 import { refusalOf, type SelfKey } from './plan-refusals.js';
 import { DEFAULT_OWNERSHIP, REVOKED_BY_KEY, type Capabilities, type DesiredKey, type ProviderTraits, type DesiredState, type EpochMillis, type Policy, type RemoteKey, type Role } from './model.js';
-import { isManaged, managedElsewhere, ownershipOf, retiringInfo } from './ownership.js';
+import { DELIVERY_GRACE_MS, isBeingDelivered, isManaged, managedElsewhere, ownershipOf, retiringInfo } from './ownership.js';
 import { releaseAction, retireAction, revokeAction, stillUsedAfterDelivery } from './revoke-actions.js';
 import { roleCatalog } from './permissions.js';
 import { planUnfinished, type UnfinishedCreate } from './unfinished.js';
 import { planNotices } from './plan-notices.js';
-import type { CreateAction, PendingRetirement, Plan, PlanProblem, PlanSummary, PlannedAction, ProviderPlan } from './plan-types.js';
+import type { CreateAction, PendingRetirement, Plan, PlanNotice, PlanProblem, PlanSummary, PlannedAction, ProviderPlan } from './plan-types.js';
 
 /** What one provider reported: its keys (revoked ones too, where it lists them), capabilities and roles. */
 export interface ProviderSnapshot {
@@ -73,6 +73,7 @@ export function planProvider(
   };
 
   const claimed = new Set<string>();
+  const deliveringElsewhere: PlanNotice[] = [];
   for (const desired of desiredKeys) {
     const match = matchDesired(desired, live, revoked);
     // A key with a problem still claims its remote keys: an error must never turn into a revoke.
@@ -96,6 +97,7 @@ export function planProvider(
     else if (takeOver) problems.push({ provider, name: desired.name, message: takeOver, desired });
     else if (match.kind === 'missing') actions.push(createAction(desired, match.revoked, ctx));
     else {
+      if (isBeingDelivered(match.remote, now) && !journalled.has(desired.name)) deliveringElsewhere.push(beingDeliveredNotice(desired, match.remote, now));
       const action = changeForMatched(desired, match.remote, match.renamedFrom, ctx);
       if (action) add(action);
     }
@@ -133,7 +135,7 @@ export function planProvider(
     managedCount: liveKeys.filter((key) => isManaged(key) && managedElsewhere(key, ownership) === undefined).length,
     ownership,
     remoteFingerprint: fingerprint,
-    notices: planNotices(provider, desiredKeys, snapshot.capabilities, finished.actions),
+    notices: [...deliveringElsewhere, ...planNotices(provider, desiredKeys, snapshot.capabilities, finished.actions)],
   };
 }
 
@@ -205,4 +207,16 @@ export function actionKeyId(action: PlannedAction): string | null {
 
 export function hasChanges(plan: Plan): boolean {
   return plan.providers.some((p) => p.actions.length > 0);
+}
+
+/** A key whose create another apply (another checkout) has not confirmed delivered yet: left to that apply. */
+function beingDeliveredNotice(desired: DesiredKey, remote: RemoteKey, now: number): PlanNotice {
+  const after = isoTime(remote.createdAt + DELIVERY_GRACE_MS);
+  return {
+    name: desired.name,
+    source: desired.source,
+    message:
+      `${desired.name} (${remote.id}) was created ${relativeTime(remote.createdAt, now)} by another apply, which has not confirmed its delivery yet: ` +
+      `its secret goes to that run's sinks, not this one's. If that apply fails to deliver it, a plan says so (after ${after} at the latest) and rotates it`,
+  };
 }

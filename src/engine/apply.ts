@@ -1,6 +1,6 @@
-import { isRefusal } from '../core/errors.js';
+import { isRefusal, nameHeldBy } from '../core/errors.js';
 import type { DeliverTarget, RemoteKey } from '../core/model.js';
-import { retiringMetadata, withDeliveryMark, withoutDeliveryMark } from '../core/ownership.js';
+import { retiringMetadata, withDeliveryMark, withFailedDeliveryMark, withoutDeliveryMark } from '../core/ownership.js';
 import type { CreateAction, FinishAction, KeySpec, Plan, PlannedAction, RevokeAction, RotateAction, UpdateAction } from '../core/plan-types.js';
 import { displayPath } from '../io/display-path.js';
 import type { CreatedKey, Provider } from '../providers/index.js';
@@ -108,8 +108,24 @@ async function startCreate(action: CreateAction, ctx: ApplyContext): Promise<Sta
     outcome.newKeyId = created.key.id;
     return { done: settle(action, () => deliverCreated(provider, entry, targetsOf(action), created, ctx, outcome)).then((o) => report(ctx, o)) };
   } catch (error) {
+    const holder = nameHeldBy(error);
+    if (holder !== undefined) return { done: Promise.resolve(report(ctx, lostRace(action, holder))) };
     return finishNow(action, () => Promise.reject(error), ctx);
   }
+}
+
+/**
+ * Another apply (another checkout, racing this one) created the key between this plan and this create. Its
+ * secret went to that run's sinks: not done here, and no run of this checkout will bring it here.
+ */
+function lostRace(action: CreateAction, holder: string): ActionOutcome {
+  return {
+    ...base(action),
+    status: 'failed',
+    createdElsewhere: holder,
+    delivered: [],
+    message: `created by another apply (its secret went to that run's sinks): ${holder} took the name first, and this run's sinks do not have its secret`,
+  };
 }
 
 async function finishNow(action: PlannedAction, work: () => Promise<ActionOutcome>, ctx: ApplyContext): Promise<Started> {
@@ -197,6 +213,7 @@ async function deliverCreated(
   if (result.failures.length > 0) {
     const recoveryFile = result.recoveryFile as string;
     await ctx.journal.record({ ...entry, keyId: created.key.id, recoveryFile });
+    if (ctx.marksDelivery?.has(entry.provider)) await markDeliveryFailed(provider, created);
     const kept = entry.retire ? `; the old key ${entry.retire.keyId} is kept` : '';
     const saved = entry.recoveryFile ? 'the secret is still in' : 'the secret was saved to';
     const shown = displayPath(recoveryFile);
@@ -210,6 +227,14 @@ async function deliverCreated(
   if (entry.retire) outcome.retireAt = await retireReplaced(provider, entry.retire, created.key.name, ctx, retiring);
   ctx.journal.complete(entry.idempotencyKey);
   return outcome;
+}
+
+/**
+ * A sink refused the secret: the mark says so, so that a plan elsewhere (another checkout, a fresh runner)
+ * rotates it at once rather than take it for another apply's delivery still under way. Best effort.
+ */
+async function markDeliveryFailed(provider: Provider, created: CreatedKey): Promise<void> {
+  await provider.update(created.key.id, { metadata: withFailedDeliveryMark(created.key.metadata) }, created.key.etag).catch(() => undefined);
 }
 
 /** Every sink has the secret: the key's pending-delivery mark goes (a failure only means a later plan rotates it). */

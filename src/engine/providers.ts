@@ -1,4 +1,4 @@
-import { UsageError } from '../core/errors.js';
+import { ProviderError, UsageError } from '../core/errors.js';
 import type { DesiredState } from '../core/model.js';
 import type { ProviderSnapshot } from '../core/plan.js';
 import { openProvider, type OpenProviderOptions, type Provider } from '../providers/index.js';
@@ -45,7 +45,9 @@ export async function readSnapshots(providers: ReadonlyMap<string, Provider>): P
         provider.capabilities(),
         provider.roles(),
         provider.identity?.(),
-      ]);
+      ]).catch((error: unknown) => {
+        throw namingProvider(error, name);
+      });
       const snapshot: ProviderSnapshot = { keys, capabilities, roles, ...(self ? { self } : {}) };
       return [name, snapshot] as const;
     }),
@@ -65,4 +67,10 @@ export async function withProviders<T>(
   } finally {
     await opened.close();
   }
+}
+
+/** A service that gave no answer at all (unreachable, timed out): the error says which provider of keys.yaml it is. */
+function namingProvider(error: unknown, name: string): unknown {
+  if (!(error instanceof ProviderError) || error.status !== undefined || error.message.startsWith('provider ')) return error;
+  return new ProviderError(`provider ${name}: ${error.message}`, undefined, error.code, error.kind);
 }

@@ -1,5 +1,5 @@
 /** Turns a key service error response into a ProviderError that says what failed and what to do about it. */
-import { ProviderError } from '../core/errors.js';
+import { ProviderError, nameHolderOf } from '../core/errors.js';
 import type { ApiResponse } from './http-client.js';
 import { wireError } from './wire.js';
 
@@ -43,8 +43,12 @@ export function responseError(response: ApiResponse, context: ErrorContext): Pro
       return context.keyId === undefined
         ? make(`cannot ${context.action}: ${context.url} answered 404; is it a keyplan key service?`)
         : make(`cannot ${context.action}: key ${context.keyId} does not exist at ${context.url}`);
-    case 409:
-      return make(`cannot ${context.action}: conflict${because || ' with the current state of the key'}`);
+    case 409: {
+      const conflict = make(`cannot ${context.action}: conflict${because || ' with the current state of the key'}`);
+      const holder = nameHolderOf(error.details);
+      if (holder !== undefined) conflict.nameHeldBy = holder;
+      return conflict;
+    }
     case 412:
       return make(`cannot ${context.action}: the key changed since it was read; run plan again${because}`);
     case 413:

@@ -41,7 +41,14 @@ export function applySummary(outcomes: readonly ActionOutcome[], paint: Paint = 
   if (recovery.length > 0) {
     lines.push(`  ${plural(undelivered, 'new secret')} not yet delivered ${undelivered === 1 ? 'is' : 'are'} in ${recovery.join(', ')} (mode 0600); run apply again to retry delivery (each is removed from there once delivered).`);
   }
-  if (failed.length > 0 || skipped.length > 0) lines.push('  Run keyplan apply again to finish: it resumes safely (no duplicate keys).');
+  const lost = failed.filter((o) => o.createdElsewhere !== undefined).length;
+  if (lost > 0) {
+    lines.push(
+      `  ${lost === 1 ? '1 key was' : `${lost} keys were`} created by another apply at the same moment: ${lost === 1 ? 'its secret went' : 'their secrets went'} to that run's sinks, not to this checkout's. ` +
+        'Run applies of one configuration one at a time (a CI concurrency group, or a key service that holds the apply lease).',
+    );
+  }
+  if (failed.length > lost || skipped.length > 0) lines.push('  Run keyplan apply again to finish: it resumes safely (no duplicate keys).');
   return lines.join('\n');
 }
 

@@ -115,7 +115,8 @@ function actionLines(action: PlannedAction, paint: Paint): string[] {
 }
 
 function specLines(description: string, roles: string[], expires: string, owner: string | undefined): string[] {
-  const lines = [`      description: ${JSON.stringify(description)}`, `      roles:       ${roles.join(', ')}`, `      expires:     ${expires}`];
+  // A key without a description shows none, rather than `description: ""`.
+  const lines = [...(description === '' ? [] : [`      description: ${JSON.stringify(description)}`]), `      roles:       ${roles.join(', ')}`, `      expires:     ${expires}`];
   if (owner) lines.push(`      owner:       ${owner}`);
   return lines;
 }

@@ -85,7 +85,7 @@ describe('normalizeConfig', () => {
       ],
       preventRevoke: true,
       source: { file: 'keys.yaml', line: 1, column: 1 },
-      fields: { expires: { file: 'keys.yaml', line: 1, column: 1 }, roles: { file: 'keys.yaml', line: 1, column: 1 }, deliver: { file: 'keys.yaml', line: 1, column: 1 } },
+      fields: { expires: { file: 'keys.yaml', line: 1, column: 1 }, roles: { file: 'keys.yaml', line: 1, column: 1 }, deliver: { file: 'keys.yaml', line: 1, column: 1 }, 'rotation.every': { file: 'keys.yaml', line: 1, column: 1 }, 'rotation.before_expiry': { file: 'keys.yaml', line: 1, column: 1 }, 'rotation.overlap': { file: 'keys.yaml', line: 1, column: 1 } },
     });
   });
 

@@ -17,7 +17,8 @@ async function loseTheRunner(ws: E2eWorkspace, target: ApplyTarget): Promise<voi
   expect(failed.stdout).toContain('delivery failed');
   expect(await recoveryFiles(ws)).toHaveLength(1);
   const created = await activeByName(target.service, 'Runner_Svc');
-  expect(created.metadata['keyplan-delivery']).toBe('pending');
+  // The failed delivery is on the key itself: no plan anywhere takes it for another apply's delivery under way.
+  expect(created.metadata['keyplan-delivery']).toBe('failed');
   await sweepFiles(ws, []);
 
   // A fresh runner: the state directory (journal and recovery file) is gone.

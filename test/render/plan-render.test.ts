@@ -18,6 +18,14 @@ function samplePlan() {
 }
 
 describe('text renderer', () => {
+  it('shows no description line for a key without one, and no Findings: header when there are none', () => {
+    const bare = desiredKey({ name: 'Bare', description: '', expires: { kind: 'relative', ms: 90 * DAY, text: '90d' } });
+    const text = renderPlanText(makePlan(desiredState([bare]), { default: snapshot([]) }, NOW));
+    expect(text).toContain('+ create Bare\n      roles:       READONLY\n');
+    expect(text).not.toContain('description');
+    expect(text).not.toContain('Findings:');
+  });
+
   it('uses Terraform-like symbols and a summary line', () => {
     expect(renderPlanText(samplePlan())).toMatchInlineSnapshot(`
       "Provider default:

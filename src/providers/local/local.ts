@@ -1,7 +1,7 @@
 /** The `local` provider: the embedded key store in a SQLite file, no server needed. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { KeyplanError, ProviderError } from '../../core/errors.js';
+import { KeyplanError, ProviderError, nameHolderOf } from '../../core/errors.js';
 import { displayPath } from '../../io/display-path.js';
 import type { ProviderCapabilities, RemoteKey, Role } from '../../core/model.js';
 import { KEY_SERVICE_TRAITS } from '../key-service-traits.js';
@@ -113,7 +113,10 @@ export class LocalProvider implements Provider {
       return await call();
     } catch (error) {
       if (error instanceof StoreError) {
-        throw new ProviderError(`cannot ${action}: ${error.message}`, STATUS_FOR[error.code], error.code);
+        const refused = new ProviderError(`cannot ${action}: ${error.message}`, STATUS_FOR[error.code], error.code);
+        const holder = error.code === 'conflict' ? nameHolderOf(error.details) : undefined;
+        if (holder !== undefined) refused.nameHeldBy = holder;
+        throw refused;
       }
       if (error instanceof KeyplanError) throw error;
       throw new ProviderError(`cannot ${action} in the ${this.description}: ${messageOf(error)}`, undefined, codeOf(error));
