@@ -198,7 +198,10 @@ function withInputs(step: StepDef, contexts: Contexts, status: Status): Record<s
 async function runStep(world: GitHubWorld, job: JobRun, step: StepDef, contexts: Contexts, status: Status, env: Record<string, string>, temp: string): Promise<StepResult> {
   const stepEnv = { ...env };
   for (const [k, v] of Object.entries(step.env ?? {})) stepEnv[k] = interpolate(String(v), contexts, status);
-  if (step.run !== undefined) return runShell(job, interpolate(step.run, contexts, status), stepEnv, step['working-directory'], temp);
+  if (step.run !== undefined) {
+    const directory = step['working-directory'] === undefined ? undefined : interpolate(step['working-directory'], contexts, status);
+    return runShell(job, interpolate(step.run, contexts, status), stepEnv, directory, temp);
+  }
   const uses = step.uses ?? '';
   const inputs = withInputs(step, contexts, status);
   if (uses === KEYPLAN_ACTION) return runKeyplanAction(world, job, inputs, contexts, stepEnv, temp);
@@ -249,7 +252,13 @@ async function runShell(job: JobRun, script: string, env: Record<string, string>
   let log = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-  const code = await new Promise<number | null>((done) => child.on('close', done));
+  const code = await new Promise<number | null>((done) => {
+    child.on('error', (error) => {
+      log += String(error);
+      done(-1);
+    });
+    child.on('close', done);
+  });
   job.summary += await readFile(summaryPath, 'utf8');
   return { outcome: code === 0 ? 'success' : 'failure', outputs: parseOutputs(await readFile(outputPath, 'utf8')), log };
 }
