@@ -173,9 +173,13 @@ describe('the example workflows, run as GitHub runs them', () => {
       { name: 'Export_Job', roles: ['READONLY'], expires: '30d', consumers: ['nightly-export'], deliver: [toFile('EXPORT_JOB')] },
     ];
     const r = await repository(keys);
+    // What an earlier run left in its state dir (a recovery file, say): restored before apply, saved after it.
+    await r.ws.writeFile('.runner/earlier/NOTE', 'left by run 7000\n');
+    r.world.caches.push({ key: 'keyplan-state-7000', dir: r.ws.path('.runner/earlier') });
     const first = await runWorkflow(r.world, `${WORKFLOWS}/apply-on-merge.yml`, pushEvent(REPO, r.mainSha));
     expect(first.jobs.apply?.status, describeJob(first.jobs.apply)).toBe('success');
-    expect(r.world.caches.map((c) => c.key)).toEqual([`keyplan-state-${first.id}`]);
+    expect(first.jobs.apply?.steps.find((s) => s.name === 'Restore apply state')?.log).toBe('Cache restored from key: keyplan-state-7000');
+    expect(r.world.caches.map((c) => c.key)).toEqual(['keyplan-state-7000', `keyplan-state-${first.id}`]);
 
     const pr = await pullRequest(r, REPO, 'drop-export', 'octocat', () => r.ws.writeKeysYaml(config(r.serviceUrl, keys.slice(0, 1))));
     await git(r.ws, ['merge', '-q', '--no-ff', '-m', 'Merge drop-export', pr.branch]);
@@ -196,6 +200,7 @@ describe('the example workflows, run as GitHub runs them', () => {
     expect(allowed.jobs.apply?.status, describeJob(allowed.jobs.apply)).toBe('success');
     expect(allowed.jobs.apply?.steps.find((s) => s.name?.startsWith('Removals of keys in use'))?.log).toContain(`pull request #${pr.number} is labelled keyplan:allow-in-use`);
     const report = comments(r, pr.number).at(-1);
-    expect(seen(report?.body ?? '')).toMatch(/revoke/i);
+    expect(report?.author).toBe(ACTIONS_BOT);
+    expect(seen(report?.body ?? '')).toMatch(/revoke.*Export_Job/i);
   });
 });

@@ -458,7 +458,8 @@ export class FakeGitHubServer {
       id: 7000 + pull.number, number: pull.number, state: pull.state, title: pull.title, body: pull.body, user: this.#user(pull.author),
       url: `${base}/repos/${fullName}/pulls/${pull.number}`, html_url: `https://github.com/${fullName}/pull/${pull.number}`,
       merged_at: pull.mergedAt ?? null, merge_commit_sha: pull.mergeCommitSha ?? null, requested_teams: [], requested_reviewers: [],
-      labels: pull.labels.map((name) => this.#labelJson(fullName, this.repo(fullName).labels.get(name), name, base)),
+      // A pull request's labels carry a string description (an issue's may be null).
+      labels: pull.labels.map((name) => ({ ...this.#labelJson(fullName, this.repo(fullName).labels.get(name), name, base), description: this.repo(fullName).labels.get(name)?.description ?? '' })),
       ...(pull.head ? { head: this.#headJson(op, fullName, pull.head) } : {}),
     };
   }
