@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitAll, git, httpProvider, initRepo, useWorkspace, type E2eWorkspace, type KeysYaml } from './helpers/index.js';
 import { addExampleWorkflows, githubWorld, publishPullHead, pullRequestEvent, pushEvent, workflowRunEvent, WORKFLOWS, type PullHead } from './helpers/github-world.js';
-import { runWorkflow, type GitHubWorld, type JobRun, type WorkflowRun } from './helpers/workflow-runner.js';
+import { runWorkflow, type GitHubWorld, type JobRun } from './helpers/workflow-runner.js';
 import { ACTIONS_BOT, type FakeGitHubServer } from '../github/fake-github.js';
 import { renderGfm, visibleText } from '../render/gfm.js';
 
@@ -65,7 +65,7 @@ describe('the example workflows, run as GitHub runs them', () => {
   }
 
   /** Commits the working tree on a new branch as the pull request's head, publishes it, and goes back to main. */
-  async function pullRequest(r: Repo, repo: string, branch: string, author: string, change: () => Promise<void>): Promise<PullHead> {
+  async function pullRequest(r: Repo, repo: string, branch: string, author: string, change: () => Promise<unknown>): Promise<PullHead> {
     await git(r.ws, ['checkout', '-q', '-b', branch]);
     await change();
     const sha = await commitAll(r.ws, `${branch}: change keys`);
@@ -159,9 +159,8 @@ describe('the example workflows, run as GitHub runs them', () => {
     const run = await runWorkflow(r.world, `${WORKFLOWS}/plan-on-pull-request.yml`, pullRequestEvent(REPO, pr));
     expect(run.jobs.diff?.status, describeJob(run.jobs.diff)).toBe('success');
     // Pushed again before the comment job ran: the event's head SHA no longer matches an open pull request.
-    const stale: WorkflowRun = run;
     Object.assign(r.github.repo(REPO).issues.get(pr.number)?.head ?? {}, { sha: 'f'.repeat(40) });
-    const post = await runWorkflow(r.world, `${WORKFLOWS}/comment-fork-diff.yml`, workflowRunEvent(REPO, stale, pr, r.mainSha));
+    const post = await runWorkflow(r.world, `${WORKFLOWS}/comment-fork-diff.yml`, workflowRunEvent(REPO, run, pr, r.mainSha));
     expect(post.jobs.comment?.status).toBe('failure');
     expect(post.jobs.comment?.steps.at(-1)?.log).toContain(`no single open pull request of ${REPO} has head ${FORK}@${pr.sha.slice(0, 12)} (found 0)`);
     expect(r.github.requests.filter((q) => !q.startsWith('GET'))).toEqual([]);

@@ -13,7 +13,7 @@ import { parse } from 'yaml';
 import { cleanEnv } from './cli.js';
 import type { SecretScanner } from './secrets.js';
 import { ensureDir, gitIn, SIMULATED } from './workflow-actions.js';
-import { asString, condition, interpolate, type Contexts, type Status, type Value } from './workflow-expressions.js';
+import { condition, interpolate, type Contexts, type Status, type Value } from './workflow-expressions.js';
 import { ACTIONS_BOT, type FakeGitHubServer } from '../../github/fake-github.js';
 
 /** The checkout of keyplan itself: what `uses: acme/keyplan@v1` runs (action.yml, bin/keyplan.js, built). */
@@ -278,5 +278,3 @@ function parseOutputs(text: string): Record<string, string> {
   }
   return outputs;
 }
-
-export { asString };
