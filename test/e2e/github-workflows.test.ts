@@ -203,3 +203,41 @@ describe('the example workflows, run as GitHub runs them', () => {
     expect(seen(report?.body ?? '')).toMatch(/revoke.*Export_Job/i);
   });
 });
+
+describe('the weekly audit\'s proposals get their review', () => {
+  const workspace = useWorkspace('keyplan-e2e-workflows-audit-');
+
+  it('opened with GITHUB_TOKEN (which starts no workflow), the proposals pull request is reviewed through a dispatch of the plan workflow', async () => {
+    const ws = workspace();
+    const service = await ws.startKeyService();
+    const github = await ws.startGitHub();
+    const keys = [{ name: 'Ops_Admin', description: 'Operations', roles: ['ADMIN'], deliver: [toFile('OPS_ADMIN')] }];
+    await ws.writeKeysYaml({ ...config(service.url, keys), policy: { require_expiry_for: ['ADMIN'] } });
+    await ws.writeFile('.gitignore', '.runner/\n.keyplan/\n');
+    await addExampleWorkflows(ws);
+    const mainSha = await initRepo(ws);
+    const world = await githubWorld(ws, github, REPO, { KEYPLAN_READ_TOKEN: service.adminKey });
+
+    const audit = await runWorkflow(world, `${WORKFLOWS}/weekly-audit.yml`, { name: 'schedule', sha: mainSha, ref: 'refs/heads/main', payload: { schedule: '17 6 * * 1' } });
+    const job = audit.jobs.audit;
+    expect(job?.steps.find((s) => s.name === 'Propose fixes')?.outcome, describeJob(job)).toBe('success');
+    expect(job?.steps.find((s) => s.name === 'GitHub App token for the pull request')?.outcome).toBe('skipped');
+    expect(world.opened).toHaveLength(1);
+    const [opened] = world.opened;
+    expect(opened?.startsWorkflows).toBe(false);
+    expect(github.dispatches).toEqual([{ repo: REPO, workflow: 'plan-on-pull-request.yml', ref: 'keyplan/audit-proposals', inputs: { pr: String(opened?.number) } }]);
+    const proposed = await git(ws, ['show', `${opened?.sha}:keys.yaml`]);
+    expect(proposed).toContain('    roles:\n      - ADMIN\n    expires: 90d\n');
+
+    // What GitHub runs for the dispatch: the plan workflow at the branch's head, commenting on the pull request.
+    const review = await runWorkflow(world, `${WORKFLOWS}/plan-on-pull-request.yml`, {
+      name: 'workflow_dispatch', sha: opened?.sha ?? '', ref: 'refs/heads/keyplan/audit-proposals', inputs: { pr: String(opened?.number) },
+      payload: { inputs: { pr: String(opened?.number) }, ref: 'refs/heads/keyplan/audit-proposals', repository: { full_name: REPO } },
+    });
+    expect(review.jobs.plan?.status, describeJob(review.jobs.plan)).toBe('success');
+    expect(review.jobs.diff?.status).toBe('skipped');
+    const [comment] = github.repo(REPO).commentsOn(opened?.number ?? 0);
+    expect(comment?.body.startsWith('<!-- keyplan:plan config=keys.yaml ownership=acme/billing -->\n')).toBe(true);
+    expect(seen(comment?.body ?? '')).toContain('create Ops_Admin');
+  });
+});

@@ -139,6 +139,8 @@ export class FakeGitHubServer {
   /** Every body sent in a write (comments, issues), for scanning. */
   readonly bodies: string[] = [];
   readonly tokens = new Map<string, TokenIdentity>();
+  /** Workflow dispatches received (POST .../actions/workflows/{id}/dispatches). */
+  readonly dispatches: { repo: string; workflow: string; ref: string; inputs: Record<string, unknown> }[] = [];
   readonly repos = new Map<string, StandInRepo>();
   writeStatus = 201;
   readonly #pairs = new Map<string, Promise<RepoKeyPair>>();
@@ -324,6 +326,11 @@ export class FakeGitHubServer {
       case 'repos/list-pull-requests-associated-with-commit': {
         const numbers = this.#commitPulls.get(`${fullName}@${p.commit_sha}`) ?? [];
         return { status: 200, body: numbers.flatMap((n) => { const pull = repo?.issues.get(n); return pull ? [this.#pullJson(op, fullName, pull, base)] : []; }) };
+      }
+      case 'actions/create-workflow-dispatch': {
+        if (!who.canWrite) return FORBIDDEN;
+        this.dispatches.push({ repo: fullName, workflow: String(p.workflow_id), ref: String(input.ref), inputs: (input.inputs ?? {}) as Record<string, unknown> });
+        return { status: 204 };
       }
       case 'pulls/list': {
         if (!repo) return NOT_FOUND;
