@@ -76,6 +76,8 @@ export interface StandInIssue {
   isPull: boolean;
   mergedAt?: string;
   mergeCommitSha?: string;
+  /** A pull request's head: the repository (a fork's full name, or this one), branch and commit. */
+  head?: { repo: string; ref: string; sha: string };
 }
 
 export interface StandInLabel {
@@ -137,6 +139,8 @@ export class FakeGitHubServer {
   /** Every body sent in a write (comments, issues), for scanning. */
   readonly bodies: string[] = [];
   readonly tokens = new Map<string, TokenIdentity>();
+  /** Workflow dispatches received (POST .../actions/workflows/{id}/dispatches). */
+  readonly dispatches: { repo: string; workflow: string; ref: string; inputs: Record<string, unknown> }[] = [];
   readonly repos = new Map<string, StandInRepo>();
   writeStatus = 201;
   readonly #pairs = new Map<string, Promise<RepoKeyPair>>();
@@ -323,6 +327,20 @@ export class FakeGitHubServer {
         const numbers = this.#commitPulls.get(`${fullName}@${p.commit_sha}`) ?? [];
         return { status: 200, body: numbers.flatMap((n) => { const pull = repo?.issues.get(n); return pull ? [this.#pullJson(op, fullName, pull, base)] : []; }) };
       }
+      case 'actions/create-workflow-dispatch': {
+        if (!who.canWrite) return FORBIDDEN;
+        this.dispatches.push({ repo: fullName, workflow: String(p.workflow_id), ref: String(input.ref), inputs: (input.inputs ?? {}) as Record<string, unknown> });
+        return { status: 204 };
+      }
+      case 'pulls/list': {
+        if (!repo) return NOT_FOUND;
+        const state = url.searchParams.get('state') ?? 'open';
+        const head = url.searchParams.get('head');
+        const found = [...repo.issues.values()]
+          .filter((i) => i.isPull && (state === 'all' || i.state === state))
+          .filter((i) => head === null || (i.head !== undefined && `${i.head.repo.split('/')[0]}:${i.head.ref}` === head));
+        return list(found.map((i) => this.#pullJson(op, fullName, i, base)));
+      }
       case 'issues/list-for-repo': {
         if (!repo) return NOT_FOUND;
         const state = url.searchParams.get('state') ?? 'open';
@@ -446,7 +464,19 @@ export class FakeGitHubServer {
       ...this.#contract.example(op, 200),
       id: 7000 + pull.number, number: pull.number, state: pull.state, title: pull.title, body: pull.body, user: this.#user(pull.author),
       url: `${base}/repos/${fullName}/pulls/${pull.number}`, html_url: `https://github.com/${fullName}/pull/${pull.number}`,
-      merged_at: pull.mergedAt ?? null, merge_commit_sha: pull.mergeCommitSha ?? null, labels: [], requested_teams: [], requested_reviewers: [],
+      merged_at: pull.mergedAt ?? null, merge_commit_sha: pull.mergeCommitSha ?? null, requested_teams: [], requested_reviewers: [],
+      // A pull request's labels carry a string description (an issue's may be null).
+      labels: pull.labels.map((name) => ({ ...this.#labelJson(fullName, this.repo(fullName).labels.get(name), name, base), description: this.repo(fullName).labels.get(name)?.description ?? '' })),
+      ...(pull.head ? { head: this.#headJson(op, fullName, pull.head) } : {}),
+    };
+  }
+
+  #headJson(op: MatchedOperation, fullName: string, head: NonNullable<StandInIssue['head']>): Record<string, unknown> {
+    const example = (this.#contract.example(op, 200) as { head?: { repo?: Record<string, unknown> } }).head ?? {};
+    const [owner = '', name = ''] = head.repo.split('/');
+    return {
+      ...example, label: `${owner}:${head.ref}`, ref: head.ref, sha: head.sha, user: this.#user(owner, 'User'),
+      repo: { ...example.repo, full_name: head.repo, name, owner: this.#user(owner, 'User'), fork: head.repo !== fullName },
     };
   }
 
