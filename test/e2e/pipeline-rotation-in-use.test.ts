@@ -98,27 +98,29 @@ describe('a scheduled rotation of a key in use', () => {
     const target = httpTarget(await ws.startKeyService());
     const reference = parse(await readmeBlock('# yaml-language-server: $schema=./schema/keys.schema.json')) as { keys: KeysYamlKey[] };
     const billing = reference.keys.find((k) => k.name === 'Billing_Reader') as KeysYamlKey;
-    expect(billing).toMatchObject({ consumers: ['billing-dashboard'], rotation: { overlap: '24h' }, prevent_revoke: true });
+    expect(billing).toMatchObject({ consumers: ['billing-dashboard'], rotation: { overlap: '24h' }, prevent_revoke: false });
     const { provider: _provider, ...declared } = billing;
     const sink = (declared.deliver as { path: string }[])[0]?.path as string;
-    const write = (expires: string, preventRevoke = true) => ws.writeKeysYaml({ providers: { main: target.provider }, keys: [{ ...declared, expires, prevent_revoke: preventRevoke }] });
+    const write = (expires: string, preventRevoke: boolean) => ws.writeKeysYaml({ providers: { main: target.provider }, keys: [{ ...declared, expires, prevent_revoke: preventRevoke }] });
     const env = { [TOKEN_ENV]: target.service.adminKey };
 
-    await write(billing.expires as string);
+    await write(billing.expires as string, true);
     await expectExit(ws.run(['apply', '--auto-approve'], { env }), 0);
     const oldSecret = await secretIn(ws, sink, 'BILLING_API_KEY');
     expect(await verifiedName(target.service, oldSecret)).toBe('Billing_Reader');
+    // Used by its consumer: the in-use gate would stand in the way of a plain revoke.
+    expect((await whoami(target.service, oldSecret)).status).toBe(200);
 
-    // The rotation a new expiry asks for, applied the way examples/github/apply-on-merge.yml does.
+    // The rotation a new expiry asks for, applied the way examples/github/apply-on-merge.yml does: --allow-in-use
+    // only for a pull request a maintainer labelled, never by default.
     const workflow = await readFile(`${REPO_ROOT}examples/github/apply-on-merge.yml`, 'utf8');
-    expect(workflow).toContain('args: --auto-approve --comment');
-    expect(workflow).not.toContain('--allow-in-use');
-    // Its prevent_revoke stands in the way of any rotation (the revoke half), as documented, with the fix named;
-    // once lifted, its consumers and recent use no longer do: the overlap is the safe path.
-    await write('100d');
+    expect(workflow).toContain('args: --auto-approve --comment ${{ steps.allow.outputs.args }}');
+    // With prevent_revoke set, any rotation (its revoke half) is refused, the fix named, whatever the flags.
+    await write('100d', true);
     const blocked = await expectExit(ws.run(['apply', '--auto-approve'], { env }), 1);
     expect(blocked.stdout).toContain('has prevent_revoke: set prevent_revoke: false and apply');
     expect(blocked.stdout).not.toContain('--allow-in-use');
+    // As the README declares it (prevent_revoke: false), its consumers and recent use do not: the overlap is the safe path.
     await write(billing.expires as string, false);
     expect((await expectExit(ws.run(['apply', '--auto-approve'], { env }), 0)).stdout).toContain('1 updated');
     await write('100d', false);
