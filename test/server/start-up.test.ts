@@ -103,6 +103,13 @@ function makeReadOnly(path: string): (() => void) | undefined {
 }
 
 describe.skipIf(TEST_STORE === 'postgres')('keyplan serve at start-up never hides a loss (SQLite)', () => {
+  it('documents --init in keyplan serve --help', async () => {
+    const help = await runCli(['serve', '--help'], { cwd: dir });
+    expect(help.exitCode, describeRun(help)).toBe(0);
+    // Help text wraps at the terminal width: compare it as one line.
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('--init SQLite: create a new, empty database where its pepper file exists but the database is missing or empty');
+  });
+
   it('refuses a database emptied or missing beside its pepper, naming the file and how to restore; --init makes a new one', async () => {
     await serviceWithKeys(3);
     truncateSync(db, 0);
