@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import { ApiError } from './api-error.js';
 
@@ -119,9 +120,15 @@ export function readBody(req: IncomingMessage, budget: BodyBudget): Promise<Buff
   });
 }
 
-/** The body as JSON, or a 400 saying where it is malformed (never echoing the body). */
+/**
+ * The body as JSON, or a 400 saying where it is malformed (never echoing the body). Bytes that are not UTF-8
+ * are refused (422) rather than decoded into U+FFFD: a name stored with replacement characters is not the one sent.
+ */
 export function parseJsonBody(raw: Buffer): unknown {
   if (raw.length === 0) throw new ApiError('bad_request', 'the request needs a JSON body');
+  if (!isUtf8(raw)) {
+    throw new ApiError('unprocessable', 'invalid request: (body): must be valid UTF-8', { fields: [{ field: '(body)', message: 'must be valid UTF-8' }] });
+  }
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch (error) {

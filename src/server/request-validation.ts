@@ -13,6 +13,11 @@ function invalid(issues: FieldIssue[]): ApiError {
   return new ApiError('unprocessable', `invalid request: ${issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`, { fields: issues });
 }
 
+/** A key with no role can do nothing: the API refuses one (stores keep accepting it for their own tools and tests). */
+function noRoles(fields: Record<string, unknown>): FieldIssue[] {
+  return Array.isArray(fields.roles) && fields.roles.length === 0 ? [{ field: 'roles', message: 'must list at least one role' }] : [];
+}
+
 function asObject(body: unknown): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalid([{ field: '(body)', message: 'must be a JSON object' }]);
   return body as Record<string, unknown>;
@@ -25,7 +30,7 @@ export function parseCreateBody(body: unknown, knownRoles: ReadonlySet<string>):
   for (const field of Object.keys(fields)) if (!CREATE_FIELDS.has(field)) issues.push({ field, message: 'is not a known field' });
   if (fields.name === undefined) issues.push({ field: 'name', message: 'is required' });
   if (fields.roles === undefined) issues.push({ field: 'roles', message: 'is required' });
-  issues.push(...keyFieldIssues(fields, knownRoles));
+  issues.push(...keyFieldIssues(fields, knownRoles), ...noRoles(fields));
   let expiresAt: number | null | undefined;
   if (fields.expires_at !== undefined && fields.expires_at !== null) {
     const text = fields.expires_at;
@@ -56,7 +61,7 @@ export function parsePatchBody(body: unknown, knownRoles: ReadonlySet<string>, e
     else if (!PATCH_FIELDS.has(field)) issues.push({ field, message: 'is not a known field' });
     else if (!editable.includes(field)) issues.push({ field, message: 'is not editable in place on this service' });
   }
-  issues.push(...keyFieldIssues(fields, knownRoles));
+  issues.push(...keyFieldIssues(fields, knownRoles), ...noRoles(fields));
   if (issues.length > 0) throw invalid(issues);
   return {
     name: fields.name as string | undefined,

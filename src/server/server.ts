@@ -49,6 +49,8 @@ export interface ServerOptions {
   dbPath: string;
   /** Create the database's directory when missing (for the default path); otherwise a missing directory is an error. */
   createDbDirectory?: boolean;
+  /** SQLite: create a new, empty database even though its pepper file exists (`--init`); without it that start is refused as a lost database. */
+  init?: boolean;
   /** PostgreSQL: connections per instance (default 10) and the statement timeout (default 5000 ms). */
   dbPoolSize?: number;
   dbStatementTimeoutMs?: number;
@@ -102,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     roles: config.roles,
     capabilities: config.capabilities,
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.init ? { init: true } : {}),
     ...(options.pepper !== undefined ? { pepper: options.pepper } : {}),
     ...(options.maintenanceIntervalMs ? { maintenanceIntervalMs: options.maintenanceIntervalMs } : {}),
     ...(options.dbPoolSize !== undefined ? { poolSize: options.dbPoolSize } : {}),

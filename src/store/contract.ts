@@ -52,6 +52,8 @@ export interface StoreOptions {
   maintenanceIntervalMs?: number;
   /** Where background problems go (a failing last-use write, a failed purge): once, not per request. */
   log?: (line: string) => void;
+  /** SQLite: create a new database where a pepper file says one existed but the database is missing or empty. */
+  init?: boolean;
 }
 
 export interface CreateKeyInput {

@@ -52,8 +52,8 @@ describe('capabilities', () => {
   it('enforces a maximum lifetime and refuses never when configured', async () => {
     h = await withRolesFile('capabilities:\n  expiration: { max: 90d, allows_never: false }\n');
     expect((await h.call('GET', '/v1/capabilities')).body.expiration).toEqual({ mode: 'any', max: '90d', allows_never: false });
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: [], expires_in: '91d' } })).status).toBe(422);
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: [], expires_in: 'never' } })).status).toBe(422);
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: [], expires_in: '12w' } })).status).toBe(201);
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: ['READONLY'], expires_in: '91d' } })).status).toBe(422);
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: ['READONLY'], expires_in: 'never' } })).status).toBe(422);
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'm', roles: ['READONLY'], expires_in: '12w' } })).status).toBe(201);
   });
 });

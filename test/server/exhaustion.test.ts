@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { request } from 'undici';
+import { Agent, fetch, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeExchange, openSocket, parseRawAnswer, rawExchange, readOneAnswer, type RawExchange } from './raw-http.js';
 
@@ -174,6 +174,40 @@ describe.skipIf(process.platform !== 'linux')('unauthenticated exhaustion (a rea
     const refused = await rawExchange(url, 'GET /v1/whoami HTTP/1.1\r\nhost: x\r\n\r\n', { localAddress: '127.0.7.1' });
     expect(refused.status).toBe(503);
     expect(JSON.parse(refused.body).error.code).toBe('too_many_connections');
+    expect(await whoami(url)).toBe(200);
+  });
+
+  it('gives fetch() (undici) its 503 past the per-client cap, with a valid key and a 1 MB body still uploading: never an error', async () => {
+    const { url } = await serve(['--max-connections-per-client', '3']);
+    for (let i = 0; i < 3; i++) {
+      const socket = await openSocket(url, '127.0.7.2');
+      socket.on('error', () => undefined);
+      sockets.push(socket);
+    }
+    // The cap is checked first, before authentication: a valid key gets the same 503 as no key at all.
+    const agent = new Agent({ localAddress: '127.0.7.2' });
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, async (_, index) => {
+          try {
+            const response = await fetch(`${url}/v1/keys`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', ...(index % 4 === 3 ? {} : { authorization: `Bearer ${ADMIN}` }) },
+              body: Buffer.alloc(MB, 0x20),
+              dispatcher: agent,
+            });
+            const body = (await response.json()) as { error: { code: string; message: string } };
+            return `${response.status} ${body.error.code} retry-after ${response.headers.get('retry-after')}${response.status === 503 ? '' : ` #${index} ${body.error.message}`}`;
+          } catch (error) {
+            const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+            return `fetch failed: ${cause?.code ?? cause?.message ?? String(error)}`;
+          }
+        }),
+      );
+      expect(outcomes.filter((outcome) => outcome !== '503 too_many_connections retry-after 1')).toEqual([]);
+    } finally {
+      await agent.close();
+    }
     expect(await whoami(url)).toBe(200);
   });
 });

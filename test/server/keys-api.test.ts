@@ -124,8 +124,8 @@ describe('idempotent create', () => {
 
   it('refuses the same Idempotency-Key with a different body (422)', async () => {
     const headers = { 'idempotency-key': 'same-key-other-body' };
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'idem-a', roles: [] }, headers })).status).toBe(201);
-    const other = await h.call('POST', '/v1/keys', { body: { name: 'idem-b', roles: [] }, headers });
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'idem-a', roles: ['READONLY'] }, headers })).status).toBe(201);
+    const other = await h.call('POST', '/v1/keys', { body: { name: 'idem-b', roles: ['READONLY'] }, headers });
     expect(other.status).toBe(422);
     expect(other.body.error.details.fields[0].field).toBe('idempotency_key');
   });
@@ -133,8 +133,8 @@ describe('idempotent create', () => {
   it('scopes idempotency keys to the caller', async () => {
     const creator = await h.call('POST', '/v1/keys', { body: { name: 'creator', roles: ['ADMIN'] } });
     const headers = { 'idempotency-key': 'shared-idem' };
-    const mine = await h.call('POST', '/v1/keys', { body: { name: 'scoped-1', roles: [] }, headers });
-    const theirs = await h.call('POST', '/v1/keys', { token: creator.body.secret, body: { name: 'scoped-1', roles: [] }, headers });
+    const mine = await h.call('POST', '/v1/keys', { body: { name: 'scoped-1', roles: ['READONLY'] }, headers });
+    const theirs = await h.call('POST', '/v1/keys', { token: creator.body.secret, body: { name: 'scoped-1', roles: ['READONLY'] }, headers });
     expect(mine.status).toBe(201);
     expect(theirs.status).toBe(409);
   });
@@ -148,7 +148,7 @@ describe('bad input', () => {
   });
 
   it('answers a body over 1 MiB with 413', async () => {
-    const reply = await h.call('POST', '/v1/keys', { body: { name: 'big', roles: [], description: 'x'.repeat(1024 * 1024) } });
+    const reply = await h.call('POST', '/v1/keys', { body: { name: 'big', roles: ['READONLY'], description: 'x'.repeat(1024 * 1024) } });
     expect(reply.status).toBe(413);
     expect(reply.body.error.code).toBe('payload_too_large');
   });
@@ -170,9 +170,9 @@ describe('bad input', () => {
   });
 
   it('refuses an expiry in the past, both expiry fields at once, and non-editable fields', async () => {
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'past', roles: [], expires_at: '2001-01-01T00:00:00Z' } })).status).toBe(422);
-    expect((await h.call('POST', '/v1/keys', { body: { name: 'both', roles: [], expires_at: '2999-01-01T00:00:00Z', expires_in: '90d' } })).status).toBe(422);
-    const key = await h.createKey('no-expiry-edit', []);
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'past', roles: ['READONLY'], expires_at: '2001-01-01T00:00:00Z' } })).status).toBe(422);
+    expect((await h.call('POST', '/v1/keys', { body: { name: 'both', roles: ['READONLY'], expires_at: '2999-01-01T00:00:00Z', expires_in: '90d' } })).status).toBe(422);
+    const key = await h.createKey('no-expiry-edit', ['READONLY']);
     const edit = await h.call('PATCH', `/v1/keys/${key.id}`, { body: { expires_in: '30d' } });
     expect(edit.status).toBe(422);
     expect(edit.body.error.details.fields[0]).toMatchObject({ field: 'expires_in' });

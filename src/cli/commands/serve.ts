@@ -6,6 +6,7 @@ import type { RegisterCommand } from './index.js';
 
 interface ServeOptions {
   db?: string;
+  init?: boolean;
   dbPoolSize?: string;
   dbStatementTimeout?: string;
   host: string;
@@ -50,6 +51,7 @@ export const registerServe: RegisterCommand = (program) => {
     .command('serve')
     .description('run the key service HTTP API (v1) over SQLite or PostgreSQL; admin credential: env KEYPLAN_ADMIN_KEY')
     .option('--db <path|url>', 'SQLite database file, or postgres://user@host:5432/db (default: env KEYPLAN_DATABASE_URL, else .keyplan/keys.db)')
+    .option('--init', 'SQLite: create a new, empty database where its pepper file exists but the database is missing or empty (otherwise refused as lost)')
     .option('--db-pool-size <n>', 'PostgreSQL: connections per instance (default 10; env KEYPLAN_DB_POOL_SIZE)')
     .option('--db-statement-timeout <ms>', 'PostgreSQL: cancel statements running longer (default 5000; env KEYPLAN_DB_STATEMENT_TIMEOUT_MS)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
@@ -87,6 +89,7 @@ export const registerServe: RegisterCommand = (program) => {
         dbPath: db,
         // The default .keyplan/ directory is made on first use; a --db given explicitly must point into an existing one.
         createDbDirectory: db === DEFAULT_DB,
+        ...(options.init ? { init: true } : {}),
         ...(poolSize === undefined ? {} : { dbPoolSize: poolSize }),
         ...(statementTimeout === undefined ? {} : { dbStatementTimeoutMs: statementTimeout }),
         host: options.host,

@@ -1,5 +1,6 @@
 import type { FieldIssue } from '../errors.js';
 import { illFormedText, keyNameProblem } from './key-name.js';
+import { holdsKeySecret } from './secrets.js';
 
 const MAX_NAME = 128;
 const MAX_DESCRIPTION = 1024;
@@ -53,6 +54,7 @@ export function keyFieldIssues(fields: KeyFields, knownRoles: ReadonlySet<string
         else if (typeof value !== 'string') add(`metadata.${key}`, 'must be a string');
         else if (value.length > MAX_METADATA_VALUE) add(`metadata.${key}`, `must be at most ${MAX_METADATA_VALUE} characters`);
         else if (illFormedText(value)) add(`metadata.${key}`, illFormedText(value) as string);
+        else if (holdsKeySecret(value)) add(`metadata.${key}`, 'looks like a keyplan secret; metadata is stored in plain text, so a secret never belongs in it');
       }
     }
   }

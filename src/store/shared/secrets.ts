@@ -28,6 +28,13 @@ export function isKeySecretShaped(secret: unknown): secret is string {
   return typeof secret === 'string' && secret.startsWith(KEY_SECRET_PREFIX) && secret.length <= MAX_SECRET_LENGTH;
 }
 
+const SECRET_INSIDE = /(?:^|[^A-Za-z0-9_-])kps?_[A-Za-z0-9_-]{40,}/;
+
+/** Whether text holds something shaped like a keyplan key or shared secret (a prefix and a long random tail). */
+export function holdsKeySecret(text: string): boolean {
+  return SECRET_INSIDE.test(text);
+}
+
 /** Keyed hash of a secret: a stolen database alone cannot be used to test guesses. */
 export function hashSecret(pepper: Buffer, secret: string): Buffer {
   return createHmac('sha256', hmacKey(pepper)).update(secret, 'utf8').digest();

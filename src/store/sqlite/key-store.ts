@@ -25,7 +25,7 @@ import { KEY_SECRET_PREFIX, displayPrefix, generateSecret, hashSecret } from '..
 import { describeStorageError } from './errors.js';
 import { EventLog } from './event-log.js';
 import { IdempotencyRecords } from './idempotency-records.js';
-import { openDatabase } from './open-database.js';
+import { asStartRefusal, openDatabase } from './open-database.js';
 import { LeaseTable } from './lease-table.js';
 import { keyFromRow, keyFromValues, type KeyRow, type KeyValues } from './rows.js';
 import { SharedSecretStore } from './shared-secret.js';
@@ -56,7 +56,14 @@ export class KeyStore extends StoreConfig {
   /** True when open() made a new database file. */
   readonly created: boolean;
 
-  private constructor(db: Database.Database, pepper: Buffer, options: StoreOptions, created: boolean) {
+  private constructor(
+    db: Database.Database,
+    pepper: Buffer,
+    options: StoreOptions,
+    created: boolean,
+    /** What the integrity check at open found wrong; undefined when the database is sound. */
+    readonly damage: string | undefined,
+  ) {
     super(options);
     this.created = created;
     this.#log = options.log ?? (() => undefined);
@@ -86,8 +93,13 @@ export class KeyStore extends StoreConfig {
 
   /** Opens (or creates) the database: see openDatabase. */
   static open(path: string, options: StoreOptions = {}): KeyStore {
-    const { db, pepper, created } = openDatabase(path, options.pepper);
-    return new KeyStore(db, pepper, options, created);
+    const { db, pepper, created, damage } = openDatabase(path, { pepper: options.pepper, init: options.init });
+    try {
+      return new KeyStore(db, pepper, options, created, damage);
+    } catch (error) {
+      db.close();
+      throw asStartRefusal(path, error);
+    }
   }
 
   /** Runs `work` (creates, updates, uses) in one write transaction: one commit for a bulk load instead of one per call. */

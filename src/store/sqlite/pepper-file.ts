@@ -38,6 +38,11 @@ export function loadPepper(dbPath: string, explicit: Buffer | string | undefined
   return created ? { pepper, source: file } : loadPepper(dbPath, undefined, false);
 }
 
+/** Whether `<db>.pepper` holds a pepper: some database was created with it. */
+export function hasPepperFile(dbPath: string): boolean {
+  return readPepperFile(`${dbPath}.pepper`).pepper !== undefined;
+}
+
 function readPepperFile(file: string): { pepper?: Buffer; problem: string } {
   let text: string;
   try {

@@ -25,8 +25,9 @@ import { KeyStore } from './key-store.js';
 /**
  * The Store contract over the embedded SQLite KeyStore. Each call is one synchronous SQLite
  * transaction, so the async surface adds no interleaving inside a check-and-write. SQLite's errors
- * leave here as the store's StorageFailure kinds; a corrupt database takes the store out of service
- * (ready() rejects) and is logged once, naming the file and what to do.
+ * leave here as the store's StorageFailure kinds; a corrupt database (found by the integrity check at
+ * open, or by any call) takes the store out of service (ready() and every call reject) and is logged
+ * once, naming the file and what to do.
  */
 export class SqliteStore implements Store {
   readonly kind = 'sqlite';
@@ -48,7 +49,9 @@ export class SqliteStore implements Store {
   ) {}
 
   static open(path: string, options: StoreOptions = {}): SqliteStore {
-    return new SqliteStore(path, KeyStore.open(path, options), options.log ?? (() => undefined));
+    const store = new SqliteStore(path, KeyStore.open(path, options), options.log ?? (() => undefined));
+    if (store.sync.damage !== undefined) store.#failure(new StorageFailure('corrupt', store.sync.damage));
+    return store;
   }
 
   async listKeys(options: { limit: number; cursor?: string; includeRevoked?: boolean }): Promise<{ keys: StoreKey[]; nextCursor: string | null }> {
@@ -147,7 +150,9 @@ export class SqliteStore implements Store {
     this.sync.close();
   }
 
+  /** While the database is corrupt every call is refused with that failure (503), whatever page it would read. */
   #run<T>(work: () => T): T {
+    if (this.#corrupt) throw this.#corrupt;
     try {
       return work();
     } catch (error) {
